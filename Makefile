@@ -1,0 +1,80 @@
+# The two commands a newcomer needs are `make run` and `make test`; everything else is here for
+# day-to-day work. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+LOCK_INPUTS := requirements/all.in requirements/dev.in requirements/constraints.txt \
+	contracts/pyproject.toml eventing/pyproject.toml deploy/local/pyproject.toml \
+	services/order/pyproject.toml services/logistics/pyproject.toml services/aftersales/pyproject.toml
+EDITABLES := contracts eventing deploy/local services/order services/logistics services/aftersales
+
+# `make test` runs on its own infrastructure, never the one `make run` uses.
+TEST_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/test ORDERS_PG_PORT=$${ORDERS_TEST_PG_PORT:-56432} \
+	ORDERS_KAFKA_PORT=$${ORDERS_TEST_KAFKA_PORT:-59192} \
+	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_TEST_KAFKA_CONTROLLER_PORT:-59193} \
+	ORDERS_SERVICE_BASE_PORT=$${ORDERS_TEST_SERVICE_BASE_PORT:-18100}
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): $(LOCK_INPUTS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --python $(BIN)/python --quiet -c requirements/constraints.txt -r requirements/all.in
+	@touch $(STAMP)
+
+.PHONY: venv
+venv: $(STAMP) ## Create .venv and install every package (editable) with pinned versions
+
+.PHONY: lock
+lock: ## Re-resolve requirements/constraints.txt after changing a dependency
+	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
+	$(UV) pip compile requirements/all.in --python-version 3.11 --no-header --annotation-style line \
+		$(foreach p,orderflow-contracts orderflow-eventing orderflow-localinfra orderflow-order-service orderflow-logistics-service orderflow-aftersales-service,--no-emit-package $(p)) \
+		-o requirements/constraints.txt
+	@sed -i '1i # Pinned versions of every dependency (direct and transitive). Regenerate with `make lock`.' requirements/constraints.txt
+
+.PHONY: infra-up infra-down infra-status
+infra-up: $(STAMP) ## Start local PostgreSQL + Kafka (idempotent), create databases and topics
+	$(BIN)/localinfra up
+infra-down: $(STAMP) ## Stop local PostgreSQL + Kafka cleanly
+	$(BIN)/localinfra down
+infra-status: $(STAMP) ## Show what runs, ports, data dirs, health
+	$(BIN)/localinfra status
+
+.PHONY: run
+run: $(STAMP) ## Bring up everything and start the three services (Ctrl-C stops all)
+	$(BIN)/localinfra run
+
+.PHONY: test
+test: $(STAMP) ## Run the whole suite (unit, integration, e2e) on its own infrastructure
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-unit
+test-unit: $(STAMP) ## Run only the pure unit tests (no infrastructure)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+.PHONY: fmt
+fmt: $(STAMP) ## Format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: clean
+clean: ## Stop infrastructure and remove .venv, .run (data) and caches
+	-test -x $(BIN)/localinfra && $(BIN)/localinfra down
+	-test -x $(BIN)/localinfra && $(TEST_ENV) $(BIN)/localinfra down
+	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache

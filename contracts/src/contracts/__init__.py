@@ -1,0 +1,1 @@
+"""The public language of the order-lifecycle platform: event envelope, event schemas and topics."""
