@@ -1,0 +1,216 @@
+"""`localinfra`: start, stop and inspect the local PostgreSQL + Kafka, and run the whole system."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from types import FrameType
+from typing import Annotated
+
+import asyncpg
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from eventing.topics import connect_admin
+from localinfra.config import SERVICES, InfraSettings
+from localinfra.kafka import KafkaError
+from localinfra.postgres import PostgresError
+from localinfra.services import ServiceStartError, migrate, start_all, stop_services
+from localinfra.stack import LocalStack
+
+app = typer.Typer(
+    help="Local, Docker-free PostgreSQL 18 + Apache Kafka 4 for the order platform.\n\n"
+    "Ports and folders come from ORDERS_* environment variables (see README).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def up() -> None:
+    """Start PostgreSQL and Kafka if they do not run yet, create databases and topics."""
+    stack = LocalStack()
+    started = time.perf_counter()
+    try:
+        report = stack.up()
+    except (PostgresError, KafkaError) as error:
+        _fail(str(error))
+        return
+    for name in report.already_running:
+        console.print(f"{name}: already running")
+    for name in report.started:
+        console.print(f"{name}: started")
+    if report.databases_created:
+        console.print(f"databases created: {', '.join(report.databases_created)}")
+    if report.topics_created:
+        console.print(f"topics created: {', '.join(report.topics_created)}")
+    console.print(f"infrastructure up in {time.perf_counter() - started:.1f}s")
+    _print_status(stack)
+
+
+@app.command()
+def down() -> None:
+    """Stop Kafka (controlled shutdown) and PostgreSQL (fast shutdown). Data is kept."""
+    stopped = LocalStack().down()
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+@app.command()
+def status() -> None:
+    """What runs, on which ports, where its data and logs are, and whether it answers."""
+    _print_status(LocalStack())
+
+
+def _print_status(stack: LocalStack) -> None:
+    settings = stack.settings
+    pg, kafka = stack.postgres.status(), stack.kafka.status()
+    health = asyncio.run(_probe(settings, pg.running, kafka.running))
+    table = Table(title=f"infra home {settings.infra_home}")
+    for column in ("component", "state", "pid", "address", "health", "data", "log"):
+        table.add_column(column)
+    table.add_row(
+        "postgres 18",
+        _state(pg.running),
+        str(pg.pid or "-"),
+        f"{settings.host}:{pg.port}",
+        health["postgres"],
+        str(pg.data_dir),
+        str(pg.log_file),
+    )
+    table.add_row(
+        f"kafka {kafka.version}",
+        _state(kafka.running),
+        str(kafka.pid or "-"),
+        settings.kafka_bootstrap,
+        health["kafka"],
+        str(kafka.data_dir),
+        str(kafka.log_file),
+    )
+    for name in SERVICES:
+        port = settings.service_port(name)
+        table.add_row(
+            f"{name} service",
+            "",
+            "",
+            f"http://{settings.host}:{port}",
+            health[name],
+            "",
+            str(settings.logs_dir / f"{name}.log"),
+        )
+    console.print(table)
+
+
+def _state(running: bool) -> str:
+    return "[green]running[/green]" if running else "[dim]stopped[/dim]"
+
+
+async def _probe(settings: InfraSettings, pg_running: bool, kafka_running: bool) -> dict[str, str]:
+    health: dict[str, str] = {}
+    health["postgres"] = "-"
+    if pg_running:
+        try:
+            connection = await asyncpg.connect(settings.postgres_dsn(), timeout=3)
+            try:
+                databases = await connection.fetchval(
+                    "SELECT count(*) FROM pg_database WHERE datname = ANY($1::text[])",
+                    list(SERVICES),
+                )
+            finally:
+                await connection.close()
+            health["postgres"] = f"[green]ok[/green] ({databases}/{len(SERVICES)} service dbs)"
+        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            health["postgres"] = f"[red]{type(error).__name__}[/red]"
+    health["kafka"] = "-"
+    if kafka_running:
+        try:
+            admin = await connect_admin(settings.kafka_bootstrap, timeout=5)
+            try:
+                topics = [t for t in await admin.list_topics() if not t.startswith("__")]
+            finally:
+                await admin.close()
+            health["kafka"] = f"[green]ok[/green] ({len(topics)} topics)"
+        except Exception as error:
+            health["kafka"] = f"[red]{type(error).__name__}[/red]"
+    async with httpx.AsyncClient(timeout=2) as client:
+        for name in SERVICES:
+            url = f"http://{settings.host}:{settings.service_port(name)}/ready"
+            try:
+                answer = await client.get(url)
+                health[name] = "[green]ready[/green]" if answer.status_code == 200 else "not ready"
+            except httpx.HTTPError:
+                health[name] = "-"
+    return health
+
+
+@app.command()
+def run(
+    keep_infra: Annotated[
+        bool, typer.Option(help="Leave PostgreSQL and Kafka running after Ctrl-C.")
+    ] = False,
+) -> None:
+    """Bring up the infrastructure, migrate, start the three services; Ctrl-C stops everything."""
+    stack = LocalStack()
+    stopping = False
+
+    def request_stop(signum: int, _: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        report = stack.up()
+    except (PostgresError, KafkaError) as error:
+        _fail(str(error))
+        return
+    services = []
+    try:
+        for name in SERVICES:
+            migrate(stack.settings, name)
+        services = start_all(stack.settings)
+        _print_urls(services, stack)
+        while not stopping:
+            for service in services:
+                if service.process.poll() is not None:
+                    raise ServiceStartError(
+                        f"{service.name} exited with {service.process.returncode}; "
+                        f"see {service.log_file}"
+                    )
+            time.sleep(0.3)
+        console.print("stopping services…")
+    except ServiceStartError as error:
+        err.print(f"[red]error:[/red] {error}")
+    finally:
+        stop_services(services)
+        if not keep_infra and report.started:
+            console.print(f"stopping {', '.join(reversed(report.started))}…")
+            stack.down()
+        console.print("stopped")
+
+
+def _print_urls(services: list, stack: LocalStack) -> None:  # type: ignore[type-arg]
+    table = Table(title="order platform is running — Ctrl-C stops it")
+    for column in ("service", "API", "OpenAPI docs", "log"):
+        table.add_column(column)
+    for service in services:
+        table.add_row(service.name, service.url, f"{service.url}/docs", str(service.log_file))
+    console.print(table)
+    settings = stack.settings
+    console.print(
+        f"PostgreSQL {settings.postgres_dsn('<service>')}   Kafka {settings.kafka_bootstrap}   "
+        f"logs {settings.logs_dir}"
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,77 @@
+"""Where the local infrastructure lives and which ports it uses; all overridable by environment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _repo_root() -> Path:
+    """The checkout this package is installed (editable) from: it holds deploy/local/kafka."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "deploy" / "local" / "kafka" / "pom.xml").is_file():
+            return parent
+    return Path.cwd()
+
+
+REPO_ROOT = _repo_root()
+KAFKA_DIR = REPO_ROOT / "deploy" / "local" / "kafka"
+
+SERVICES: tuple[str, ...] = ("order", "logistics", "aftersales")
+
+
+class InfraSettings(BaseSettings):
+    """Settings of one local infrastructure instance (`make run` and `make test` use two)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+
+    infra_home: Path = Field(
+        default=REPO_ROOT / ".run" / "local",
+        description="Data, logs and pid files of this instance.",
+    )
+    cache_dir: Path = Field(
+        default=REPO_ROOT / ".cache",
+        description="Downloaded Kafka jars (shared by every instance).",
+    )
+    pg_port: int = 55432
+    pg_user: str = "postgres"
+    kafka_port: int = 59092
+    kafka_controller_port: int = 59093
+    kafka_heap: str = "768m"
+    service_base_port: int = 8100
+    host: str = "127.0.0.1"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.infra_home / "logs"
+
+    @property
+    def pg_data(self) -> Path:
+        return self.infra_home / "postgres" / "data"
+
+    @property
+    def kafka_home(self) -> Path:
+        return self.infra_home / "kafka"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
+
+    def postgres_dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.pg_user}@{self.host}:{self.pg_port}/{database}"
+
+    def service_port(self, service: str) -> int:
+        return self.service_base_port + SERVICES.index(service)
+
+
+def kafka_version() -> str:
+    """The Kafka version pinned in deploy/local/kafka/pom.xml (the one place it is named)."""
+    pom = (KAFKA_DIR / "pom.xml").read_text()
+    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", pom)
+    if match is None:
+        raise RuntimeError(f"no <kafka.version> in {KAFKA_DIR / 'pom.xml'}")
+    return match.group(1)

@@ -1,0 +1,239 @@
+"""A real Apache Kafka broker (KRaft, single node) run from the official jars on Maven Central."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from localinfra.config import KAFKA_DIR, InfraSettings, kafka_version
+
+
+class KafkaError(RuntimeError):
+    """The local Kafka broker could not be provisioned, started or stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaStatus:
+    running: bool
+    pid: int | None
+    port: int
+    controller_port: int
+    data_dir: Path
+    log_file: Path
+    version: str
+
+
+class LocalKafka:
+    """Resolves the broker jars once, formats storage on first start, starts and stops the JVM."""
+
+    def __init__(self, settings: InfraSettings) -> None:
+        self.settings = settings
+        self.version = kafka_version()
+        self.libs_dir = settings.cache_dir / "kafka" / self.version / "libs"
+        self.home = settings.kafka_home
+        self.data_dir = self.home / "data"
+        self.config_file = self.home / "server.properties"
+        self.pid_file = self.home / "kafka.pid"
+        self.log_file = settings.logs_dir / "kafka.log"
+        self.stdout_file = settings.logs_dir / "kafka.stdout.log"
+
+    # -- provisioning -------------------------------------------------------------------------
+
+    def ensure_jars(self) -> None:
+        """Copy the pinned broker jars from Maven Central into the cache (once per version)."""
+        marker = self.libs_dir / ".complete"
+        if marker.is_file():
+            return
+        if shutil.which("mvn") is None or shutil.which("java") is None:
+            raise KafkaError("Java 17+ and Maven are needed to fetch Kafka (or use Docker)")
+        staging = self.libs_dir.with_name("libs.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        result = subprocess.run(
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(KAFKA_DIR / "pom.xml"),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={staging}",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise KafkaError(
+                f"mvn could not resolve Kafka {self.version}:\n{result.stdout[-4000:]}"
+            )
+        (staging / ".complete").write_text(self.version)
+        shutil.rmtree(self.libs_dir, ignore_errors=True)
+        staging.rename(self.libs_dir)
+
+    def _write_config(self) -> None:
+        s = self.settings
+        properties = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{s.host}:{s.kafka_controller_port}",
+            "listeners": f"PLAINTEXT://{s.host}:{s.kafka_port},CONTROLLER://{s.host}:{s.kafka_controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{s.host}:{s.kafka_port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(self.data_dir),
+            # Topics are created explicitly from the contracts topic catalog, never by accident.
+            "auto.create.topics.enable": "false",
+            "num.partitions": "1",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "10",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "min.insync.replicas": "1",
+        }
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
+
+    def _java(self, main_class: str, *args: str, jvm: tuple[str, ...] = ()) -> list[str]:
+        return [
+            "java",
+            *jvm,
+            f"-Dkafka.logs.dir={self.settings.logs_dir}",
+            f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.properties'}",
+            "-cp",
+            f"{self.libs_dir}/*",
+            main_class,
+            *args,
+        ]
+
+    def _format_storage(self) -> None:
+        if (self.data_dir / "meta.properties").is_file():
+            return
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        result = subprocess.run(
+            self._java(
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config_file),
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise KafkaError(f"formatting Kafka storage failed: {result.stdout}{result.stderr}")
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def _process(self) -> psutil.Process | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            process = psutil.Process(pid)
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return None
+            # A recycled pid must not be mistaken for our broker.
+            if str(self.config_file) not in process.cmdline():
+                return None
+            return process
+        except (FileNotFoundError, ValueError, psutil.Error):
+            return None
+
+    def status(self) -> KafkaStatus:
+        process = self._process()
+        return KafkaStatus(
+            running=process is not None,
+            pid=process.pid if process else None,
+            port=self.settings.kafka_port,
+            controller_port=self.settings.kafka_controller_port,
+            data_dir=self.data_dir,
+            log_file=self.log_file,
+            version=self.version,
+        )
+
+    def start(self, timeout: float = 90.0) -> bool:
+        """Start the broker if it does not run; returns False when it already did."""
+        if self._process() is not None:
+            return False
+        self.ensure_jars()
+        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        self._format_storage()
+        for port in (self.settings.kafka_port, self.settings.kafka_controller_port):
+            if _port_open(self.settings.host, port):
+                raise KafkaError(f"port {port} is already in use by another process")
+        heap = self.settings.kafka_heap
+        command = self._java(
+            "kafka.Kafka",
+            str(self.config_file),
+            jvm=(f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true"),
+        )
+        with self.stdout_file.open("ab") as out:
+            # Own session: Ctrl-C in the launching terminal must not reach the JVM directly;
+            # the launcher stops it in order, after the services.
+            process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.pid_file.write_text(str(process.pid))
+        self.wait_ready(timeout, process)
+        return True
+
+    def wait_ready(
+        self, timeout: float = 90.0, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while not _port_open(self.settings.host, self.settings.kafka_port):
+            if process is not None and process.poll() is not None:
+                raise KafkaError(f"Kafka exited with {process.returncode}; see {self.log_file}")
+            if time.monotonic() > deadline:
+                raise KafkaError(
+                    f"Kafka not listening on {self.settings.kafka_port}; see {self.log_file}"
+                )
+            time.sleep(0.2)
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Controlled shutdown (SIGTERM), escalating to SIGKILL; returns False if not running."""
+        process = self._process()
+        if process is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except psutil.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> bool:
+        """Crash the broker (SIGKILL), as a fault test wants it."""
+        process = self._process()
+        if process is None:
+            return False
+        process.kill()
+        process.wait(10)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0

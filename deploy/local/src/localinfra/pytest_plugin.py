@@ -1,0 +1,93 @@
+"""pytest fixtures giving tests the real PostgreSQL and Kafka (see localinfra.testing)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import asyncpg
+import pytest
+from aiokafka.admin import NewTopic
+from aiokafka.errors import KafkaError
+
+from eventing.topics import connect_admin
+from localinfra.testing import FaultInjector, InfraEndpoints, InfraSession, safe_identifier
+
+DatabaseFactory = Callable[[], Awaitable[str]]
+TopicFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[InfraEndpoints]:
+    """The session's infrastructure, started on first use and stopped at the end."""
+    session = InfraSession()
+    try:
+        yield session.start()
+    finally:
+        session.stop()
+
+
+@pytest.fixture
+async def database_factory(infra: InfraEndpoints) -> AsyncIterator[DatabaseFactory]:
+    """Creates brand-new empty databases (DSNs returned); drops them after the test."""
+    created: list[str] = []
+
+    async def create() -> str:
+        name = safe_identifier(f"t_{uuid.uuid4().hex[:16]}")
+        connection = await asyncpg.connect(infra.admin_dsn)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+        created.append(name)
+        return infra.postgres_dsn(name)
+
+    yield create
+    if created:
+        connection = await asyncpg.connect(infra.admin_dsn)
+        try:
+            for name in created:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+@pytest.fixture
+async def topic_factory(infra: InfraEndpoints) -> AsyncIterator[TopicFactory]:
+    """Creates brand-new topics (names returned); deletes them after the test."""
+    created: list[str] = []
+
+    async def create(partitions: int = 3) -> str:
+        name = f"test.{uuid.uuid4().hex[:12]}"
+        admin = await connect_admin(infra.kafka_bootstrap)
+        try:
+            await admin.create_topics([NewTopic(name, partitions, 1)])
+        finally:
+            await admin.close()
+        created.append(name)
+        return name
+
+    yield create
+    if created:
+        try:
+            admin = await connect_admin(infra.kafka_bootstrap, timeout=10)
+        except (KafkaError, OSError):
+            return  # cleanup only: unique names never collide, a broker left down is reported
+        try:
+            await admin.delete_topics(created)
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def fault_injector(infra: InfraEndpoints) -> AsyncIterator[FaultInjector]:
+    """Stops/kills/restarts the real broker and server; skips where the backend can't.
+
+    Whatever a test leaves stopped is started again afterwards, so one failing fault test
+    cannot take the rest of the session down with it.
+    """
+    if infra.faults is None:
+        pytest.skip(f"the {infra.backend} backend cannot stop and restart infrastructure")
+    yield infra.faults
+    await infra.faults.start_postgres()
+    await infra.faults.start_kafka()

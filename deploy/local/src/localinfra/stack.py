@@ -1,0 +1,53 @@
+"""The local infrastructure as one unit: bring up, tear down and inspect PostgreSQL + Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from contracts.topics import TOPICS
+from eventing.topics import ensure_topics
+from localinfra.config import SERVICES, InfraSettings
+from localinfra.kafka import LocalKafka
+from localinfra.postgres import LocalPostgres, ensure_databases
+
+
+@dataclass
+class UpReport:
+    """What `up` found running and what it started or created."""
+
+    started: list[str] = field(default_factory=list)
+    already_running: list[str] = field(default_factory=list)
+    databases_created: list[str] = field(default_factory=list)
+    topics_created: list[str] = field(default_factory=list)
+
+
+class LocalStack:
+    """PostgreSQL and Kafka of one infra home (one for `make run`, another for `make test`)."""
+
+    def __init__(self, settings: InfraSettings | None = None) -> None:
+        self.settings = settings or InfraSettings()
+        self.postgres = LocalPostgres(self.settings)
+        self.kafka = LocalKafka(self.settings)
+
+    def up(self, databases: tuple[str, ...] = SERVICES, topics: bool = True) -> UpReport:
+        report = UpReport()
+        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        (report.started if self.postgres.start() else report.already_running).append("postgres")
+        self.postgres.wait_ready()
+        report.databases_created = asyncio.run(ensure_databases(self.settings, databases))
+        (report.started if self.kafka.start() else report.already_running).append("kafka")
+        if topics:
+            report.topics_created = asyncio.run(
+                ensure_topics(self.settings.kafka_bootstrap, TOPICS)
+            )
+        return report
+
+    def down(self) -> list[str]:
+        """Stop Kafka, then PostgreSQL; returns what was running and is now stopped."""
+        stopped = []
+        if self.kafka.stop():
+            stopped.append("kafka")
+        if self.postgres.stop():
+            stopped.append("postgres")
+        return stopped

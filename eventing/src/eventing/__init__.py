@@ -1,0 +1,1 @@
+"""Shared runtime of the order-lifecycle services: event store, relay, subscriptions, deadlines."""

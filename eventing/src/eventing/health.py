@@ -1,0 +1,97 @@
+"""Liveness (`/health`) and readiness (`/ready`: PostgreSQL and Kafka reachable) endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+_CHECK_TIMEOUT_S = 2.0
+
+
+class DependencyChecks:
+    """Holds one small PostgreSQL pool and one Kafka admin client for readiness probes."""
+
+    def __init__(self, database_dsn: str, kafka_bootstrap: str) -> None:
+        self._dsn = database_dsn
+        self._bootstrap = kafka_bootstrap
+        self._pool: asyncpg.Pool | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._admin is not None:
+            await self._admin.close()
+            self._admin = None
+
+    async def postgres(self) -> None:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=0, max_size=1)
+        async with self._pool.acquire() as connection:
+            await connection.fetchval("SELECT 1")
+
+    async def kafka(self) -> None:
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=2000)
+            try:
+                await admin.start()
+            except BaseException:
+                await admin.close()
+                raise
+            self._admin = admin
+        await self._admin.list_topics()
+
+    async def run(self) -> dict[str, dict[str, Any]]:
+        """Each dependency's state (`up`/`down`), latency and error, checked concurrently."""
+        names = ("postgres", "kafka")
+        results = await asyncio.gather(*(self._timed(name) for name in names))
+        return dict(zip(names, results, strict=True))
+
+    async def _timed(self, name: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(getattr(self, name)(), _CHECK_TIMEOUT_S)
+        except Exception as error:
+            # A readiness probe reports any failure of a dependency; it must never raise.
+            return {"status": "down", "error": f"{type(error).__name__}: {error}"[:300]}
+        return {"status": "up", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def health_router(service: str, checks: DependencyChecks) -> APIRouter:
+    """`/health` says the process is alive; `/ready` says it can serve (dependencies up)."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", summary="Liveness: the process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get(
+        "/ready",
+        summary="Readiness: PostgreSQL and Kafka are reachable",
+        responses={503: {"description": "A dependency is down (problem+json)"}},
+    )
+    async def ready() -> JSONResponse:
+        results = await checks.run()
+        if all(result["status"] == "up" for result in results.values()):
+            return JSONResponse({"status": "ready", "service": service, "checks": results})
+        down = ", ".join(name for name, result in results.items() if result["status"] != "up")
+        return JSONResponse(
+            {
+                "type": "https://orderflow.dev/problems/dependency-unavailable",
+                "title": "A dependency is unavailable",
+                "status": 503,
+                "detail": f"{service} cannot reach: {down}",
+                "checks": results,
+            },
+            status_code=503,
+            media_type="application/problem+json",
+        )
+
+    return router

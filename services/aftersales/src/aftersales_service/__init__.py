@@ -1,0 +1,1 @@
+"""The aftersales service of the order-lifecycle platform."""

@@ -1,0 +1,1 @@
+"""The logistics service of the order-lifecycle platform."""

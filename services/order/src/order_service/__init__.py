@@ -1,0 +1,1 @@
+"""The order service of the order-lifecycle platform."""
