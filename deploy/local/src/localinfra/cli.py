@@ -7,6 +7,7 @@ import signal
 import time
 from types import FrameType
 from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -14,10 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from eventing.topics import connect_admin
+from contracts.topics import TOPICS
+from eventing.topics import connect_admin, ensure_topics
 from localinfra.config import SERVICES, InfraSettings
 from localinfra.kafka import KafkaError
-from localinfra.postgres import PostgresError
+from localinfra.postgres import PostgresError, ensure_databases
 from localinfra.services import ServiceStartError, migrate, start_all, stop_services
 from localinfra.stack import LocalStack
 
@@ -56,6 +58,32 @@ def up() -> None:
         console.print(f"topics created: {', '.join(report.topics_created)}")
     console.print(f"infrastructure up in {time.perf_counter() - started:.1f}s")
     _print_status(stack)
+
+
+@app.command()
+def provision(
+    postgres_admin_dsn: Annotated[
+        str,
+        typer.Option(
+            envvar="ORDERS_POSTGRES_ADMIN_DSN",
+            help="DSN of a database to run CREATE DATABASE from.",
+        ),
+    ],
+    kafka_bootstrap_servers: Annotated[
+        str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")
+    ],
+) -> None:
+    """Prepare infrastructure you run yourself (Docker, cloud): databases, topics, migrations."""
+    created = asyncio.run(ensure_databases(postgres_admin_dsn))
+    topics = asyncio.run(ensure_topics(kafka_bootstrap_servers, TOPICS))
+    parts = urlsplit(postgres_admin_dsn)
+    for name in SERVICES:
+        try:
+            migrate(urlunsplit(parts._replace(path=f"/{name}")))
+        except ServiceStartError as error:
+            _fail(str(error))
+    console.print(f"databases created: {created or 'none'}; topics created: {topics or 'none'}")
+    console.print("migrations applied to: " + ", ".join(SERVICES))
 
 
 @app.command()
@@ -176,7 +204,7 @@ def run(
     services = []
     try:
         for name in SERVICES:
-            migrate(stack.settings, name)
+            migrate(stack.settings.postgres_dsn(name))
         services = start_all(stack.settings)
         _print_urls(services, stack)
         while not stopping:

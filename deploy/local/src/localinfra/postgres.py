@@ -190,9 +190,9 @@ class LocalPostgres:
             time.sleep(0.2)
 
 
-async def ensure_databases(settings: InfraSettings, names: tuple[str, ...] = SERVICES) -> list[str]:
+async def ensure_databases(admin_dsn: str, names: tuple[str, ...] = SERVICES) -> list[str]:
     """Create the per-service databases that do not exist yet; returns the ones created."""
-    connection = await asyncpg.connect(settings.postgres_dsn("postgres"))
+    connection = await asyncpg.connect(admin_dsn)
     created: list[str] = []
     try:
         existing = {

@@ -41,22 +41,22 @@ def service_environment(settings: InfraSettings, service: str) -> dict[str, str]
     }
 
 
-def migrate(settings: InfraSettings, service: str) -> None:
-    """Apply the service database's migrations (the shared eventing schema, then its own)."""
+def migrate(database_url: str) -> None:
+    """Apply a service database's migrations (the shared eventing schema, then its own)."""
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "eventing.migrate",
             "--database-url",
-            settings.postgres_dsn(service),
+            database_url,
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
-        raise ServiceStartError(f"migrations of {service} failed: {result.stderr.strip()[-2000:]}")
+        raise ServiceStartError(f"migrating {database_url} failed: {result.stderr.strip()[-2000:]}")
 
 
 def start_service(settings: InfraSettings, service: str) -> ServiceProcess:

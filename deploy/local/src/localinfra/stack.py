@@ -35,7 +35,9 @@ class LocalStack:
         self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
         (report.started if self.postgres.start() else report.already_running).append("postgres")
         self.postgres.wait_ready()
-        report.databases_created = asyncio.run(ensure_databases(self.settings, databases))
+        report.databases_created = asyncio.run(
+            ensure_databases(self.settings.postgres_dsn(), databases)
+        )
         (report.started if self.kafka.start() else report.already_running).append("kafka")
         if topics:
             report.topics_created = asyncio.run(
