@@ -1,0 +1,105 @@
+"""The event store's vocabulary: events to append, recorded events, metadata, expected versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+JsonObject = Mapping[str, Any]
+
+
+class StreamState(Enum):
+    """Expected-version markers that are not a concrete version number."""
+
+    NO_STREAM = "no_stream"  # the stream must not exist yet
+    ANY = "any"  # no concurrency check (appends after whatever is there)
+
+
+ExpectedVersion = int | StreamState
+
+
+@dataclass(frozen=True, slots=True)
+class EventMetadata:
+    """Why and by whom an event was recorded; travels with the event to Kafka."""
+
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    actor: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "actor": self.actor,
+        }
+        if self.extra:
+            document["extra"] = dict(self.extra)
+        return {key: value for key, value in document.items() if value is not None}
+
+    @classmethod
+    def from_json(cls, document: JsonObject) -> EventMetadata:
+        return cls(
+            correlation_id=document.get("correlation_id"),
+            causation_id=document.get("causation_id"),
+            actor=document.get("actor"),
+            extra=dict(document.get("extra") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended; `data` must be JSON-serialisable."""
+
+    event_type: str
+    data: JsonObject
+    schema_version: int = 1
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    metadata: EventMetadata = field(default_factory=EventMetadata)
+    occurred_at: datetime | None = None  # defaults to the store's clock
+    topic: str | None = None  # defaults to the store's topic
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: its place in its stream and in the whole store."""
+
+    position: int
+    stream_id: str
+    stream_version: int
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int
+    topic: str
+    data: JsonObject
+    metadata: EventMetadata
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """Where an append landed: the stream's new version and the global positions used."""
+
+    stream_id: str
+    first_version: int
+    last_version: int
+    positions: tuple[int, ...]
+
+    @property
+    def next_expected_version(self) -> int:
+        return self.last_version
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A stream's folded state at `stream_version` (state is JSON)."""
+
+    stream_id: str
+    stream_version: int
+    schema_version: int
+    state: JsonObject

@@ -1,0 +1,47 @@
+"""Prometheus metrics of the eventing runtime (registered once per process, labelled per use)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_APPENDED = Counter("eventing_events_appended_total", "Events appended to the event store")
+
+RELAY_PUBLISHED = Counter(
+    "eventing_relay_published_total", "Events the outbox relay published", ["relay"]
+)
+RELAY_ERRORS = Counter(
+    "eventing_relay_errors_total", "Publish rounds that failed and will be retried", ["relay"]
+)
+RELAY_ACTIVE = Gauge(
+    "eventing_relay_active", "1 while this process holds the relay's leadership lock", ["relay"]
+)
+RELAY_LAG = Gauge(
+    "eventing_relay_lag_events", "Committed events not yet published by the relay", ["relay"]
+)
+RELAY_BATCH_SECONDS = Histogram(
+    "eventing_relay_batch_seconds", "Time to publish one batch and move the checkpoint", ["relay"]
+)
+
+SUBSCRIPTION_APPLIED = Counter(
+    "eventing_subscription_applied_total", "Events a subscription handler applied", ["group"]
+)
+SUBSCRIPTION_DUPLICATES = Counter(
+    "eventing_subscription_duplicates_total",
+    "Events skipped as already applied (redelivery or republished duplicate)",
+    ["group"],
+)
+SUBSCRIPTION_DEAD_LETTERED = Counter(
+    "eventing_subscription_dead_lettered_total",
+    "Events sent to the dead-letter topic after bounded retries",
+    ["group"],
+)
+SUBSCRIPTION_LAG = Gauge(
+    "eventing_subscription_lag_events",
+    "Records on the partition not yet applied by the group",
+    ["group", "topic", "partition"],
+)
+
+DEADLINES_FIRED = Counter("eventing_deadlines_fired_total", "Deadlines fired", ["kind"])
+DEADLINES_FAILED = Counter(
+    "eventing_deadlines_failed_total", "Deadline handler failures (retried later)", ["kind"]
+)

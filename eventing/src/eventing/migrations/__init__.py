@@ -1,0 +1,1 @@
+"""Alembic script directory for eventing's own tables (schema `eventing`)."""
