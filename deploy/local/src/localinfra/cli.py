@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import time
 from types import FrameType
@@ -29,7 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Wide enough for paths and URLs even when the output is piped or captured.
+console = Console(width=max(120, shutil.get_terminal_size((120, 24)).columns))
 err = Console(stderr=True)
 
 
@@ -104,38 +106,23 @@ def _print_status(stack: LocalStack) -> None:
     pg, kafka = stack.postgres.status(), stack.kafka.status()
     health = asyncio.run(_probe(settings, pg.running, kafka.running))
     table = Table(title=f"infra home {settings.infra_home}")
-    for column in ("component", "state", "pid", "address", "health", "data", "log"):
-        table.add_column(column)
+    for column in ("component", "state", "pid", "address", "health"):
+        table.add_column(column, overflow="fold")
     table.add_row(
-        "postgres 18",
-        _state(pg.running),
-        str(pg.pid or "-"),
-        f"{settings.host}:{pg.port}",
-        health["postgres"],
-        str(pg.data_dir),
-        str(pg.log_file),
-    )
+        "postgres 18", _state(pg.running), str(pg.pid or "-"),
+        f"{settings.host}:{pg.port}", health["postgres"],
+    )  # fmt: skip
     table.add_row(
-        f"kafka {kafka.version}",
-        _state(kafka.running),
-        str(kafka.pid or "-"),
-        settings.kafka_bootstrap,
-        health["kafka"],
-        str(kafka.data_dir),
-        str(kafka.log_file),
-    )
+        f"kafka {kafka.version}", _state(kafka.running), str(kafka.pid or "-"),
+        settings.kafka_bootstrap, health["kafka"],
+    )  # fmt: skip
     for name in SERVICES:
-        port = settings.service_port(name)
-        table.add_row(
-            f"{name} service",
-            "",
-            "",
-            f"http://{settings.host}:{port}",
-            health[name],
-            "",
-            str(settings.logs_dir / f"{name}.log"),
-        )
+        address = f"http://{settings.host}:{settings.service_port(name)}"
+        table.add_row(f"{name} service", "", "", address, health[name])
     console.print(table)
+    console.print(f"postgres data {pg.data_dir}  log {pg.log_file}")
+    console.print(f"kafka    data {kafka.data_dir}  log {kafka.log_file}")
+    console.print(f"services logs {settings.logs_dir}/<service>.log")
 
 
 def _state(running: bool) -> str:
