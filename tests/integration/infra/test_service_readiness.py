@@ -47,7 +47,9 @@ async def test_a_service_is_ready_when_its_database_and_the_broker_answer(
     assert (await _get(app, "/health")).json() == {"status": "ok", "service": service}
 
 
-async def test_a_service_is_not_ready_without_the_broker_and_says_why(infra: InfraEndpoints) -> None:
+async def test_a_service_is_not_ready_without_the_broker_and_says_why(
+    infra: InfraEndpoints,
+) -> None:
     app = _app("order", infra.postgres_dsn("order"), f"127.0.0.1:{_free_port()}")
     answer = await _get(app, "/ready")
     assert answer.status_code == 503
