@@ -6,16 +6,14 @@ counts and retention live in exactly one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
+from contracts.events import aftersales, logistics, order
+from contracts.events.base import EventPayload
+from contracts.parties import Service
 
-class Service(StrEnum):
-    """The services that produce events (the CloudEvents `source` is derived from these)."""
-
-    ORDER = "order"
-    LOGISTICS = "logistics"
-    AFTERSALES = "aftersales"
+__all__ = ["TOPICS", "Service", "TopicSpec", "topic_for", "topic_of_event_type"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +27,7 @@ class TopicSpec:
     retention_ms: int
     key: str = "order id"
     description: str = ""
+    event_types: tuple[str, ...] = ()
 
     @property
     def config(self) -> dict[str, str]:
@@ -42,6 +41,11 @@ class TopicSpec:
 
 _DAY_MS = 24 * 60 * 60 * 1000
 
+
+def _types(events: Iterable[type[EventPayload]]) -> tuple[str, ...]:
+    return tuple(event.event_type for event in events)
+
+
 ORDER_TOPIC = TopicSpec(
     name="orders.order.v1",
     producer=Service.ORDER,
@@ -49,6 +53,7 @@ ORDER_TOPIC = TopicSpec(
     partitions=12,
     retention_ms=30 * _DAY_MS,
     description="Order lifecycle: placement, stock, payment, presale, address, cancel, receipt.",
+    event_types=_types(order.EVENTS),
 )
 LOGISTICS_TOPIC = TopicSpec(
     name="orders.logistics.v1",
@@ -57,6 +62,7 @@ LOGISTICS_TOPIC = TopicSpec(
     partitions=12,
     retention_ms=30 * _DAY_MS,
     description="Shipments: requested, shipped, tracking, exceptions, delivery, SLA breaches.",
+    event_types=_types(logistics.EVENTS),
 )
 AFTERSALES_TOPIC = TopicSpec(
     name="orders.aftersales.v1",
@@ -65,6 +71,7 @@ AFTERSALES_TOPIC = TopicSpec(
     partitions=12,
     retention_ms=30 * _DAY_MS,
     description="Refund cases: requests, answers, returns, refunds, disputes and rulings.",
+    event_types=_types(aftersales.EVENTS),
 )
 
 TOPICS: tuple[TopicSpec, ...] = (ORDER_TOPIC, LOGISTICS_TOPIC, AFTERSALES_TOPIC)
@@ -76,3 +83,11 @@ def topic_for(service: Service) -> TopicSpec:
         if topic.producer is service:
             return topic
     raise KeyError(service)
+
+
+def topic_of_event_type(event_type: str) -> TopicSpec:
+    """The topic that carries events of this type."""
+    for topic in TOPICS:
+        if event_type in topic.event_types:
+            return topic
+    raise KeyError(event_type)

@@ -1,0 +1,135 @@
+"""The CloudEvents 1.0 envelope around every event payload, with our extension attributes.
+
+Attributes that follow from the payload (`type`, `source`, `subject`, `dataschema`) are derived
+from it, so an envelope can never disagree with its data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from contracts.events.base import EventPayload
+from contracts.parties import Actor
+from contracts.values import UtcDatetime
+
+SPECVERSION: Final = "1.0"
+DATACONTENTTYPE: Final = "application/json"
+SCHEMA_BASE_URI: Final = "https://orderflow.example/contracts/schemas/"
+"""Base of every `dataschema`; the rest of the URI is the file's path under contracts/schemas/."""
+
+_SCHEMA_PATH = re.compile(r"/(?P<type>[a-z]+\.[a-z_]+)/v(?P<version>[1-9][0-9]*)\.json$")
+
+
+def schema_file(event_type: str, version: int) -> str:
+    """Path of the JSON Schema of one version of a type, relative to contracts/schemas/."""
+    return f"{event_type}/v{version}.json"
+
+
+def schema_uri(event_type: str, version: int) -> str:
+    """The `dataschema` URI (and JSON Schema `$id`) of one version of a type."""
+    return SCHEMA_BASE_URI + schema_file(event_type, version)
+
+
+def parse_schema_uri(uri: str) -> tuple[str, int] | None:
+    """The (type, version) a `dataschema` URI names, or None if it names neither."""
+    match = _SCHEMA_PATH.search(uri)
+    if match is None:
+        return None
+    return match["type"], int(match["version"])
+
+
+class Envelope(BaseModel):
+    """One event as it travels: CloudEvents attributes, our extensions, and the payload.
+
+    Build one with keyword arguments; `id` defaults to a fresh UUID, `time` must come from the
+    caller's clock (the moment the fact happened, UTC).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data: EventPayload = Field(description="The event payload (its class fixes type/version).")
+    time: UtcDatetime = Field(description="When the fact happened.")
+    sequence: int = Field(ge=0, description="Position of the event in its aggregate's stream.")
+    correlationid: str = Field(
+        min_length=1, max_length=128, description="Shared by every event of one business flow."
+    )
+    actor: Actor = Field(description="Who caused the event.")
+    id: UUID = Field(default_factory=uuid4, description="Unique id of this event.")
+    causationid: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="The command or event that caused it.",
+    )
+    actorid: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Id of the person or job acting."
+    )
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_concrete_event(cls, data: EventPayload) -> EventPayload:
+        if not hasattr(type(data), "event_type"):
+            raise ValueError(f"{type(data).__name__} is not a concrete event (no event_type)")
+        return data
+
+    @property
+    def specversion(self) -> str:
+        return SPECVERSION
+
+    @property
+    def type(self) -> str:
+        return self.data.event_type
+
+    @property
+    def dataversion(self) -> int:
+        return self.data.event_version
+
+    @property
+    def source(self) -> str:
+        return self.data.producer.source
+
+    @property
+    def subject(self) -> str:
+        return self.data.order_id
+
+    @property
+    def datacontenttype(self) -> str:
+        return DATACONTENTTYPE
+
+    @property
+    def dataschema(self) -> str:
+        return schema_uri(self.type, self.dataversion)
+
+    def attributes(self) -> dict[str, str | int]:
+        """Every CloudEvents attribute and extension that has a value, in a stable order."""
+        attributes: dict[str, str | int] = {
+            "specversion": SPECVERSION,
+            "id": str(self.id),
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": format_time(self.time),
+            "datacontenttype": DATACONTENTTYPE,
+            "dataschema": self.dataschema,
+            "sequence": self.sequence,
+            "correlationid": self.correlationid,
+            "actor": self.actor.value,
+        }
+        if self.causationid is not None:
+            attributes["causationid"] = self.causationid
+        if self.actorid is not None:
+            attributes["actorid"] = self.actorid
+        return attributes
+
+    def data_json(self) -> bytes:
+        """The payload as compact JSON, fields in declaration order."""
+        return self.data.model_dump_json().encode()
+
+
+def format_time(moment: UtcDatetime) -> str:
+    """RFC 3339 in UTC with a `Z` suffix, as CloudEvents and the JSON Schemas expect."""
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,290 @@
+"""Events of the aftersales service: refund cases, returns, time-outs, disputes and rulings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from contracts.events.base import AftersalesEvent
+from contracts.upcasting import Upcaster
+from contracts.values import (
+    Address,
+    Identifier,
+    Money,
+    SkuQuantity,
+    Text,
+    UtcDatetime,
+    Waybill,
+)
+
+
+class RefundKind(StrEnum):
+    """What the buyer asks for."""
+
+    REFUND_ONLY = "refund_only"
+    RETURN_AND_REFUND = "return_and_refund"
+    PARTIAL_REFUND = "partial_refund"
+    RETURN_SHIPPING_FEE = "return_shipping_fee"
+
+
+class RefundReason(StrEnum):
+    """Why the buyer asks (`cancelled_after_shipment`: opened by the cancel-vs-ship policy)."""
+
+    NOT_RECEIVED = "not_received"
+    NOT_AS_DESCRIBED = "not_as_described"
+    DAMAGED = "damaged"
+    WRONG_ITEM = "wrong_item"
+    QUALITY_ISSUE = "quality_issue"
+    MISSING_PARTS = "missing_parts"
+    CHANGED_MIND = "changed_mind"
+    CANCELLED_AFTER_SHIPMENT = "cancelled_after_shipment"
+    OTHER = "other"
+
+
+class GoodsStatus(StrEnum):
+    """Where the goods are when the case is opened (BUYER_NOT_RECEIVED, BUYER_RECEIVED, ...)."""
+
+    NOT_SHIPPED = "not_shipped"
+    NOT_RECEIVED = "not_received"
+    RECEIVED = "received"
+
+
+class RefundRejectionReason(StrEnum):
+    """Why the seller refused a refund request."""
+
+    GOODS_ALREADY_SHIPPED = "goods_already_shipped"
+    GOODS_USED_OR_DAMAGED_BY_BUYER = "goods_used_or_damaged_by_buyer"
+    OUTSIDE_RETURN_POLICY = "outside_return_policy"
+    AMOUNT_NOT_JUSTIFIED = "amount_not_justified"
+    OTHER = "other"
+
+
+class ReturnRejectionReason(StrEnum):
+    """Why the seller refused goods sent back."""
+
+    NOT_THE_GOODS_SHIPPED = "not_the_goods_shipped"
+    DAMAGED_BY_BUYER = "damaged_by_buyer"
+    MISSING_PARTS = "missing_parts"
+    OTHER = "other"
+
+
+class RefundTrigger(StrEnum):
+    """What released the money; the `*_timeout` triggers are the seller's time-outs."""
+
+    SELLER_APPROVED = "seller_approved"
+    ANSWER_TIMEOUT = "answer_timeout"
+    RETURN_RECEIVED = "return_received"
+    RETURN_CONFIRM_TIMEOUT = "return_confirm_timeout"
+    RULING = "ruling"
+
+
+class RefundCloseReason(StrEnum):
+    """Why a case ended without (further) money moving."""
+
+    WITHDRAWN = "withdrawn"
+    RETURN_NOT_SHIPPED = "return_not_shipped"
+    APPEAL_WINDOW_EXPIRED = "appeal_window_expired"
+    SHIPPED_BEFORE_ANSWER = "shipped_before_answer"
+    RULED_NO_REFUND = "ruled_no_refund"
+
+
+class DisputeParty(StrEnum):
+    """A side of a dispute."""
+
+    BUYER = "buyer"
+    SELLER = "seller"
+
+
+class RulingOutcome(StrEnum):
+    """What the platform decided."""
+
+    FULL_REFUND = "full_refund"
+    PARTIAL_REFUND = "partial_refund"
+    NO_REFUND = "no_refund"
+
+
+class ResponsibleParty(StrEnum):
+    """Who the platform held responsible (feeds the share ruled against sellers)."""
+
+    BUYER = "buyer"
+    SELLER = "seller"
+    CARRIER = "carrier"
+    NONE = "none"
+
+
+class RefundCaseEvent(AftersalesEvent):
+    """An event about one refund case of an order."""
+
+    case_id: Identifier = Field(description="The refund case (several per order are possible).")
+
+
+class RefundRequested(RefundCaseEvent):
+    """The buyer (or the cancel-vs-ship policy) opened a refund case; the seller must answer."""
+
+    event_type = "aftersales.refund_requested"
+    platform_message = "refund created"
+
+    buyer_id: Identifier = Field(description="The buyer who asks.")
+    kind: RefundKind = Field(description="What is asked for.")
+    reason: RefundReason = Field(description="Why.")
+    description: Text | None = Field(default=None, description="The buyer's explanation.")
+    amount: Money = Field(description="Amount asked (never more than paid minus refunded).")
+    items: tuple[SkuQuantity, ...] = Field(
+        default=(), description="Items concerned; empty when the request is for an amount only."
+    )
+    goods_status: GoodsStatus = Field(description="Where the goods are.")
+    answer_due_by: UtcDatetime = Field(description="Approved automatically if unanswered by then.")
+
+
+class RefundAmended(RefundCaseEvent):
+    """The buyer changed the request (typically after a rejection); the seller answers anew."""
+
+    event_type = "aftersales.refund_amended"
+    platform_message = "buyer modified"
+
+    kind: RefundKind = Field(description="What is asked for now.")
+    reason: RefundReason = Field(description="Why.")
+    description: Text | None = Field(default=None, description="The buyer's explanation.")
+    amount: Money = Field(description="Amount asked now.")
+    items: tuple[SkuQuantity, ...] = Field(default=(), description="Items concerned now.")
+    answer_due_by: UtcDatetime = Field(description="Approved automatically if unanswered by then.")
+
+
+class RefundApproved(RefundCaseEvent):
+    """The seller agreed, or stayed silent past the deadline (`automatic`)."""
+
+    event_type = "aftersales.refund_approved"
+    platform_message = "seller agreed"
+
+    amount: Money = Field(description="Amount agreed.")
+    automatic: bool = Field(description="True when the seller's answer deadline ran out.")
+    return_by: UtcDatetime | None = Field(
+        default=None, description="For a return: the buyer must ship the goods back by then."
+    )
+    return_address: Address | None = Field(
+        default=None, description="For a return: the seller's returns address."
+    )
+
+
+class RefundRejected(RefundCaseEvent):
+    """The seller refused; the buyer may amend or escalate until `appeal_by`."""
+
+    event_type = "aftersales.refund_rejected"
+    platform_message = "seller refused"
+
+    reason: RefundRejectionReason = Field(description="Why the seller refused.")
+    note: Text | None = Field(default=None, description="The seller's explanation.")
+    appeal_by: UtcDatetime = Field(description="The case closes unless amended or escalated.")
+
+
+class ReturnShipped(RefundCaseEvent):
+    """The buyer sent the goods back; the seller must confirm receipt by `confirm_by`."""
+
+    event_type = "aftersales.return_shipped"
+    platform_message = "buyer returned goods"
+
+    waybill: Waybill = Field(description="Carrier and tracking number of the return.")
+    shipped_at: UtcDatetime = Field(description="When the buyer handed the parcel over.")
+    confirm_by: UtcDatetime = Field(description="Refunded automatically if not confirmed by then.")
+
+
+class ReturnReceived(RefundCaseEvent):
+    """The seller confirmed the returned goods arrived as shipped."""
+
+    event_type = "aftersales.return_received"
+
+    note: Text | None = Field(default=None, description="The seller's remarks.")
+
+
+class ReturnRejected(RefundCaseEvent):
+    """The seller refused the returned goods; the buyer may escalate until `appeal_by`."""
+
+    event_type = "aftersales.return_rejected"
+
+    reason: ReturnRejectionReason = Field(description="Why the goods were refused.")
+    note: Text | None = Field(default=None, description="The seller's explanation.")
+    appeal_by: UtcDatetime = Field(description="The case closes unless escalated.")
+
+
+class Refunded(RefundCaseEvent):
+    """Money went back to the buyer; the case ended successfully (SUCCESS)."""
+
+    event_type = "aftersales.refunded"
+    platform_message = "refund success"
+
+    kind: RefundKind = Field(description="The kind of case that paid out.")
+    amount: Money = Field(description="Amount refunded.")
+    trigger: RefundTrigger = Field(description="What released the money.")
+    refunded_at: UtcDatetime = Field(description="When the refund was executed.")
+
+
+class RefundWithdrawn(RefundCaseEvent):
+    """The buyer withdrew the request."""
+
+    event_type = "aftersales.refund_withdrawn"
+
+    note: Text | None = Field(default=None, description="The buyer's explanation.")
+
+
+class RefundClosed(RefundCaseEvent):
+    """The case ended without a refund (CLOSED)."""
+
+    event_type = "aftersales.refund_closed"
+    platform_message = "refund closed"
+
+    reason: RefundCloseReason = Field(description="Why the case closed.")
+
+
+class Disputed(RefundCaseEvent):
+    """A side escalated the case to the platform; both sides may submit evidence."""
+
+    event_type = "aftersales.disputed"
+
+    opened_by: DisputeParty = Field(description="Who escalated.")
+    reason: Text = Field(description="Why the platform should intervene.")
+    evidence_due_by: UtcDatetime = Field(description="Evidence is accepted until then.")
+
+
+class DisputeEvidenceAdded(RefundCaseEvent):
+    """One side submitted evidence in a dispute."""
+
+    event_type = "aftersales.dispute_evidence_added"
+
+    evidence_id: Identifier = Field(description="This piece of evidence.")
+    submitted_by: DisputeParty = Field(description="Which side submitted it.")
+    description: Text = Field(description="What the evidence shows.")
+    attachments: tuple[str, ...] = Field(
+        default=(), max_length=20, description="URIs of photos, chat logs, documents."
+    )
+
+
+class DisputeResolved(RefundCaseEvent):
+    """The platform ruled; a refund, if any, follows as `aftersales.refunded`."""
+
+    event_type = "aftersales.dispute_resolved"
+
+    outcome: RulingOutcome = Field(description="What the platform decided.")
+    refund_amount: Money = Field(description="Amount to refund (zero for no refund).")
+    responsible_party: ResponsibleParty = Field(description="Who was held responsible.")
+    note: Text = Field(description="The ruling's reasoning.")
+
+
+EVENTS: tuple[type[AftersalesEvent], ...] = (
+    RefundRequested,
+    RefundAmended,
+    RefundApproved,
+    RefundRejected,
+    ReturnShipped,
+    ReturnReceived,
+    ReturnRejected,
+    Refunded,
+    RefundWithdrawn,
+    RefundClosed,
+    Disputed,
+    DisputeEvidenceAdded,
+    DisputeResolved,
+)
+
+# Upcasters of older versions of the events above; empty while every event is at v1.
+UPCASTERS: tuple[Upcaster, ...] = ()
