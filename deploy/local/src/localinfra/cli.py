@@ -229,3 +229,7 @@ def _print_urls(services: list, stack: LocalStack) -> None:  # type: ignore[type
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
