@@ -73,6 +73,16 @@ fmt: $(STAMP) ## Format and autofix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The compatibility baseline is a git ref; CI on a pull request should pass the target branch
+# (e.g. `make schemas-check SCHEMAS_BASE=origin/main`).
+SCHEMAS_BASE ?= HEAD
+
+.PHONY: schemas schemas-check
+schemas: $(STAMP) ## Regenerate JSON Schemas, golden examples, AsyncAPI and docs/events.md
+	$(BIN)/python -m contracts.artefacts write --root $(CURDIR)
+schemas-check: $(STAMP) ## Fail if generated contract artefacts are stale or a schema change breaks compatibility
+	$(BIN)/python -m contracts.artefacts check --root $(CURDIR) --base $(SCHEMAS_BASE)
+
 .PHONY: clean
 clean: ## Stop infrastructure and remove .venv, .run (data) and caches
 	-test -x $(BIN)/localinfra && $(BIN)/localinfra down

@@ -79,7 +79,8 @@ class EventRegistry:
             for version in range(1, current + 1):
                 if version not in versions:
                     raise RegistryError(f"{event_type} v{version} is missing (versions are 1..N)")
-                if version < current and (event_type, version) not in self._upcasters:
+            for version in range(1, current):
+                if (event_type, version) not in self._upcasters:
                     raise RegistryError(f"{event_type} has no upcaster from v{version}")
 
     def event_types(self) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ class OrderChannel(StrEnum):
 
 
 class GoodsKind(StrEnum):
-    """Physical goods travel by parcel; virtual goods are confirmed sooner (DOMAIN 5)."""
+    """Physical goods travel by parcel; virtual goods have a shorter receipt window."""
 
     PHYSICAL = "physical"
     VIRTUAL = "virtual"
