@@ -157,9 +157,16 @@ def _fields_table(schema: JsonSchema, definitions: JsonSchema) -> list[str]:
     for name, prop in schema.get("properties", {}).items():
         lines.append(
             f"| `{name}` | {_type(prop, definitions)} | {'yes' if name in required else 'no'} "
-            f"| {'yes' if prop.get('x-pii') else ''} | {_cell(prop.get('description', ''))} |"
+            f"| {'yes' if prop.get('x-pii') else ''} | {_cell(_description(prop, definitions))} |"
         )
     return lines
+
+
+def _description(prop: JsonSchema, definitions: JsonSchema) -> str:
+    # Pydantic omits a field's description when it repeats the one of the referenced type.
+    if "description" in prop or "$ref" not in prop:
+        return str(prop.get("description", ""))
+    return str(definitions.get(prop["$ref"].rsplit("/", 1)[-1], {}).get("description", ""))
 
 
 def _type(prop: JsonSchema, definitions: JsonSchema) -> str:

@@ -76,7 +76,7 @@ class Address(ContractModel):
 
 
 class Receiver(ContractModel):
-    """Who the parcel goes to. All three fields are personal data (DOMAIN: data protection)."""
+    """Who the parcel goes to. All three fields are personal data: mask them where not needed."""
 
     name: str = personal_data("Receiver's name.")
     phone: str = personal_data("Receiver's phone number.")
