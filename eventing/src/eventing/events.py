@@ -29,6 +29,7 @@ class EventMetadata:
     correlation_id: str | None = None
     causation_id: str | None = None
     actor: str | None = None
+    actor_id: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -36,6 +37,7 @@ class EventMetadata:
             "correlation_id": self.correlation_id,
             "causation_id": self.causation_id,
             "actor": self.actor,
+            "actor_id": self.actor_id,
         }
         if self.extra:
             document["extra"] = dict(self.extra)
@@ -47,6 +49,7 @@ class EventMetadata:
             correlation_id=document.get("correlation_id"),
             causation_id=document.get("causation_id"),
             actor=document.get("actor"),
+            actor_id=document.get("actor_id"),
             extra=dict(document.get("extra") or {}),
         )
 

@@ -8,9 +8,8 @@ reader that has seen position N has seen every committed position below N.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
-import structlog
 from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,8 +27,6 @@ from eventing.events import (
     StreamState,
 )
 from eventing.schema import events, snapshots, streams
-
-log = structlog.get_logger(__name__)
 
 # Serialises position allocation across writers until commit (see module docstring).
 POSITION_LOCK_KEY = 0x6576_656E_7473  # "events"
@@ -227,18 +224,23 @@ async def _claim_versions(
     return int(version)
 
 
-def recorded_event(row: Row[Any]) -> RecordedEvent:
-    """A stored row of `eventing.events` as a `RecordedEvent`."""
+class _Fields(Protocol):
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def recorded_event(row: Row[Any] | _Fields) -> RecordedEvent:
+    """A stored row of `eventing.events` (SQLAlchemy row or asyncpg record) as an event."""
+    fields: _Fields = row._mapping if isinstance(row, Row) else row
     return RecordedEvent(
-        position=row.position,
-        stream_id=row.stream_id,
-        stream_version=row.stream_version,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        schema_version=row.schema_version,
-        topic=row.topic,
-        data=row.data,
-        metadata=EventMetadata.from_json(row.metadata),
-        occurred_at=row.occurred_at,
-        recorded_at=row.recorded_at,
+        position=fields["position"],
+        stream_id=fields["stream_id"],
+        stream_version=fields["stream_version"],
+        event_id=fields["event_id"],
+        event_type=fields["event_type"],
+        schema_version=fields["schema_version"],
+        topic=fields["topic"],
+        data=fields["data"],
+        metadata=EventMetadata.from_json(fields["metadata"]),
+        occurred_at=fields["occurred_at"],
+        recorded_at=fields["recorded_at"],
     )

@@ -15,8 +15,8 @@ from eventing.store import EventStore, WrongExpectedVersion
 pytestmark = pytest.mark.integration
 
 
-def _event(n: int, **metadata: str) -> NewEvent:
-    return NewEvent("thing.happened", {"n": n}, metadata=EventMetadata(**metadata))
+def _event(n: int, metadata: EventMetadata | None = None) -> NewEvent:
+    return NewEvent("thing.happened", {"n": n}, metadata=metadata or EventMetadata())
 
 
 async def test_appended_events_are_read_back_in_stream_order_with_their_metadata(
@@ -24,7 +24,7 @@ async def test_appended_events_are_read_back_in_stream_order_with_their_metadata
 ) -> None:
     result = await store.append(
         "order-1",
-        [_event(1, correlation_id="c1", causation_id="k1", actor="buyer:7"), _event(2)],
+        [_event(1, EventMetadata("c1", "k1", "buyer:7")), _event(2)],
         StreamState.NO_STREAM,
     )
 

@@ -1,0 +1,231 @@
+"""The outbox relay: publishes committed events from `eventing.events` to Kafka, in order.
+
+One relay per service publishes at a time: leadership is a session-level advisory lock on the
+relay's own connection, so a replica whose process or connection dies hands over at once. The
+checkpoint (last published position) lives in PostgreSQL and moves only after Kafka has
+acknowledged the whole batch, so a crash can only cause redelivery of the same events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from eventing import metrics
+from eventing.encoding import EventEncoder, OutgoingRecord
+from eventing.events import RecordedEvent
+from eventing.postgres import advisory_key, connect
+from eventing.store import NOTIFY_CHANNEL, recorded_event
+
+log = structlog.get_logger(__name__)
+
+_FETCH = """
+SELECT position, stream_id, stream_version, event_id, event_type, schema_version, topic,
+       data, metadata, occurred_at, recorded_at
+FROM eventing.events WHERE position > $1 ORDER BY position LIMIT $2
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RelayOptions:
+    """Tuning of one relay; the defaults suit a service, tests shorten the waits."""
+
+    name: str = "outbox"
+    batch_size: int = 500
+    poll_interval: float = 1.0  # fallback when a NOTIFY is missed
+    standby_interval: float = 1.0  # how often a standby tries to take over
+    retry_backoff: float = 0.5  # first wait after a failure; doubles up to max_backoff
+    max_backoff: float = 5.0
+    producer_config: dict[str, Any] = field(default_factory=dict)
+
+
+class OutboxRelay:
+    """Runs until `stop()`: waits for leadership, then publishes, surviving outages."""
+
+    def __init__(
+        self, dsn: str, bootstrap_servers: str, encoder: EventEncoder, options: RelayOptions
+    ) -> None:
+        self._dsn = dsn
+        self._bootstrap = bootstrap_servers
+        self._encode = encoder
+        self.options = options
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.is_leader = False
+        self.published = 0
+        self._lock_key = advisory_key(f"eventing.relay.{options.name}")
+
+    def stop(self) -> None:
+        """Finish the batch in flight, release leadership and return from `run()`."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = self.options.retry_backoff
+        while not self._stopping.is_set():
+            try:
+                connection = await connect(self._dsn)
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("relay.database_unavailable", relay=self.options.name, error=str(error))
+                await self._pause(backoff)
+                backoff = min(backoff * 2, self.options.max_backoff)
+                continue
+            try:
+                if await connection.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+                    backoff = self.options.retry_backoff
+                    await self._lead(connection)
+                else:
+                    await self._pause(self.options.standby_interval)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("relay.connection_lost", relay=self.options.name, error=str(error))
+                await self._pause(backoff)
+                backoff = min(backoff * 2, self.options.max_backoff)
+            finally:
+                self._set_leader(False)
+                await _close_quietly(connection)
+
+    async def _lead(self, connection: asyncpg.Connection) -> None:
+        self._set_leader(True)
+        log.info("relay.leading", relay=self.options.name)
+        await connection.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        checkpoint = await _load_checkpoint(connection, self.options.name)
+        publisher = _Publisher(self._bootstrap, self.options)
+        try:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                batch = await _fetch(connection, checkpoint, self.options.batch_size)
+                if batch and await publisher.publish([self._encode(e) for e in batch]):
+                    checkpoint = batch[-1].position
+                    await _save_checkpoint(connection, self.options.name, checkpoint)
+                    self.published += len(batch)
+                    metrics.RELAY_PUBLISHED.labels(self.options.name).inc(len(batch))
+                    if len(batch) == self.options.batch_size:
+                        continue
+                elif batch:
+                    await self._pause(publisher.backoff)
+                    continue
+                await self._report_lag(connection, checkpoint)
+                await self._idle()
+        finally:
+            await publisher.close()
+
+    async def _report_lag(self, connection: asyncpg.Connection, checkpoint: int) -> None:
+        head = await connection.fetchval("SELECT coalesce(max(position), 0) FROM eventing.events")
+        metrics.RELAY_LAG.labels(self.options.name).set(max(head - checkpoint, 0))
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.options.poll_interval)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def _set_leader(self, leading: bool) -> None:
+        self.is_leader = leading
+        metrics.RELAY_ACTIVE.labels(self.options.name).set(1 if leading else 0)
+
+
+class _Publisher:
+    """An idempotent, acks=all producer, recreated after any failure."""
+
+    def __init__(self, bootstrap: str, options: RelayOptions) -> None:
+        self._bootstrap = bootstrap
+        self._options = options
+        self._producer: AIOKafkaProducer | None = None
+        self.backoff = options.retry_backoff
+
+    async def publish(self, records: Sequence[OutgoingRecord]) -> bool:
+        """True once Kafka acknowledged every record; False (after logging) on any failure."""
+        started = time.perf_counter()
+        try:
+            producer = await self._started()
+            futures = [
+                await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
+                for r in records
+            ]
+            outcomes = await asyncio.gather(*futures, return_exceptions=True)
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
+            if failures:
+                raise failures[0]
+        except (KafkaError, OSError) as error:
+            metrics.RELAY_ERRORS.labels(self._options.name).inc()
+            log.warning("relay.publish_failed", relay=self._options.name, error=repr(error))
+            await self.close()
+            self.backoff = min(self.backoff * 2, self._options.max_backoff)
+            return False
+        self.backoff = self._options.retry_backoff
+        metrics.RELAY_BATCH_SECONDS.labels(self._options.name).observe(
+            time.perf_counter() - started
+        )
+        return True
+
+    async def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            config: dict[str, Any] = {
+                "bootstrap_servers": self._bootstrap,
+                "enable_idempotence": True,
+                "acks": "all",
+                "linger_ms": 5,
+                "request_timeout_ms": 10_000,
+                **self._options.producer_config,
+            }
+            producer = AIOKafkaProducer(**config)
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def close(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except (KafkaError, OSError) as error:
+                log.debug("relay.producer_close_failed", error=repr(error))
+
+
+async def _fetch(connection: asyncpg.Connection, after: int, limit: int) -> list[RecordedEvent]:
+    return [recorded_event(row) for row in await connection.fetch(_FETCH, after, limit)]
+
+
+async def _load_checkpoint(connection: asyncpg.Connection, relay: str) -> int:
+    await connection.execute(
+        "INSERT INTO eventing.relay_checkpoints (relay, position) VALUES ($1, 0)"
+        " ON CONFLICT (relay) DO NOTHING",
+        relay,
+    )
+    position = await connection.fetchval(
+        "SELECT position FROM eventing.relay_checkpoints WHERE relay = $1", relay
+    )
+    return int(position)
+
+
+async def _save_checkpoint(connection: asyncpg.Connection, relay: str, position: int) -> None:
+    await connection.execute(
+        "UPDATE eventing.relay_checkpoints SET position = $2, updated_at = now() WHERE relay = $1",
+        relay,
+        position,
+    )
+
+
+async def _close_quietly(connection: asyncpg.Connection) -> None:
+    try:
+        await asyncio.wait_for(connection.close(), 5)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        connection.terminate()

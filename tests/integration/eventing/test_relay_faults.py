@@ -1,0 +1,137 @@
+"""The relay under faults: the broker stopped for a while, the relay process SIGKILLed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from eventing.encoding import cloudevents_encoder
+from eventing.events import NewEvent, StreamState
+from eventing.relay import OutboxRelay, RelayOptions
+from eventing.store import EventStore
+from eventing.testing.kafka import first_deliveries, read_topic, sequences_by_stream
+from eventing.testing.waiting import eventually
+from localinfra.testing import FaultInjector, InfraEndpoints
+
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
+
+TopicFactory = Callable[..., Awaitable[str]]
+# How long the broker stays down; the guarantee does not depend on it (try 60 by hand).
+OUTAGE_SECONDS = float(os.environ.get("EVENTING_TEST_OUTAGE_SECONDS", "4"))
+RELAY_WORKER = Path(__file__).with_name("_relay_worker.py")
+
+
+async def test_events_appended_while_the_broker_is_down_are_all_published_in_order_after(
+    database_url: str,
+    engine: AsyncEngine,
+    topic_factory: TopicFactory,
+    infra: InfraEndpoints,
+    fault_injector: FaultInjector,
+) -> None:
+    bootstrap: str = infra.kafka_bootstrap
+    topic = await topic_factory(3)
+    store = EventStore(engine, topic=topic)
+    relay = OutboxRelay(
+        database_url,
+        bootstrap,
+        cloudevents_encoder("/orderflow/test"),
+        RelayOptions(poll_interval=0.2, retry_backoff=0.2, max_backoff=1.0),
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await _append_round(store, 0)
+        await read_topic(bootstrap, topic, until=lambda got: len(got) >= 10)
+
+        await fault_injector.stop_kafka()
+        rounds_during_outage = 0
+        loop = asyncio.get_running_loop()
+        outage_ends = loop.time() + OUTAGE_SECONDS
+        while loop.time() < outage_ends or rounds_during_outage < 3:
+            rounds_during_outage += 1
+            await _append_round(store, rounds_during_outage)  # commands keep being accepted
+            await asyncio.sleep(0.2)
+        await fault_injector.start_kafka()
+
+        total = 10 * (rounds_during_outage + 1)
+        records = await read_topic(
+            bootstrap, topic, until=lambda got: len(first_deliveries(got)) >= total, timeout=120
+        )
+    finally:
+        relay.stop()
+        await task
+
+    for stream, sequences in sequences_by_stream(first_deliveries(records)).items():
+        assert sequences == list(range(1, rounds_during_outage + 2)), stream
+    assert {r.event_id for r in records} == {e.event_id for e in await store.read_all(limit=10**6)}
+
+
+async def _append_round(store: EventStore, round_: int) -> None:
+    for stream in range(10):
+        await store.append(f"order-{stream}", [NewEvent("tick", {"n": round_})], StreamState.ANY)
+
+
+async def test_a_relay_killed_mid_batch_loses_nothing_and_only_redelivers_same_events(
+    database_url: str, engine: AsyncEngine, topic_factory: TopicFactory, infra: InfraEndpoints
+) -> None:
+    bootstrap: str = infra.kafka_bootstrap
+    topic = await topic_factory(3)
+    store = EventStore(engine, topic=topic)
+    streams, per_stream = 20, 100
+    for version in range(per_stream):
+        await asyncio.gather(
+            *(
+                store.append(f"order-{s}", [NewEvent("tick", {"v": version})], StreamState.ANY)
+                for s in range(streams)
+            )
+        )
+    total = streams * per_stream
+
+    worker = _start_worker(database_url, bootstrap, batch_size=50)
+    try:
+        await eventually(
+            lambda: _checkpoint(engine), lambda p: p > 0, message="the relay publishes something"
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        killed_at = await _checkpoint(engine)
+        assert killed_at < total, "the relay finished before it could be killed; use more events"
+
+        worker = _start_worker(database_url, bootstrap, batch_size=50)
+        records = await read_topic(
+            bootstrap, topic, until=lambda got: len(first_deliveries(got)) >= total, timeout=120
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    firsts = first_deliveries(records)
+    stored = {e.event_id: e for e in await store.read_all(limit=10**6)}
+    assert {r.event_id for r in firsts} == set(stored)
+    for record in records:  # a duplicate is the same event, byte for byte
+        original = stored[record.event_id]
+        assert (record.stream_id, record.sequence) == (original.stream_id, original.stream_version)
+    for stream, sequences in sequences_by_stream(firsts).items():
+        assert sequences == list(range(1, per_stream + 1)), stream
+
+
+def _start_worker(database_url: str, bootstrap: str, batch_size: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(RELAY_WORKER), database_url, bootstrap, str(batch_size)]
+    )
+
+
+async def _checkpoint(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        position = await connection.scalar(
+            text("SELECT coalesce(max(position), 0) FROM eventing.relay_checkpoints")
+        )
+    return int(position)
