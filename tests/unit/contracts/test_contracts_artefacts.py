@@ -18,6 +18,7 @@ from contracts.artefacts import (
     SCHEMAS_DIR,
     check,
     generated_artefacts,
+    main,
     write,
 )
 from contracts.envelope import parse_schema_uri, schema_file
@@ -154,3 +155,19 @@ def test_write_removes_examples_of_event_types_that_no_longer_exist(tmp_path: Pa
 
     assert not orphan.exists()
     assert check(tmp_path, ARTEFACTS, base=None) == []
+
+
+def test_schemas_check_command_fails_with_a_message_naming_event_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _copy_artefacts(tmp_path)
+    published = tmp_path / SCHEMAS_DIR / "aftersales.refunded/v1.json"
+    schema = _load(published)
+    schema["properties"]["refund_channel"] = {"type": "string"}  # type: ignore[index]
+    published.write_text(json.dumps(schema), encoding="utf-8")
+
+    exit_code = main(["check", "--root", str(tmp_path)])
+
+    assert exit_code == 1
+    assert "aftersales.refunded v1: field 'refund_channel': was removed" in capsys.readouterr().err
+    assert main(["write", "--root", str(tmp_path)]) == 0
