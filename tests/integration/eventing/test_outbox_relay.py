@@ -134,7 +134,8 @@ async def test_only_one_of_two_relays_publishes_and_the_other_takes_over_when_it
         [standby] = [relay for relay in relays if not relay.is_leader]
         assert (leader.published, standby.published) == (50, 0)
 
-        await _kill_leader_connection(engine)
+        tasks[relays.index(leader)].cancel()  # the leader's process dies ...
+        await _kill_leader_connection(engine)  # ... and with it its session
         await eventually(
             lambda: _leaders([standby]), lambda n: n == 1, message="the standby takes over"
         )
@@ -143,7 +144,7 @@ async def test_only_one_of_two_relays_publishes_and_the_other_takes_over_when_it
     finally:
         for relay in relays:
             relay.stop()
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     assert [r.data["n"] for r in records] == list(range(80))
     assert standby.published == 30
