@@ -130,6 +130,7 @@ async def test_only_one_of_two_relays_publishes_and_the_other_takes_over_when_it
         )
         await store.append("a", [NewEvent("tick", {"n": n}) for n in range(50)], 0)
         await read_topic(bootstrap, topic, until=lambda got: len(got) >= 50)
+        await eventually(lambda: _published(relays), lambda n: n == 50, message="checkpointed")
         [leader] = [relay for relay in relays if relay.is_leader]
         [standby] = [relay for relay in relays if not relay.is_leader]
         assert (leader.published, standby.published) == (50, 0)
@@ -141,6 +142,7 @@ async def test_only_one_of_two_relays_publishes_and_the_other_takes_over_when_it
         )
         await store.append("a", [NewEvent("tick", {"n": n}) for n in range(50, 80)], 50)
         records = await read_topic(bootstrap, topic, until=lambda got: len(got) >= 80)
+        await eventually(lambda: _published([standby]), lambda n: n == 30, message="standby")
     finally:
         for relay in relays:
             relay.stop()
@@ -148,6 +150,10 @@ async def test_only_one_of_two_relays_publishes_and_the_other_takes_over_when_it
 
     assert [r.data["n"] for r in records] == list(range(80))
     assert standby.published == 30
+
+
+async def _published(relays: list[OutboxRelay]) -> int:
+    return sum(relay.published for relay in relays)
 
 
 async def _leaders(relays: list[OutboxRelay]) -> int:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from eventing.encoding import ConsumedEvent, decode_record
+from eventing.encoding import ConsumedEvent, OutgoingRecord, cloudevents_encoder, decode_record
+from eventing.events import EventMetadata, RecordedEvent
 from eventing.testing.waiting import ConditionNotMet
 
 
@@ -78,3 +83,44 @@ def sequences_by_stream(records: Sequence[ConsumedEvent]) -> dict[str, list[int]
     for record in records:
         streams.setdefault(record.stream_id, []).append(record.sequence)
     return streams
+
+
+def synthetic_record(
+    topic: str,
+    stream_id: str,
+    sequence: int,
+    data: dict[str, Any],
+    *,
+    event_type: str = "test.happened",
+    event_id: uuid.UUID | None = None,
+) -> OutgoingRecord:
+    """A record as the relay would publish it, without an event store behind it."""
+    now = datetime.now(UTC)
+    event = RecordedEvent(
+        position=0,
+        stream_id=stream_id,
+        stream_version=sequence,
+        event_id=event_id or uuid.uuid4(),
+        event_type=event_type,
+        schema_version=1,
+        topic=topic,
+        data=data,
+        metadata=EventMetadata(correlation_id=stream_id, actor="system"),
+        occurred_at=now,
+        recorded_at=now,
+    )
+    return cloudevents_encoder("/orderflow/test")(event)
+
+
+async def publish_records(bootstrap: str, records: Sequence[OutgoingRecord]) -> None:
+    """Publish records with an idempotent producer and wait until all are acknowledged."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
+            for r in records
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()

@@ -1,0 +1,85 @@
+"""Dead-letter topics: where a subscription puts an event it could not apply, with the reason."""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+ERROR_HEADER_PREFIX = "dlq_"
+
+
+class FailedRecord(Protocol):
+    """What is dead-lettered: a consumed record (decoded or not)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+def dead_letter_topic(topic: str, group: str) -> str:
+    """The dead-letter topic of one subscription group on one source topic."""
+    return f"{topic}.dlq.{group}"
+
+
+async def ensure_dead_letter_topics(bootstrap: str, names: Iterable[str]) -> None:
+    """Create missing dead-letter topics (the brokers do not auto-create topics)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        missing = set(names) - set(await admin.list_topics())
+        # Another replica may create one between our list and create: that is fine.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            if missing:
+                await admin.create_topics([NewTopic(name, 1, 1) for name in sorted(missing)])
+    finally:
+        await admin.close()
+
+
+def dead_letter_headers(
+    event: FailedRecord, group: str, error: BaseException, attempts: int
+) -> list[tuple[str, bytes]]:
+    """The original headers plus where the event came from and why it failed."""
+    reason = "".join(traceback.format_exception_only(type(error), error)).strip()
+    extra = {
+        "error": reason[:2000],
+        "error_type": f"{type(error).__module__}.{type(error).__qualname__}",
+        "origin_topic": event.topic,
+        "origin_partition": str(event.partition),
+        "origin_offset": str(event.offset),
+        "group": group,
+        "attempts": str(attempts),
+        "failed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    return [*event.headers, *((ERROR_HEADER_PREFIX + k, v.encode()) for k, v in extra.items())]
+
+
+async def send_to_dead_letters(
+    producer: AIOKafkaProducer,
+    event: FailedRecord,
+    group: str,
+    error: BaseException,
+    attempts: int,
+) -> None:
+    """Publish the event unchanged to its dead-letter topic and wait for the acknowledgement."""
+    await producer.send_and_wait(
+        dead_letter_topic(event.topic, group),
+        event.value,
+        key=event.key,
+        headers=dead_letter_headers(event, group, error, attempts),
+    )

@@ -1,0 +1,138 @@
+"""Where a subscription group stands, kept in PostgreSQL: positions and per-stream sequences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from sqlalchemy import select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventing.schema import consumer_positions, consumer_streams
+
+log = structlog.get_logger(__name__)
+
+
+class PartitionState:
+    """Reads and writes one group's positions; remembers the last committed ones."""
+
+    def __init__(self, engine: AsyncEngine, group: str) -> None:
+        self._engine = engine
+        self.group = group
+        self.positions: dict[TopicPartition, int] = {}
+
+    async def lock_position(self, connection: AsyncConnection, tp: TopicPartition) -> int:
+        """The partition's next offset to apply, row-locked until the transaction ends.
+
+        The lock serialises two members that briefly both hold the partition during a
+        rebalance; the second then sees the first's position and skips what it applied.
+        """
+        await connection.execute(
+            insert(consumer_positions)
+            .values(consumer_group=self.group, topic=tp.topic, partition=tp.partition,
+                    next_offset=0, updated_at=text("now()"))
+            .on_conflict_do_nothing()
+        )  # fmt: skip
+        offset = await connection.scalar(
+            select(consumer_positions.c.next_offset)
+            .where(
+                consumer_positions.c.consumer_group == self.group,
+                consumer_positions.c.topic == tp.topic,
+                consumer_positions.c.partition == tp.partition,
+            )
+            .with_for_update()
+        )
+        return int(offset or 0)
+
+    async def load_sequences(
+        self, connection: AsyncConnection, topic: str, streams: Iterable[str]
+    ) -> dict[str, int]:
+        """The last applied sequence of each stream (absent = nothing applied yet)."""
+        wanted = list(streams)
+        if not wanted:
+            return {}
+        rows = await connection.execute(
+            select(consumer_streams.c.stream_id, consumer_streams.c.last_sequence).where(
+                consumer_streams.c.consumer_group == self.group,
+                consumer_streams.c.topic == topic,
+                consumer_streams.c.stream_id.in_(wanted),
+            )
+        )
+        return {row.stream_id: row.last_sequence for row in rows}
+
+    async def save(
+        self,
+        connection: AsyncConnection,
+        tp: TopicPartition,
+        next_offset: int,
+        sequences: Mapping[str, int],
+    ) -> None:
+        """Record the batch as applied (in the batch's transaction)."""
+        await connection.execute(
+            consumer_positions.update()
+            .where(
+                consumer_positions.c.consumer_group == self.group,
+                consumer_positions.c.topic == tp.topic,
+                consumer_positions.c.partition == tp.partition,
+            )
+            .values(next_offset=next_offset, updated_at=text("now()"))
+        )
+        if sequences:
+            statement = insert(consumer_streams).values(
+                [
+                    {"consumer_group": self.group, "topic": tp.topic, "stream_id": stream,
+                     "last_sequence": sequence}
+                    for stream, sequence in sequences.items()
+                ]
+            )  # fmt: skip
+            await connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["consumer_group", "topic", "stream_id"],
+                    set_={"last_sequence": statement.excluded.last_sequence},
+                )
+            )
+        self.positions[tp] = next_offset
+
+    async def read_positions(
+        self, partitions: Iterable[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """The stored next offsets of `partitions` (absent = never applied anything)."""
+        wanted = [(tp.topic, tp.partition) for tp in partitions]
+        if not wanted:
+            return {}
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    consumer_positions.c.topic,
+                    consumer_positions.c.partition,
+                    consumer_positions.c.next_offset,
+                ).where(
+                    consumer_positions.c.consumer_group == self.group,
+                    tuple_(consumer_positions.c.topic, consumer_positions.c.partition).in_(wanted),
+                )
+            )
+            return {TopicPartition(r.topic, r.partition): r.next_offset for r in rows}
+
+
+class PositionRebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, continue each partition from the position stored in PostgreSQL."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, state: PartitionState) -> None:
+        self._consumer = consumer
+        self._state = state
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        for tp in revoked:
+            self._state.positions.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        stored = await self._state.read_positions(assigned)
+        for tp in assigned:
+            if tp in stored:
+                self._consumer.seek(tp, stored[tp])
+                self._state.positions[tp] = stored[tp]
+            else:
+                await self._consumer.seek_to_beginning(tp)
+        log.info("subscription.assigned", group=self._state.group, partitions=len(assigned))

@@ -1,0 +1,235 @@
+"""Subscriptions: consume topics as a group and apply each event exactly once in PostgreSQL.
+
+Each partition's batch is applied in one transaction that also moves the group's position for
+that partition (`eventing.consumer_positions`) and the last applied sequence of every stream
+(`eventing.consumer_streams`). The database, not Kafka, is the source of truth for where the
+group is, so a crash, rebalance or redelivery can neither skip nor repeat an effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventing import metrics
+from eventing.dead_letters import (
+    dead_letter_topic,
+    ensure_dead_letter_topics,
+    send_to_dead_letters,
+)
+from eventing.encoding import ConsumedEvent, UndecodableRecord, decode_record
+from eventing.subscription_state import PartitionState, PositionRebalanceListener
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[ConsumedEvent, AsyncConnection], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionOptions:
+    """One consumer group on some topics; defaults suit a service, tests shorten waits."""
+
+    group: str
+    topics: tuple[str, ...]
+    max_batch: int = 500
+    max_attempts: int = 3  # handler attempts before the event is dead-lettered
+    retry_backoff: float = 0.1  # doubles after each failed attempt
+    poll_timeout_ms: int = 500
+    failure_backoff: float = 1.0  # wait after the database or broker failed a batch
+    consumer_config: dict[str, Any] = field(default_factory=dict)
+
+
+class Subscription:
+    """Runs a handler over the group's events until `stop()`; see the module docstring."""
+
+    def __init__(
+        self, engine: AsyncEngine, bootstrap: str, options: SubscriptionOptions, handler: Handler
+    ) -> None:
+        self.engine = engine
+        self.options = options
+        self._bootstrap = bootstrap
+        self._handler = handler
+        self._state = PartitionState(engine, options.group)
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self.applied = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    def stop(self) -> None:
+        """Finish the batch in flight, commit it, leave the group and return from `run()`."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        group = self.options.group
+        await ensure_dead_letter_topics(
+            self._bootstrap, [dead_letter_topic(t, group) for t in self.options.topics]
+        )
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.options.max_batch,
+            **self.options.consumer_config,
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap, enable_idempotence=True, acks="all"
+        )
+        await producer.start()
+        consumer.subscribe(
+            list(self.options.topics), listener=PositionRebalanceListener(consumer, self._state)
+        )
+        await consumer.start()
+        self._consumer = consumer
+        log.info("subscription.started", group=group, topics=self.options.topics)
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(
+                    timeout_ms=self.options.poll_timeout_ms, max_records=self.options.max_batch
+                )
+                await self._apply_all(consumer, producer, batches)
+        finally:
+            self._consumer = None
+            await consumer.stop()
+            await producer.stop()
+            log.info("subscription.stopped", group=group)
+
+    async def _apply_all(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
+    ) -> None:
+        pending = dict(batches)
+        try:
+            for tp, records in batches.items():
+                await self._apply_batch(producer, tp, records)
+                del pending[tp]
+                self._update_lag(consumer, tp)
+        except (DBAPIError, OSError, KafkaError) as error:
+            # Nothing of the failed batches was committed: read them again after a pause.
+            log.warning("subscription.batch_failed", group=self.options.group, error=repr(error))
+            for tp, records in pending.items():
+                consumer.seek(tp, records[0].offset)
+            await asyncio.sleep(self.options.failure_backoff)
+
+    async def _apply_batch(
+        self,
+        producer: AIOKafkaProducer,
+        tp: TopicPartition,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+    ) -> None:
+        async with self.engine.begin() as connection:
+            next_offset = await self._state.lock_position(connection, tp)
+            fresh = [record for record in records if record.offset >= next_offset]
+            if not fresh:
+                return
+            events = [_decoded(record) for record in fresh]
+            streams = {e.stream_id for e in events if isinstance(e, ConsumedEvent)}
+            applied = await self._state.load_sequences(connection, tp.topic, streams)
+            for record, event in zip(fresh, events, strict=True):
+                if isinstance(event, UndecodableRecord):
+                    await self._dead_letter(producer, record, event, attempts=0)
+                elif event.sequence <= applied.get(event.stream_id, 0):
+                    self.duplicates += 1
+                    metrics.SUBSCRIPTION_DUPLICATES.labels(self.options.group).inc()
+                else:
+                    await self._apply_one(connection, producer, event)
+                    applied[event.stream_id] = event.sequence
+            await self._state.save(connection, tp, fresh[-1].offset + 1, applied)
+
+    async def _apply_one(
+        self, connection: AsyncConnection, producer: AIOKafkaProducer, event: ConsumedEvent
+    ) -> None:
+        backoff = self.options.retry_backoff
+        for attempt in range(1, self.options.max_attempts + 1):
+            try:
+                async with connection.begin_nested():
+                    await self._handler(event, connection)
+            except (OSError, asyncio.CancelledError):
+                raise
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    raise
+                failure: Exception = error
+            except Exception as error:
+                # Handlers are the services' code: any failure of theirs is retried a bounded
+                # number of times and then dead-lettered, so one bad event cannot stop the group.
+                failure = error
+            else:
+                self.applied += 1
+                metrics.SUBSCRIPTION_APPLIED.labels(self.options.group).inc()
+                return
+            log.warning(
+                "subscription.handler_failed",
+                group=self.options.group,
+                event_id=str(event.event_id),
+                attempt=attempt,
+                error=repr(failure),
+            )
+            if attempt < self.options.max_attempts:
+                await asyncio.sleep(backoff)
+                backoff *= 2
+        await self._dead_letter(producer, event, failure, self.options.max_attempts)
+
+    async def _dead_letter(
+        self,
+        producer: AIOKafkaProducer,
+        record: ConsumedEvent | ConsumerRecord[bytes, bytes],
+        error: BaseException,
+        attempts: int,
+    ) -> None:
+        await send_to_dead_letters(producer, record, self.options.group, error, attempts)
+        self.dead_lettered += 1
+        metrics.SUBSCRIPTION_DEAD_LETTERED.labels(self.options.group).inc()
+        log.error(
+            "subscription.dead_lettered",
+            group=self.options.group,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=repr(error),
+        )
+
+    def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+        highwater = consumer.highwater(tp)
+        position = self._state.positions.get(tp)
+        if highwater is not None and position is not None:
+            metrics.SUBSCRIPTION_LAG.labels(self.options.group, tp.topic, tp.partition).set(
+                max(highwater - position, 0)
+            )
+
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Records per assigned partition that the group has not applied yet."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return {}
+        ends = await consumer.end_offsets(assigned)
+        positions = await self._state.read_positions(assigned)
+        return {tp: max(ends[tp] - positions.get(tp, 0), 0) for tp in assigned}
+
+
+def _decoded(record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | UndecodableRecord:
+    try:
+        return decode_record(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            record.value,
+            [(name, value) for name, value in record.headers],
+        )
+    except UndecodableRecord as error:
+        return error
