@@ -1,0 +1,185 @@
+"""Durable deadlines: timers stored in PostgreSQL, fired at least once by a worker.
+
+A worker claims due rows with `FOR UPDATE SKIP LOCKED` (so replicas share the work without
+firing one row twice at a time) and runs the handler in the same transaction that deletes the
+row: database effects of a handler happen exactly once, other effects at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventing import metrics
+from eventing.clock import Clock, RefreshableClock
+from eventing.schema import deadlines
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A timer: `kind` names the rule (e.g. `order.auto_close`), `key` the thing it is about."""
+
+    kind: str
+    key: str
+    due_at: datetime
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+
+
+DeadlineHandler = Callable[[Deadline, AsyncConnection], Awaitable[None]]
+
+
+class DeadlineScheduler:
+    """Schedules, reschedules and cancels deadlines (optionally in the caller's transaction)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def schedule(
+        self, deadline: Deadline, *, connection: AsyncConnection | None = None
+    ) -> None:
+        """Create the deadline, or move an existing one of the same kind and key."""
+        statement = insert(deadlines).values(
+            kind=deadline.kind,
+            key=deadline.key,
+            due_at=deadline.due_at,
+            payload=dict(deadline.payload),
+            attempts=0,
+            scheduled_at=text("now()"),
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "key"],
+            set_={
+                "due_at": statement.excluded.due_at,
+                "payload": statement.excluded.payload,
+                "attempts": 0,
+                "last_error": None,
+                "scheduled_at": text("now()"),
+            },
+        )
+        await self._execute(statement, connection)
+
+    async def cancel(
+        self, kind: str, key: str, *, connection: AsyncConnection | None = None
+    ) -> None:
+        """Remove the deadline if it is still pending (cancelling twice is harmless)."""
+        statement = deadlines.delete().where(deadlines.c.kind == kind, deadlines.c.key == key)
+        await self._execute(statement, connection)
+
+    async def get(self, kind: str, key: str) -> Deadline | None:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    deadlines.select().where(deadlines.c.kind == kind, deadlines.c.key == key)
+                )
+            ).first()
+        return None if row is None else Deadline(row.kind, row.key, row.due_at, row.payload,
+                                                  row.attempts)  # fmt: skip
+
+    async def _execute(self, statement: Any, connection: AsyncConnection | None) -> None:
+        if connection is not None:
+            await connection.execute(statement)
+            return
+        async with self._engine.begin() as own:
+            await own.execute(statement)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineWorkerOptions:
+    batch_size: int = 100
+    poll_interval: float = 1.0
+    retry_backoff: timedelta = timedelta(seconds=10)  # doubles per failed attempt
+    max_attempts: int = 10  # then the deadline is parked (due_at = infinity) for ops
+
+
+_CLAIM = text(
+    "SELECT kind, key, due_at, payload, attempts FROM eventing.deadlines"
+    " WHERE due_at <= :now AND kind = ANY(:kinds)"
+    " ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
+_DONE = text("DELETE FROM eventing.deadlines WHERE kind = :kind AND key = :key AND due_at = :due")
+_FAILED = text(
+    "UPDATE eventing.deadlines SET attempts = attempts + 1, last_error = :error,"
+    " due_at = CASE WHEN attempts + 1 >= :max_attempts THEN 'infinity'::timestamptz"
+    " ELSE CAST(:retry_at AS timestamptz) END"
+    " WHERE kind = :kind AND key = :key AND due_at = :due"
+)
+
+
+class DeadlineWorker:
+    """Fires due deadlines with the handler registered for their kind, until `stop()`."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        handlers: Mapping[str, DeadlineHandler],
+        options: DeadlineWorkerOptions | None = None,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._handlers = dict(handlers)
+        self.options = options or DeadlineWorkerOptions()
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                fired = await self.fire_due()
+            except (DBAPIError, OSError) as error:
+                log.warning("deadline.worker_database_error", error=repr(error))
+                fired = 0
+            if fired < self.options.batch_size:
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), self.options.poll_interval)
+                except TimeoutError:
+                    continue
+
+    async def fire_due(self) -> int:
+        """Fire one batch of due deadlines; the number handled (fired or failed)."""
+        if isinstance(self._clock, RefreshableClock):
+            await self._clock.refresh()
+        now = self._clock.now()
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                _CLAIM,
+                {"now": now, "kinds": list(self._handlers), "limit": self.options.batch_size},
+            )
+            due = [Deadline(r.kind, r.key, r.due_at, r.payload, r.attempts) for r in rows]
+            for deadline in due:
+                await self._fire(connection, deadline, now)
+        return len(due)
+
+    async def _fire(self, connection: AsyncConnection, deadline: Deadline, now: datetime) -> None:
+        params = {"kind": deadline.kind, "key": deadline.key, "due": deadline.due_at}
+        try:
+            async with connection.begin_nested():
+                await self._handlers[deadline.kind](deadline, connection)
+        except Exception as error:
+            # A handler is service code: its failure is retried later with backoff, bounded by
+            # max_attempts, and never stops the other deadlines of the batch.
+            metrics.DEADLINES_FAILED.labels(deadline.kind).inc()
+            retry_at = now + self.options.retry_backoff * (2**deadline.attempts)
+            log.warning("deadline.failed", kind=deadline.kind, key=deadline.key, error=repr(error))
+            await connection.execute(
+                _FAILED,
+                {**params, "error": repr(error)[:2000], "retry_at": retry_at,
+                 "max_attempts": self.options.max_attempts},
+            )  # fmt: skip
+            return
+        await connection.execute(_DONE, params)
+        metrics.DEADLINES_FIRED.labels(deadline.kind).inc()
