@@ -1,0 +1,133 @@
+"""The Idempotency-Key store: a retried command gets the first response, never a second effect.
+
+Save the response in the same transaction as the command's events, so "effect happened" and
+"response stored" are one fact. Same key with a different request body is refused with
+`IdempotencyKeyReused` (the HTTP layer answers 422).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventing.clock import Clock, SystemClock
+from eventing.schema import idempotency_keys
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was already used for a different request (HTTP 422)."""
+
+    def __init__(self, scope: str, key: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was already used for a different {scope} request"
+        )
+        self.scope = scope
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The response a command produced the first time (JSON body)."""
+
+    status_code: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    """A hash of what the client asked for; the key must always come with the same request."""
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+class IdempotencyStore:
+    """Stored responses per (scope, key), expiring after `ttl`."""
+
+    def __init__(
+        self, engine: AsyncEngine, clock: Clock | None = None, ttl: timedelta = timedelta(hours=24)
+    ) -> None:
+        self._engine = engine
+        self._clock = clock or SystemClock()
+        self.ttl = ttl
+
+    async def lookup(
+        self, scope: str, key: str, request_hash: str, *, connection: AsyncConnection | None = None
+    ) -> StoredResponse | None:
+        """The stored response for a retry, None for a new (or expired) key."""
+        statement = select(idempotency_keys).where(
+            idempotency_keys.c.scope == scope,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.expires_at > self._clock.now(),
+        )
+        if connection is None:
+            async with self._engine.connect() as own:
+                row = (await own.execute(statement)).first()
+        else:
+            row = (await connection.execute(statement)).first()
+        return None if row is None else _checked(row, scope, key, request_hash)
+
+    async def save(
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        response: StoredResponse,
+        *,
+        connection: AsyncConnection,
+    ) -> StoredResponse:
+        """Store the response in the command's transaction; returns the response that counts.
+
+        When a concurrent request with the same key committed first, its response is returned
+        and the caller should roll back its own work and answer with it.
+        """
+        now = self._clock.now()
+        statement = insert(idempotency_keys).values(
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            status_code=response.status_code,
+            body=response.body,
+            headers=dict(response.headers),
+            created_at=now,
+            expires_at=now + self.ttl,
+        )
+        upsert = statement.on_conflict_do_update(
+            index_elements=["scope", "key"],
+            set_={column: statement.excluded[column] for column in
+                  ("request_hash", "status_code", "body", "headers", "created_at", "expires_at")},
+            where=idempotency_keys.c.expires_at <= now,
+        ).returning(idempotency_keys.c.key)  # fmt: skip
+        if (await connection.execute(upsert)).first() is not None:
+            return response
+        row = (
+            await connection.execute(
+                select(idempotency_keys).where(
+                    idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+                )
+            )
+        ).one()
+        return _checked(row, scope, key, request_hash)
+
+    async def purge_expired(self) -> int:
+        """Delete expired keys; the number deleted."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(idempotency_keys).where(idempotency_keys.c.expires_at <= self._clock.now())
+            )
+        return int(result.rowcount)
+
+
+def _checked(row: Row[Any], scope: str, key: str, request_hash: str) -> StoredResponse:
+    if row.request_hash != request_hash:
+        raise IdempotencyKeyReused(scope, key)
+    return StoredResponse(row.status_code, row.body, row.headers)
