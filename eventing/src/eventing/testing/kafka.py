@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from eventing.encoding import ConsumedEvent, OutgoingRecord, cloudevents_encoder, decode_record
 from eventing.events import EventMetadata, RecordedEvent
+from eventing.partitions import topic_partitions
 from eventing.testing.waiting import ConditionNotMet
 
 
@@ -35,7 +35,7 @@ async def read_topic(
     await consumer.start()
     records: list[ConsumedEvent] = []
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(await _partitions(bootstrap, topic))]
+        partitions = await topic_partitions(bootstrap, [topic])
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         deadline = time.monotonic() + timeout
@@ -51,19 +51,6 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
-
-
-async def _partitions(bootstrap: str, topic: str) -> set[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    partitions = {p["partition"] for p in described["partitions"]}
-    if not partitions:
-        raise ConditionNotMet(f"topic {topic} has no partitions")
-    return partitions
 
 
 def first_deliveries(records: Sequence[ConsumedEvent]) -> list[ConsumedEvent]:

@@ -1,0 +1,208 @@
+"""Projection rebuild: replay events into shadow tables, then swap them in atomically.
+
+The live tables keep serving during the replay. The swap takes an ACCESS EXCLUSIVE lock on the
+live tables, applies the events appended meanwhile, and renames shadow over live in one
+transaction, so readers see either the old or the new read model, never a mix.
+
+Projectors must be idempotent per stream sequence (store the version in the row and ignore
+older events), because a live subscription may apply some events again after the swap.
+Read-model tables must use identity columns, not `serial` (a shadow shares a serial's sequence).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventing.encoding import ConsumedEvent, decode_record
+from eventing.events import RecordedEvent
+from eventing.partitions import topic_partitions
+from eventing.store import EventStore
+
+SHADOW_SUFFIX = "__rebuild"
+E = TypeVar("E", contravariant=True)
+
+TableNames = Mapping[str, str]  # live name -> name to write to
+
+
+class Projector(Protocol[E]):
+    """Applies one event to the read-model tables named in `tables`."""
+
+    async def __call__(self, event: E, connection: AsyncConnection, tables: TableNames) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    """How far a rebuild is; `total` is an estimate taken when it started."""
+
+    processed: int
+    total: int
+    rate_per_second: float
+    eta_seconds: float | None
+
+
+ProgressCallback = Callable[[RebuildProgress], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionTables(Generic[E]):
+    """A read model: its live tables (in `public`) and the projector that fills them."""
+
+    tables: Sequence[str]
+    projector: Projector[E]
+
+    @property
+    def shadows(self) -> dict[str, str]:
+        return {table: table + SHADOW_SUFFIX for table in self.tables}
+
+
+class _Meter:
+    def __init__(self, total: int, callback: ProgressCallback | None) -> None:
+        self.total, self.processed, self._callback = total, 0, callback
+        self._started = time.perf_counter()
+
+    async def add(self, count: int) -> None:
+        self.processed += count
+        if self._callback is None:
+            return
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        rate = self.processed / elapsed
+        remaining = max(self.total - self.processed, 0)
+        eta = remaining / rate if rate > 0 else None
+        outcome = self._callback(RebuildProgress(self.processed, self.total, rate, eta))
+        if outcome is not None:
+            await outcome
+
+
+async def rebuild_from_store(
+    store: EventStore,
+    model: ProjectionTables[RecordedEvent],
+    *,
+    batch_size: int = 1000,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Rebuild `model` from the whole event store and swap it in; the events applied."""
+    engine = store.engine
+    await _create_shadows(engine, model)
+    async with engine.connect() as connection:
+        total = int(await connection.scalar(text("SELECT count(*) FROM eventing.events")) or 0)
+    meter = _Meter(total, progress)
+    position = 0
+    while batch := await store.read_all(after_position=position, limit=batch_size):
+        async with engine.begin() as connection:
+            for event in batch:
+                await model.projector(event, connection, model.shadows)
+        position = batch[-1].position
+        await meter.add(len(batch))
+    async with engine.begin() as connection:
+        await _lock_live(connection, model)
+        while tail := await store.read_all(after_position=position, limit=batch_size):
+            for event in tail:
+                await model.projector(event, connection, model.shadows)
+            position = tail[-1].position
+            await meter.add(len(tail))
+        await _swap(connection, model)
+    return meter.processed
+
+
+async def rebuild_from_topics(
+    engine: AsyncEngine,
+    bootstrap: str,
+    topics: Sequence[str],
+    model: ProjectionTables[ConsumedEvent],
+    *,
+    from_timestamp_ms: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Rebuild `model` from topics (from the beginning or a timestamp) up to their end when
+    the rebuild started, then swap it in; the live subscription covers what came later."""
+    await _create_shadows(engine, model)
+    meter: _Meter | None = None
+    async for batch, total in _topic_batches(bootstrap, topics, from_timestamp_ms):
+        meter = meter or _Meter(total, progress)
+        async with engine.begin() as connection:
+            for event in batch:
+                await model.projector(event, connection, model.shadows)
+        await meter.add(len(batch))
+    async with engine.begin() as connection:
+        await _lock_live(connection, model)
+        await _swap(connection, model)
+    return meter.processed if meter else 0
+
+
+async def _topic_batches(
+    bootstrap: str, topics: Sequence[str], from_timestamp_ms: int | None
+) -> AsyncIterator[tuple[list[ConsumedEvent], int]]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(bootstrap, topics)
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        starts = await _start_offsets(consumer, partitions, from_timestamp_ms)
+        for tp, offset in starts.items():
+            consumer.seek(tp, offset)
+        total = sum(max(ends[tp] - starts[tp], 0) for tp in partitions)
+        while await _behind(consumer, ends):
+            fetched = await consumer.getmany(timeout_ms=500, max_records=1000)
+            batch = [
+                decode_record(tp.topic, tp.partition, r.offset, r.key, r.value, r.headers)
+                for tp, records in fetched.items()
+                for r in records
+                if r.offset < ends[tp]
+            ]
+            if batch:
+                yield batch, total
+    finally:
+        await consumer.stop()
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
+
+
+async def _start_offsets(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], from_timestamp_ms: int | None
+) -> dict[TopicPartition, int]:
+    beginnings: dict[TopicPartition, int] = await consumer.beginning_offsets(partitions)
+    if from_timestamp_ms is None:
+        return beginnings
+    found = await consumer.offsets_for_times({tp: from_timestamp_ms for tp in partitions})
+    ends = await consumer.end_offsets(partitions)
+    return {tp: found[tp].offset if found[tp] else ends[tp] for tp in partitions}
+
+
+async def _create_shadows(engine: AsyncEngine, model: ProjectionTables[E]) -> None:
+    async with engine.begin() as connection:
+        for live, shadow in model.shadows.items():
+            await connection.execute(text(f'DROP TABLE IF EXISTS "{shadow}"'))
+            await connection.execute(text(f'CREATE TABLE "{shadow}" (LIKE "{live}" INCLUDING ALL)'))
+
+
+async def _lock_live(connection: AsyncConnection, model: ProjectionTables[E]) -> None:
+    names = ", ".join(f'"{table}"' for table in model.tables)
+    await connection.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+
+async def _swap(connection: AsyncConnection, model: ProjectionTables[E]) -> None:
+    """Shadow tables take the live names; their indexes take the live tables' index names."""
+    for live, shadow in model.shadows.items():
+        await connection.execute(text(f'DROP TABLE "{live}"'))
+        await connection.execute(text(f'ALTER TABLE "{shadow}" RENAME TO "{live}"'))
+        indexes = await connection.execute(
+            text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                 " AND tablename = :table AND indexname LIKE :pattern"),
+            {"table": live, "pattern": f"{shadow}%"},
+        )  # fmt: skip
+        for (index,) in indexes.all():
+            renamed = live + index[len(shadow) :]
+            await connection.execute(text(f'ALTER INDEX "{index}" RENAME TO "{renamed}"'))
