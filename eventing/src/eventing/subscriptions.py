@@ -128,28 +128,68 @@ class Subscription:
         tp: TopicPartition,
         records: Sequence[ConsumerRecord[bytes, bytes]],
     ) -> None:
+        """Apply fast (no savepoints); if any event fails, redo the batch carefully."""
+        try:
+            tally = await self._apply_in_transaction(producer, tp, records, careful=False)
+        except _NeedsCareful:
+            tally = await self._apply_in_transaction(producer, tp, records, careful=True)
+        self.applied += tally.applied
+        self.duplicates += tally.duplicates
+        metrics.SUBSCRIPTION_APPLIED.labels(self.options.group).inc(tally.applied)
+        metrics.SUBSCRIPTION_DUPLICATES.labels(self.options.group).inc(tally.duplicates)
+
+    async def _apply_in_transaction(
+        self,
+        producer: AIOKafkaProducer,
+        tp: TopicPartition,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        *,
+        careful: bool,
+    ) -> _Tally:
+        tally = _Tally()
         async with self.engine.begin() as connection:
             next_offset = await self._state.lock_position(connection, tp)
             fresh = [record for record in records if record.offset >= next_offset]
             if not fresh:
-                return
+                return tally
             events = [_decoded(record) for record in fresh]
             streams = {e.stream_id for e in events if isinstance(e, ConsumedEvent)}
             applied = await self._state.load_sequences(connection, tp.topic, streams)
             for record, event in zip(fresh, events, strict=True):
                 if isinstance(event, UndecodableRecord):
+                    if not careful:
+                        raise _NeedsCareful
                     await self._dead_letter(producer, record, event, attempts=0)
                 elif event.sequence <= applied.get(event.stream_id, 0):
-                    self.duplicates += 1
-                    metrics.SUBSCRIPTION_DUPLICATES.labels(self.options.group).inc()
+                    tally.duplicates += 1
                 else:
-                    await self._apply_one(connection, producer, event)
+                    if careful:
+                        tally.applied += await self._apply_one(connection, producer, event)
+                    else:
+                        await self._apply_fast(connection, event)
+                        tally.applied += 1
                     applied[event.stream_id] = event.sequence
             await self._state.save(connection, tp, fresh[-1].offset + 1, applied)
+        return tally
+
+    async def _apply_fast(self, connection: AsyncConnection, event: ConsumedEvent) -> None:
+        try:
+            await self._handler(event, connection)
+        except (OSError, asyncio.CancelledError):
+            raise
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise
+            raise _NeedsCareful from error
+        except Exception as error:
+            # Any handler failure sends the batch down the careful path (savepoints, retries,
+            # dead letters); nothing of this attempt is committed.
+            raise _NeedsCareful from error
 
     async def _apply_one(
         self, connection: AsyncConnection, producer: AIOKafkaProducer, event: ConsumedEvent
-    ) -> None:
+    ) -> int:
+        """Apply with bounded retries, each in a savepoint; 1 if applied, 0 if dead-lettered."""
         backoff = self.options.retry_backoff
         for attempt in range(1, self.options.max_attempts + 1):
             try:
@@ -166,9 +206,7 @@ class Subscription:
                 # number of times and then dead-lettered, so one bad event cannot stop the group.
                 failure = error
             else:
-                self.applied += 1
-                metrics.SUBSCRIPTION_APPLIED.labels(self.options.group).inc()
-                return
+                return 1
             log.warning(
                 "subscription.handler_failed",
                 group=self.options.group,
@@ -180,6 +218,7 @@ class Subscription:
                 await asyncio.sleep(backoff)
                 backoff *= 2
         await self._dead_letter(producer, event, failure, self.options.max_attempts)
+        return 0
 
     async def _dead_letter(
         self,
@@ -219,6 +258,16 @@ class Subscription:
         ends = await consumer.end_offsets(assigned)
         positions = await self._state.read_positions(assigned)
         return {tp: max(ends[tp] - positions.get(tp, 0), 0) for tp in assigned}
+
+
+class _NeedsCareful(Exception):
+    """The fast path met a failing event; the batch is redone with savepoints and retries."""
+
+
+@dataclass
+class _Tally:
+    applied: int = 0
+    duplicates: int = 0
 
 
 def _decoded(record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | UndecodableRecord:
