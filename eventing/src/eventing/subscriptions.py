@@ -44,6 +44,9 @@ class SubscriptionOptions:
     retry_backoff: float = 0.1  # doubles after each failed attempt
     poll_timeout_ms: int = 500
     failure_backoff: float = 1.0  # wait after the database or broker failed a batch
+    # Skip events whose stream sequence was already applied (off only for dead-letter retry,
+    # whose events are older than what the group applied since).
+    dedupe_streams: bool = True
     consumer_config: dict[str, Any] = field(default_factory=dict)
 
 
@@ -160,7 +163,9 @@ class Subscription:
                     if not careful:
                         raise _NeedsCareful
                     await self._dead_letter(producer, record, event, attempts=0)
-                elif event.sequence <= applied.get(event.stream_id, 0):
+                elif self.options.dedupe_streams and event.sequence <= applied.get(
+                    event.stream_id, 0
+                ):
                     tally.duplicates += 1
                 else:
                     if careful:
@@ -268,6 +273,20 @@ class _NeedsCareful(Exception):
 class _Tally:
     applied: int = 0
     duplicates: int = 0
+
+
+def dead_letter_retry(
+    engine: AsyncEngine, bootstrap: str, topic: str, group: str, handler: Handler
+) -> Subscription:
+    """A subscription that applies what `group` dead-lettered from `topic` (ops retry).
+
+    It is its own group (`<group>.retry`) with its own positions, so each dead letter is
+    applied once; what fails again lands in that group's own dead-letter topic.
+    """
+    options = SubscriptionOptions(
+        group=f"{group}.retry", topics=(dead_letter_topic(topic, group),), dedupe_streams=False
+    )
+    return Subscription(engine, bootstrap, options, handler)
 
 
 def _decoded(record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | UndecodableRecord:

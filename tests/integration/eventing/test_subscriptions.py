@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.dead_letters import dead_letter_topic
 from eventing.encoding import ConsumedEvent, OutgoingRecord
-from eventing.subscriptions import Handler, Subscription, SubscriptionOptions
+from eventing.subscriptions import (
+    Handler,
+    Subscription,
+    SubscriptionOptions,
+    dead_letter_retry,
+)
 from eventing.testing.kafka import publish_records, read_topic, synthetic_record
 from eventing.testing.waiting import eventually
 from localinfra.testing import InfraEndpoints
@@ -195,3 +201,25 @@ async def test_a_stopped_subscription_resumes_where_it_left_off(
 
 async def _as_future(value: int) -> int:
     return value
+
+
+async def test_dead_letters_can_be_retried_once_the_handler_is_fixed(
+    subscriptions: Subscriptions, engine: AsyncEngine, infra: InfraEndpoints, topic: str
+) -> None:
+    poison = synthetic_record(topic, "order-1", 1, {"poison": True})
+    await publish_records(infra.kafka_bootstrap, [poison])
+    first = subscriptions.start()
+    await eventually(lambda: _as_future(first.dead_lettered), lambda n: n == 1, message="dlq")
+
+    async def fixed_handler(event: ConsumedEvent, connection: AsyncConnection) -> None:
+        await record_applied(replace(event, value=b'{"fixed": true}'), connection)
+
+    retry = dead_letter_retry(engine, infra.kafka_bootstrap, topic, "projector", fixed_handler)
+    task = asyncio.create_task(retry.run())
+    try:
+        await eventually(lambda: applied_counts(engine), lambda c: c[0] >= 1, message="retried")
+    finally:
+        retry.stop()
+        await task
+
+    assert await applied_counts(engine) == (1, 1)
