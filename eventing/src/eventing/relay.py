@@ -85,7 +85,7 @@ class OutboxRelay:
                     await self._lead(connection)
                 else:
                     await self._pause(self.options.standby_interval)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("relay.connection_lost", relay=self.options.name, error=str(error))
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff)

@@ -135,3 +135,37 @@ async def _checkpoint(engine: AsyncEngine) -> int:
             text("SELECT coalesce(max(position), 0) FROM eventing.relay_checkpoints")
         )
     return int(position)
+
+
+async def test_the_relay_resumes_publishing_after_postgres_restarts(
+    database_url: str,
+    engine: AsyncEngine,
+    topic_factory: TopicFactory,
+    infra: InfraEndpoints,
+    fault_injector: FaultInjector,
+) -> None:
+    topic = await topic_factory(3)
+    store = EventStore(engine, topic=topic)
+    relay = OutboxRelay(
+        database_url,
+        infra.kafka_bootstrap,
+        cloudevents_encoder("/orderflow/test"),
+        RelayOptions(poll_interval=0.2, retry_backoff=0.2, max_backoff=1.0),
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await _append_round(store, 0)
+        await read_topic(infra.kafka_bootstrap, topic, until=lambda got: len(got) >= 10)
+
+        await fault_injector.stop_postgres()
+        await fault_injector.start_postgres()
+        await _append_round(store, 1)
+        records = await read_topic(
+            infra.kafka_bootstrap, topic, until=lambda got: len(first_deliveries(got)) >= 20
+        )
+    finally:
+        relay.stop()
+        await task
+
+    for stream, sequences in sequences_by_stream(first_deliveries(records)).items():
+        assert sequences == [1, 2], stream
