@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from eventing.database import asyncpg_dsn
 from eventing.health import DependencyChecks, health_router
 from eventing.settings import ServiceSettings
 
@@ -23,7 +24,7 @@ def build_service_app(
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
     """A service's app with `/health`, `/ready`, its routers and an orderly shutdown."""
-    checks = DependencyChecks(settings.asyncpg_dsn, settings.kafka_bootstrap_servers)
+    checks = DependencyChecks(asyncpg_dsn(settings.database_url), settings.kafka_bootstrap_servers)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -18,13 +18,3 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092", description="Comma-separated Kafka bootstrap servers."
     )
     log_level: str = Field(default="info", description="Log level of the service process.")
-
-    @property
-    def asyncpg_dsn(self) -> str:
-        """The DSN in the plain `postgresql://` form asyncpg accepts."""
-        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-    @property
-    def sqlalchemy_url(self) -> str:
-        """The DSN in the `postgresql+asyncpg://` form SQLAlchemy's async engine needs."""
-        return self.asyncpg_dsn.replace("postgresql://", "postgresql+asyncpg://", 1)

@@ -21,7 +21,13 @@ from eventing.topics import connect_admin, ensure_topics
 from localinfra.config import SERVICES, InfraSettings
 from localinfra.kafka import KafkaError
 from localinfra.postgres import PostgresError, ensure_databases
-from localinfra.services import ServiceStartError, migrate, start_all, stop_services
+from localinfra.services import (
+    ServiceProcess,
+    ServiceStartError,
+    migrate,
+    start_all,
+    stop_services,
+)
 from localinfra.stack import LocalStack
 
 app = typer.Typer(
@@ -188,7 +194,7 @@ def run(
     except (PostgresError, KafkaError) as error:
         _fail(str(error))
         return
-    services = []
+    services: list[ServiceProcess] = []
     try:
         for name in SERVICES:
             migrate(stack.settings.postgres_dsn(name))
@@ -213,7 +219,7 @@ def run(
         console.print("stopped")
 
 
-def _print_urls(services: list, stack: LocalStack) -> None:  # type: ignore[type-arg]
+def _print_urls(services: list[ServiceProcess], stack: LocalStack) -> None:
     table = Table(title="order platform is running — Ctrl-C stops it")
     for column in ("service", "API", "OpenAPI docs", "log"):
         table.add_column(column)

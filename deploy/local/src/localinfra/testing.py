@@ -10,7 +10,6 @@ import asyncio
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -153,7 +152,3 @@ def safe_identifier(name: str) -> str:
     if not _SAFE_NAME.match(name):
         raise ValueError(f"unsafe database name {name!r}")
     return name
-
-
-def repo_path(*parts: str) -> Path:
-    return REPO_ROOT.joinpath(*parts)
