@@ -1,0 +1,1 @@
+"""orderctl: the operators' command line for the order-lifecycle platform."""
