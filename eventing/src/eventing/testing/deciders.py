@@ -8,27 +8,14 @@ spec.given(OrderPlaced(...), OrderShipped(...)).when(CancelOrder(...)).then_rais
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import reduce
 from typing import Generic, TypeVar
+
+from eventing.decider import Decider
 
 C = TypeVar("C")
 E = TypeVar("E")
 S = TypeVar("S")
-
-
-@dataclass(frozen=True, slots=True)
-class Decider(Generic[C, E, S]):
-    """An aggregate's rules as three pure parts."""
-
-    decide: Callable[[C, S], Sequence[E]]
-    evolve: Callable[[S, E], S]
-    initial_state: S
-
-    def fold(self, events: Sequence[E]) -> S:
-        """The state after `events`, starting from the initial state."""
-        return reduce(self.evolve, events, self.initial_state)
 
 
 class DecisionMismatch(AssertionError):
