@@ -1,0 +1,104 @@
+"""Load an aggregate's stream, run its pure decider, append what it decided: one command.
+
+Commands run inside the caller's transaction (the HTTP command runner, a policy's subscription
+transaction or a deadline's), so read-model or stock changes made in the same transaction
+commit together with the events. The append comes last, because it holds the store's position
+lock until commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.events.base import EventPayload
+from eventing.codec import ContractsCodec
+from eventing.decider import Decider
+from eventing.events import EventMetadata, StreamState
+from eventing.store import ConcurrencyConflict, EventStore
+
+C = TypeVar("C")
+E = TypeVar("E", bound=EventPayload)
+S = TypeVar("S")
+
+
+class VersionMismatch(ConcurrencyConflict):
+    """The client's If-Match version is not the aggregate's current version (HTTP 412)."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"{stream_id} is at version {actual}; the request was made against version {expected}"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded(Generic[S]):
+    """An aggregate's state and the stream version it was folded from (0: no events yet)."""
+
+    state: S
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision(Generic[S, E]):
+    """What a command did: the events appended, the new state and version."""
+
+    state: S
+    events: tuple[E, ...]
+    version: int
+    positions: tuple[int, ...] = ()
+
+
+class AggregateRepository(Generic[C, E, S]):
+    """Runs commands against one kind of aggregate stored in an `EventStore`."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        decider: Decider[C, E, S],
+        codec: ContractsCodec | None = None,
+    ) -> None:
+        self.store = store
+        self.decider = decider
+        self.codec = codec or ContractsCodec()
+
+    async def load(self, stream_id: str, *, connection: AsyncConnection) -> Loaded[S]:
+        """Fold the whole stream (events upcast to their current version)."""
+        recorded = await self.store.read_stream(stream_id, connection=connection)
+        events = [cast(E, self.codec.decode(event)) for event in recorded]
+        state = self.decider.fold(events)
+        return Loaded(state, recorded[-1].stream_version if recorded else 0)
+
+    async def execute(
+        self,
+        stream_id: str,
+        command: C,
+        *,
+        metadata: EventMetadata,
+        connection: AsyncConnection,
+        expected_version: int | None = None,
+        loaded: Loaded[S] | None = None,
+    ) -> Decision[S, E]:
+        """Decide and append; raises the decider's `DomainError`s, `VersionMismatch` when
+        `expected_version` is not the current version, `WrongExpectedVersion` when another
+        writer appended since the stream was loaded. Pass `loaded` to reuse a state already
+        loaded in this transaction."""
+        current = loaded or await self.load(stream_id, connection=connection)
+        if expected_version is not None and expected_version != current.version:
+            raise VersionMismatch(stream_id, expected_version, current.version)
+        decided = tuple(self.decider.decide(command, current.state))
+        if not decided:
+            return Decision(current.state, (), current.version)
+        result = await self.store.append(
+            stream_id,
+            [self.codec.encode(event, metadata) for event in decided],
+            current.version if current.version else StreamState.NO_STREAM,
+            connection=connection,
+        )
+        state = self.decider.fold(decided, current.state)
+        return Decision(state, decided, result.last_version, result.positions)
