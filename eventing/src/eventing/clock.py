@@ -7,10 +7,13 @@ the service database, so a test in another process can move a running service's 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from eventing.settings import ServiceSettings
 
 
 class Clock(Protocol):
@@ -103,3 +106,17 @@ async def advance_clock(engine: AsyncEngine, by: timedelta) -> timedelta:
     offset = await read_clock_offset(engine) + by
     await set_clock_offset(engine, offset)
     return offset
+
+
+def clock_for(settings: ServiceSettings, engine: AsyncEngine) -> Clock:
+    """The clock a service runs on: `system` (wall time) or `database` (movable offset)."""
+    if settings.clock == "database":
+        return DatabaseClock(engine)
+    return SystemClock()
+
+
+async def refresh_clock(clock: Clock) -> None:
+    """Re-read a movable clock's offset (no-op for clocks that need no refresh)."""
+    refresh = getattr(clock, "refresh", None)
+    if refresh is not None:
+        await refresh()

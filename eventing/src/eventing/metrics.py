@@ -45,3 +45,6 @@ DEADLINES_FIRED = Counter("eventing_deadlines_fired_total", "Deadlines fired", [
 DEADLINES_FAILED = Counter(
     "eventing_deadlines_failed_total", "Deadline handler failures (retried later)", ["kind"]
 )
+IDEMPOTENT_REPLAYS = Counter(
+    "eventing_idempotent_replays_total", "Commands answered from a stored Idempotency-Key response"
+)

@@ -1,13 +1,24 @@
-"""Settings every service process reads from its environment (pydantic-settings)."""
+"""Settings every service process reads from its environment (pydantic-settings).
+
+A service subclasses `ServiceSettings` for its own settings (per-shop policy defaults). Every
+field is documented in the README, section Configuration.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts.parties import Service
+from contracts.topics import topic_for
+
+DEVELOPMENT_AUTH_SECRET = "orderflow-development-secret-not-for-production"
 
 
 class ServiceSettings(BaseSettings):
-    """Connection settings of one service process; see README, section Configuration."""
+    """Connection, security and runtime settings of one service process."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -18,3 +29,42 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092", description="Comma-separated Kafka bootstrap servers."
     )
     log_level: str = Field(default="info", description="Log level of the service process.")
+    auth_secret: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_AUTH_SECRET),
+        min_length=16,
+        description="HS256 key that signs and checks bearer tokens (set it in production).",
+    )
+    clock: Literal["system", "database"] = Field(
+        default="system",
+        description="`system`: wall time. `database`: wall time plus an offset stored in the "
+        "service database, so tests, demos and operators can move time (see orderctl/runbook).",
+    )
+    consumer_group_prefix: str = Field(
+        default="", description="Prefix of every Kafka consumer group (isolates environments)."
+    )
+    topic_order: str = Field(
+        default=topic_for(Service.ORDER).name, description="Topic of the order service."
+    )
+    topic_logistics: str = Field(
+        default=topic_for(Service.LOGISTICS).name, description="Topic of the logistics service."
+    )
+    topic_aftersales: str = Field(
+        default=topic_for(Service.AFTERSALES).name, description="Topic of the aftersales service."
+    )
+    run_workers: bool = Field(
+        default=True,
+        description="Run the relay, subscriptions and deadline workers in this process "
+        "(false: serve HTTP only, e.g. for extra API replicas).",
+    )
+
+    def topic(self, service: Service) -> str:
+        """The topic `service` publishes to, in this environment."""
+        return {
+            Service.ORDER: self.topic_order,
+            Service.LOGISTICS: self.topic_logistics,
+            Service.AFTERSALES: self.topic_aftersales,
+        }[service]
+
+    def consumer_group(self, service: Service, purpose: str) -> str:
+        """`<prefix><service>.<purpose>`, e.g. `logistics.order-policy`."""
+        return f"{self.consumer_group_prefix}{service.value}.{purpose}"

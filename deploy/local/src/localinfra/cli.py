@@ -87,7 +87,7 @@ def provision(
     parts = urlsplit(postgres_admin_dsn)
     for name in SERVICES:
         try:
-            migrate(urlunsplit(parts._replace(path=f"/{name}")))
+            migrate(urlunsplit(parts._replace(path=f"/{name}")), name)
         except ServiceStartError as error:
             _fail(str(error))
     console.print(f"databases created: {created or 'none'}; topics created: {topics or 'none'}")
@@ -197,7 +197,7 @@ def run(
     services: list[ServiceProcess] = []
     try:
         for name in SERVICES:
-            migrate(stack.settings.postgres_dsn(name))
+            migrate(stack.settings.postgres_dsn(name), name)
         services = start_all(stack.settings)
         _print_urls(services, stack)
         while not stopping:

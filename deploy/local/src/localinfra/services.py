@@ -32,8 +32,14 @@ class ServiceProcess:
 
 
 def service_environment(settings: InfraSettings, service: str) -> dict[str, str]:
-    """The environment a service process reads (see eventing.settings.ServiceSettings)."""
+    """The environment a service process reads (see eventing.settings.ServiceSettings).
+
+    Locally the services run on the database clock, so `orderctl`, demos and end-to-end tests
+    can move time (unpaid auto-close, auto-confirm, refund time-outs); set CLOCK=system to
+    opt out.
+    """
     return {
+        "CLOCK": "database",
         **os.environ,
         "DATABASE_URL": settings.postgres_dsn(service),
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
@@ -41,7 +47,7 @@ def service_environment(settings: InfraSettings, service: str) -> dict[str, str]
     }
 
 
-def migrate(database_url: str) -> None:
+def migrate(database_url: str, service: str) -> None:
     """Apply a service database's migrations (the shared eventing schema, then its own)."""
     result = subprocess.run(
         [
@@ -50,6 +56,8 @@ def migrate(database_url: str) -> None:
             "eventing.migrate",
             "--database-url",
             database_url,
+            "--service",
+            service,
         ],
         capture_output=True,
         text=True,

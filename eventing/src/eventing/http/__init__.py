@@ -1,0 +1,1 @@
+"""The HTTP conventions all three services share: problems, auth, masking, commands, paging."""

@@ -1,0 +1,147 @@
+"""How every command endpoint runs: Idempotency-Key, If-Match, one transaction, one answer.
+
+`CommandRunner.run` opens the transaction, serialises requests that carry the same key (a
+transaction-scoped advisory lock taken before anything else, so it never waits while holding
+the event store's position lock), answers a retry with the stored first response, otherwise
+runs the command and stores its response in the same transaction as its events. Refusals
+(domain errors, conflicts) roll everything back and are not stored: a retry decides again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventing import metrics
+from eventing.clock import Clock, refresh_clock
+from eventing.http.auth import Caller
+from eventing.http.problems import ProblemError
+from eventing.idempotency import IdempotencyStore, StoredResponse, request_fingerprint
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a command answers: a JSON body, its status, the new version (-> ETag), Location."""
+
+    body: Any
+    status_code: int = 200
+    version: int | None = None
+    location: str | None = None
+
+
+CommandWork = Callable[[AsyncConnection], Awaitable[CommandResult]]
+
+
+def etag(version: int) -> str:
+    """The entity tag of a resource at `version` (a strong validator: `"7"`)."""
+    return f'"{version}"'
+
+
+async def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Unique per intended operation (e.g. a UUID); a retry with the same key "
+            "and body gets the first response.",
+        ),
+    ] = None,
+) -> str:
+    if key is None or not key.strip():
+        raise ProblemError(
+            400,
+            "idempotency-key-missing",
+            "An Idempotency-Key header is required",
+            "every command needs an `Idempotency-Key` header (e.g. a UUID) so it can be retried",
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ProblemError(
+            400,
+            "idempotency-key-invalid",
+            "The Idempotency-Key header is not valid",
+            f"use at most {MAX_KEY_LENGTH} printable characters",
+        )
+    return key.strip()
+
+
+async def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The version the change is based on, as returned in ETag (`"7"`); '
+            "412 if the resource has moved on.",
+        ),
+    ] = None,
+) -> int | None:
+    if value is None:
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise ProblemError(
+            400,
+            "invalid-if-match",
+            "The If-Match header is not a version",
+            f'expected a version such as "7" (the ETag you received), got {value!r}',
+        )
+    return int(raw)
+
+
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+class CommandRunner:
+    """Runs command endpoints of one service (see the module docstring)."""
+
+    def __init__(self, engine: AsyncEngine, idempotency: IdempotencyStore, clock: Clock) -> None:
+        self._engine = engine
+        self._idempotency = idempotency
+        self._clock = clock
+
+    async def run(
+        self, request: Request, key: str, caller: Caller, work: CommandWork
+    ) -> JSONResponse:
+        """Run `work` once per (caller, key); a retry gets the stored response back."""
+        scope = f"{caller.role.value}:{caller.subject}"
+        fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
+        await refresh_clock(self._clock)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"{scope}\x00{key}"},
+            )
+            stored = await self._idempotency.lookup(scope, key, fingerprint, connection=connection)
+            if stored is not None:
+                metrics.IDEMPOTENT_REPLAYS.inc()
+                return _response(stored, replayed=True)
+            result = await work(connection)
+            response = _stored(result)
+            await self._idempotency.save(scope, key, fingerprint, response, connection=connection)
+        return _response(response, replayed=False)
+
+
+def _stored(result: CommandResult) -> StoredResponse:
+    headers: dict[str, str] = {}
+    if result.version is not None:
+        headers["ETag"] = etag(result.version)
+    if result.location is not None:
+        headers["Location"] = result.location
+    return StoredResponse(result.status_code, jsonable_encoder(result.body), headers)
+
+
+def _response(stored: StoredResponse, *, replayed: bool) -> JSONResponse:
+    headers = dict(stored.headers)
+    if replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return JSONResponse(stored.body, stored.status_code, headers=headers)

@@ -1,0 +1,50 @@
+"""The read models a service declares, so operators can rebuild and verify them by name.
+
+Each service lists its read models in `<service>_service.projections.PROJECTIONS`. A
+projection's projector takes `ConsumedEvent`s, so one projector serves the live subscription,
+a rebuild from the topics and a rebuild from the event store (via
+`ContractsCodec.consumed_from_recorded`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contracts.parties import Service
+from eventing.codec import ContractsCodec
+from eventing.encoding import ConsumedEvent
+from eventing.events import RecordedEvent
+from eventing.rebuild import ProjectionTables, TableNames
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """A named read model: its tables and projector, and the services whose topics feed it."""
+
+    name: str
+    description: str
+    tables: ProjectionTables[ConsumedEvent]
+    topics: tuple[Service, ...]
+
+    def from_store(self, codec: ContractsCodec | None = None) -> ProjectionTables[RecordedEvent]:
+        """The same read model fed from stored events (for a rebuild from the event store)."""
+        adapt = (codec or ContractsCodec()).consumed_from_recorded
+        projector = self.tables.projector
+
+        async def project(
+            event: RecordedEvent, connection: AsyncConnection, tables: TableNames
+        ) -> None:
+            await projector(adapt(event), connection, tables)
+
+        return ProjectionTables(self.tables.tables, project)
+
+
+def service_projections(service: Service | str) -> tuple[Projection, ...]:
+    """The projections `<service>_service.projections.PROJECTIONS` declares."""
+    name = Service(service).value
+    module = importlib.import_module(f"{name}_service.projections")
+    projections: tuple[Projection, ...] = tuple(module.PROJECTIONS)
+    return projections
