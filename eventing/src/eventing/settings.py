@@ -31,7 +31,7 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="info", description="Log level of the service process.")
     auth_secret: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_AUTH_SECRET),
-        min_length=16,
+        min_length=32,
         description="HS256 key that signs and checks bearer tokens (set it in production).",
     )
     clock: Literal["system", "database"] = Field(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics
 from eventing.clock import Clock, refresh_clock
-from eventing.http.auth import Caller
+from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.problems import ProblemError
 from eventing.idempotency import IdempotencyStore, StoredResponse, request_fingerprint
 
@@ -48,6 +48,7 @@ def etag(version: int) -> str:
 
 
 async def idempotency_key(
+    _: CurrentCaller,
     key: Annotated[
         str | None,
         Header(
@@ -75,6 +76,7 @@ async def idempotency_key(
 
 
 async def if_match(
+    _: CurrentCaller,
     value: Annotated[
         str | None,
         Header(
@@ -97,6 +99,7 @@ async def if_match(
     return int(raw)
 
 
+# Both depend on the caller, so an unauthenticated request is a 401 whatever else is wrong.
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 IfMatch = Annotated[int | None, Depends(if_match)]
 
@@ -119,7 +122,7 @@ class CommandRunner:
         async with self._engine.begin() as connection:
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"{scope}\x00{key}"},
+                {"key": f"{scope}\x1f{key}"},
             )
             stored = await self._idempotency.lookup(scope, key, fingerprint, connection=connection)
             if stored is not None:
