@@ -1,0 +1,249 @@
+"""After placement and payment: address, cancellation, deadlines, shipment, refunds, receipt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from contracts.events.base import OrderEvent
+from contracts.events.order import (
+    AddressChanged,
+    AutoConfirmExtended,
+    BalanceReminderDue,
+    OrderCancelled,
+    OrderClosed,
+    OrderCloseReason,
+    OrderCompleted,
+    OrderRated,
+    OrderRefundRecorded,
+    OrderShipped,
+    ReceiptConfirmed,
+    StockReleased,
+)
+from contracts.values import Money
+from order_service.domain.commands import (
+    CancelOrder,
+    ChangeAddress,
+    CloseForMissedBalance,
+    CloseUnpaidOrder,
+    ConfirmReceipt,
+    ExtendAutoConfirm,
+    RateOrder,
+    RecordRefund,
+    RecordShipment,
+    RemindBalance,
+)
+from order_service.domain.errors import (
+    AddressUnchanged,
+    AutoConfirmAlreadyExtended,
+    AutoConfirmNotDue,
+    AutoConfirmWindowOver,
+    BalanceDeadlineNotReached,
+    BalanceReminderAlreadySent,
+    BalanceWindowClosed,
+    InvalidAmount,
+    InvalidExtension,
+    InvalidPolicyDuration,
+    InvalidRatingScore,
+    OrderAlreadyCompleted,
+    OrderAlreadyRated,
+    OrderAlreadyShipped,
+    OrderNotAwaitingBalance,
+    OrderNotAwaitingPayment,
+    OrderNotCompleted,
+    OrderNotOpen,
+    OrderNotPaid,
+    OrderNotShipped,
+    PaymentWindowStillOpen,
+    RefundExceedsRefundable,
+    TextTooLong,
+)
+from order_service.domain.placement import validated_receiver
+from order_service.domain.state import BEFORE_SHIPMENT, ENDED, UNPAID, OrderState, OrderStatus
+
+AUTO_CONFIRM_EXTENSIONS = (3, 5, 7, 10)
+
+
+def _ids(state: OrderState) -> dict[str, str]:
+    return {"order_id": state.order_id, "shop_id": state.shop_id}
+
+
+def _money(state: OrderState, amount: int) -> Money:
+    return Money(amount=amount, currency=state.currency)
+
+
+def _require_before_shipment(state: OrderState, action: str) -> None:
+    if state.status in BEFORE_SHIPMENT:
+        return
+    if state.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
+        raise OrderAlreadyShipped(f"the order has shipped; {action} needs an after-sales case")
+    raise OrderNotOpen(f"the order is {state.status}; {action} is no longer possible")
+
+
+def _release(state: OrderState, reason: OrderCloseReason) -> list[OrderEvent]:
+    """Give the reservation back, once: an order whose stock went out releases nothing."""
+    if not state.reserved:
+        return []
+    return [StockReleased(**_ids(state), items=state.reserved, reason=reason)]
+
+
+def change_address(command: ChangeAddress, state: OrderState) -> list[OrderEvent]:
+    _require_before_shipment(state, "changing the address")
+    receiver = validated_receiver(command.receiver)
+    if receiver == state.receiver:
+        raise AddressUnchanged("the new receiver is the one the order already has")
+    return [AddressChanged(**_ids(state), receiver=receiver)]
+
+
+def cancel(command: CancelOrder, state: OrderState) -> list[OrderEvent]:
+    _require_before_shipment(state, "cancelling")
+    if command.note is not None and len(command.note) > 2000:
+        raise TextTooLong("the cancellation note is longer than 2000 characters")
+    cancelled = OrderCancelled(
+        **_ids(state),
+        reason=command.reason,
+        note=command.note,
+        refund_due=_money(state, state.paid),
+    )
+    return [cancelled, *_release(state, OrderCloseReason.CANCELLED)]
+
+
+def close_unpaid(command: CloseUnpaidOrder, state: OrderState) -> list[OrderEvent]:
+    if state.status not in UNPAID:
+        raise OrderNotAwaitingPayment(f"the order is {state.status}; nothing to close for")
+    assert state.payment_due_by is not None  # set by order.placed
+    if command.at < state.payment_due_by:
+        raise PaymentWindowStillOpen(
+            f"the order may be paid until {state.payment_due_by.isoformat()}"
+        )
+    closed = OrderClosed(**_ids(state), reason=OrderCloseReason.UNPAID_TIMEOUT)
+    return [*_release(state, OrderCloseReason.UNPAID_TIMEOUT), closed]
+
+
+def remind_balance(command: RemindBalance, state: OrderState) -> list[OrderEvent]:
+    if state.status is not OrderStatus.AWAITING_BALANCE or state.presale is None:
+        raise OrderNotAwaitingBalance(f"the order is {state.status}; no balance to remind of")
+    if state.balance_reminded:
+        raise BalanceReminderAlreadySent("the buyer was already reminded of the balance")
+    presale = state.presale
+    if command.at >= presale.balance_due_by:
+        raise BalanceWindowClosed("the balance deadline has passed; there is nothing to remind of")
+    return [
+        BalanceReminderDue(
+            **_ids(state), balance=presale.balance, balance_due_by=presale.balance_due_by
+        )
+    ]
+
+
+def close_for_missed_balance(command: CloseForMissedBalance, state: OrderState) -> list[OrderEvent]:
+    if state.status is not OrderStatus.AWAITING_BALANCE or state.presale is None:
+        raise OrderNotAwaitingBalance(f"the order is {state.status}; no balance is due")
+    if command.at < state.presale.balance_due_by:
+        raise BalanceDeadlineNotReached(
+            f"the balance may be paid until {state.presale.balance_due_by.isoformat()}"
+        )
+    forfeited = _money(state, state.paid) if command.forfeit_deposit else None
+    closed = OrderClosed(
+        **_ids(state), reason=OrderCloseReason.BALANCE_TIMEOUT, deposit_forfeited=forfeited
+    )
+    return [*_release(state, OrderCloseReason.BALANCE_TIMEOUT), closed]
+
+
+def record_shipment(command: RecordShipment, state: OrderState) -> list[OrderEvent]:
+    """Logistics shipped. A cancelled or closed order records nothing (after-sales settles it)."""
+    if state.status in ENDED or state.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
+        return []
+    if state.status is not OrderStatus.AWAITING_SHIPMENT:
+        raise OrderNotPaid(f"the order is {state.status}; it cannot have shipped")
+    if command.receipt_window <= timedelta(0):
+        raise InvalidPolicyDuration("the receipt window must be positive")
+    return [
+        OrderShipped(
+            **_ids(state),
+            waybill=command.waybill,
+            shipped_at=command.shipped_at,
+            auto_confirm_at=command.shipped_at + command.receipt_window,
+        )
+    ]
+
+
+def record_refund(command: RecordRefund, state: OrderState) -> list[OrderEvent]:
+    """A refund paid out of a case, once per case; a fully refunded order closes."""
+    if command.case_id in state.refunded_cases or command.amount == 0:
+        return []
+    if command.amount < 0 or command.currency != state.currency:
+        raise InvalidAmount(f"a refund is a positive amount in {state.currency}")
+    if command.amount > state.refundable:
+        raise RefundExceedsRefundable(
+            f"{command.amount} exceeds the {state.refundable} {state.currency} left to refund"
+        )
+    refunded_total = state.refunded + command.amount
+    refundable = state.refundable - command.amount
+    recorded = OrderRefundRecorded(
+        **_ids(state),
+        case_id=command.case_id,
+        amount=_money(state, command.amount),
+        refunded_total=_money(state, refunded_total),
+        refundable=_money(state, refundable),
+    )
+    if refundable > 0 or state.status is OrderStatus.CLOSED:
+        return [recorded]
+    release = _release(state, OrderCloseReason.FULLY_REFUNDED)
+    return [recorded, *release, OrderClosed(**_ids(state), reason=OrderCloseReason.FULLY_REFUNDED)]
+
+
+def confirm_receipt(command: ConfirmReceipt, state: OrderState) -> list[OrderEvent]:
+    if state.status is OrderStatus.COMPLETED:
+        raise OrderAlreadyCompleted("receipt was already confirmed")
+    if state.status is not OrderStatus.SHIPPED:
+        raise OrderNotShipped(f"the order is {state.status}; there is nothing to receive")
+    assert state.auto_confirm_at is not None  # set by order.shipped
+    if command.automatic and command.at < state.auto_confirm_at:
+        raise AutoConfirmNotDue(
+            f"receipt is confirmed automatically at {state.auto_confirm_at.isoformat()}"
+        )
+    settled = _money(state, state.paid - state.refunded)
+    return [
+        ReceiptConfirmed(**_ids(state), automatic=command.automatic),
+        OrderCompleted(**_ids(state), settled_amount=settled),
+    ]
+
+
+def extend_auto_confirm(command: ExtendAutoConfirm, state: OrderState) -> list[OrderEvent]:
+    if command.days not in AUTO_CONFIRM_EXTENSIONS:
+        raise InvalidExtension(f"extend by 3, 5, 7 or 10 days, not {command.days}")
+    if state.status is not OrderStatus.SHIPPED:
+        raise OrderNotShipped(f"the order is {state.status}; no receipt window runs")
+    if state.auto_confirm_extended:
+        raise AutoConfirmAlreadyExtended("the receipt window was already extended once")
+    assert state.auto_confirm_at is not None  # set by order.shipped
+    if command.at >= state.auto_confirm_at:
+        raise AutoConfirmWindowOver("the receipt window has already run out")
+    return [
+        AutoConfirmExtended(
+            **_ids(state),
+            extension_days=command.days,  # checked above
+            previous_auto_confirm_at=state.auto_confirm_at,
+            auto_confirm_at=state.auto_confirm_at + timedelta(days=command.days),
+        )
+    ]
+
+
+def rate(command: RateOrder, state: OrderState) -> list[OrderEvent]:
+    scores = (command.description_score, command.service_score, command.shipping_speed_score)
+    if any(score not in range(1, 6) for score in scores):
+        raise InvalidRatingScore(f"scores must be 1 to 5, not {scores}")
+    if command.comment is not None and len(command.comment) > 2000:
+        raise TextTooLong("the comment is longer than 2000 characters")
+    if not state.completed:
+        raise OrderNotCompleted(f"the order is {state.status}; rate it after receipt")
+    if state.rated:
+        raise OrderAlreadyRated("the order was already rated")
+    return [
+        OrderRated(
+            **_ids(state),
+            description_score=command.description_score,
+            service_score=command.service_score,
+            shipping_speed_score=command.shipping_speed_score,
+            comment=command.comment,
+        )
+    ]
