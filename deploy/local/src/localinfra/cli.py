@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import time
+from datetime import timedelta
 from types import FrameType
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts.topics import TOPICS
+from eventing.http.auth import Role, TokenIssuer
+from eventing.settings import DEVELOPMENT_AUTH_SECRET
 from eventing.topics import connect_admin, ensure_topics
 from localinfra.config import SERVICES, InfraSettings
 from localinfra.kafka import KafkaError
@@ -231,6 +235,36 @@ def _print_urls(services: list[ServiceProcess], stack: LocalStack) -> None:
         f"PostgreSQL {settings.postgres_dsn('<service>')}   Kafka {settings.kafka_bootstrap}   "
         f"logs {settings.logs_dir}"
     )
+    console.print(
+        "Tokens for the APIs (paste into /docs → Authorize): "
+        "[bold].venv/bin/localinfra token buyer b-1[/bold], "
+        "[bold]… token seller clerk-1 --shop shop-1[/bold], [bold]… token platform judge-1[/bold]"
+    )
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Argument(help="buyer, seller, platform, ops or system")],
+    subject: Annotated[str, typer.Argument(help="Who: a buyer id, a clerk id, an operator …")],
+    shop: Annotated[
+        str | None, typer.Option("--shop", help="The seller's shop (required for sellers).")
+    ] = None,
+    hours: Annotated[int, typer.Option(help="Validity in hours.", min=1, max=24 * 30)] = 12,
+) -> None:
+    """Print a bearer token for calling the APIs (signed with AUTH_SECRET, or the dev key).
+
+    Example: curl -H "Authorization: Bearer $(localinfra token buyer b-1)" localhost:8100/v1/orders
+    """
+    try:
+        chosen = Role(role)
+    except ValueError:
+        _fail(f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}")
+        return
+    if chosen is Role.SELLER and not shop:
+        _fail("a seller's token needs --shop SHOP_ID")
+    secret = os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET)
+    issued = TokenIssuer(secret).issue(chosen, subject, shop, ttl=timedelta(hours=hours))
+    print(issued)
 
 
 def main() -> None:
