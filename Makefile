@@ -90,3 +90,28 @@ clean: ## Stop infrastructure and remove .venv, .run (data) and caches
 	-test -x $(BIN)/localinfra && $(BIN)/localinfra down
 	-test -x $(BIN)/localinfra && $(TEST_ENV) $(BIN)/localinfra down
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
+
+# `make bench` runs on its own infrastructure (not `make run`'s nor `make test`'s), so figures
+# are not disturbed by tests and tests are not slowed by benchmarks.
+BENCH_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/bench ORDERS_PG_PORT=$${ORDERS_BENCH_PG_PORT:-57432} \
+	ORDERS_KAFKA_PORT=$${ORDERS_BENCH_KAFKA_PORT:-59292} \
+	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_BENCH_KAFKA_CONTROLLER_PORT:-59293} \
+	ORDERS_SERVICE_BASE_PORT=$${ORDERS_BENCH_SERVICE_BASE_PORT:-18200}
+BENCHMARKS := append relay subscription rebuild
+
+.PHONY: bench $(addprefix bench-,$(BENCHMARKS))
+bench: $(STAMP) ## Run every benchmark (BENCH_QUICK=1: short sizes) and record docs/benchmarks.md
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench $(BENCH_ARGS)
+bench-append: $(STAMP) ## Benchmark 1: event store appends vs asyncpg INSERT/COPY and eventsourcing
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench append $(BENCH_ARGS)
+bench-relay: $(STAMP) ## Benchmark 3: outbox relay backlog vs a raw aiokafka producer
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench relay $(BENCH_ARGS)
+bench-subscription: $(STAMP) ## Benchmark 4: subscription catch-up vs raw consume and a naive projector
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench subscription $(BENCH_ARGS)
+bench-rebuild: $(STAMP) ## Benchmark 5: read-model rebuild from the store vs a raw sequential read
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench rebuild $(BENCH_ARGS)

@@ -1,0 +1,60 @@
+"""`python -m bench [name ...]`: run benchmarks, print figures, record and render them.
+
+The infrastructure comes from the ORDERS_* environment (`make bench` sets the bench instance
+up). Full runs are recorded in bench/results/full.json and rendered into docs/benchmarks.md;
+`BENCH_QUICK=1` (or `--quick`) runs short sizes into bench/results/quick.json only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+import time
+
+from bench.harness import BenchInfra, quick_mode
+from bench.render import render_doc
+from bench.results import BenchmarkRun, machine_facts, now, results_file, save_runs
+from bench.suite import BENCHMARKS, Benchmark, named
+from localinfra.config import InfraSettings
+
+
+async def run_all(infra: BenchInfra, benchmarks: list[Benchmark]) -> list[BenchmarkRun]:
+    machine = await machine_facts(infra)
+    command = ("BENCH_QUICK=1 " if infra.quick else "") + shlex.join(
+        ["python", "-m", "bench", *sys.argv[1:]]
+    )
+    runs = []
+    for benchmark in benchmarks:
+        print(f"[{benchmark.number}] {benchmark.title}", flush=True)
+        started = time.perf_counter()
+        figures = await benchmark.run(infra)
+        seconds = time.perf_counter() - started
+        for figure in figures:
+            print(figure.line())
+        runs.append(
+            BenchmarkRun(benchmark.name, benchmark.title, now(), seconds, command, infra.quick,
+                         machine, figures)
+        )  # fmt: skip
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"any of {', '.join(b.name for b in BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="short sizes (as BENCH_QUICK=1)")
+    parser.add_argument("--no-doc", action="store_true", help="do not touch docs/benchmarks.md")
+    arguments = parser.parse_args()
+    infra = BenchInfra(InfraSettings(), quick=arguments.quick or quick_mode())
+    benchmarks = named(arguments.names)
+    runs = asyncio.run(run_all(infra, benchmarks))
+    path = results_file(infra.quick)
+    save_runs(path, runs, [b.name for b in BENCHMARKS])
+    print(f"results: {path}")
+    if not infra.quick and not arguments.no_doc:
+        print(f"rendered: {render_doc(path)}")
+
+
+if __name__ == "__main__":
+    main()

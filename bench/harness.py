@@ -1,0 +1,117 @@
+"""What every benchmark runs on: the bench infrastructure, scratch databases and topics, timing.
+
+Each benchmark creates its own database and topics and drops them afterwards, so benchmarks can
+run alone or in any order on the same PostgreSQL and Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka.admin import NewTopic
+
+from contracts.topics import ORDER_TOPIC
+from eventing.migrate import upgrade_async
+from eventing.testing.waiting import eventually
+from eventing.topics import connect_admin
+from localinfra.config import InfraSettings
+
+
+def quick_mode() -> bool:
+    """`BENCH_QUICK=1` runs every benchmark with short sizes."""
+    return os.environ.get("BENCH_QUICK", "") not in ("", "0", "false", "no")
+
+
+@dataclass(frozen=True, slots=True)
+class BenchInfra:
+    """Where the benchmarks run: the bench instance of the local infrastructure."""
+
+    settings: InfraSettings
+    quick: bool
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings.kafka_bootstrap
+
+    def dsn(self, database: str = "postgres") -> str:
+        return self.settings.postgres_dsn(database)
+
+    def size(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+
+@asynccontextmanager
+async def scratch_database(infra: BenchInfra, purpose: str) -> AsyncIterator[str]:
+    """A fresh database migrated to eventing's schema; its DSN. Dropped afterwards."""
+    name = f"bench_{purpose}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(infra.dsn())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        dsn = infra.dsn(name)
+        await upgrade_async(dsn)
+        yield dsn
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@asynccontextmanager
+async def scratch_topic(
+    infra: BenchInfra, purpose: str, partitions: int = ORDER_TOPIC.partitions
+) -> AsyncIterator[str]:
+    """A fresh topic laid out like the order topic; deleted afterwards."""
+    name = f"bench.{purpose}.{uuid.uuid4().hex[:8]}"
+    admin = await connect_admin(infra.bootstrap)
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=ORDER_TOPIC.config)])
+        yield name
+    finally:
+        await admin.delete_topics([name])
+        await admin.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """`count` things done in `seconds`."""
+
+    count: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else float("inf")
+
+    def __str__(self) -> str:
+        return f"{self.count:,} in {self.seconds:.2f}s = {self.per_second:,.0f}/s"
+
+
+async def timed(label: str, count: int, work: Callable[[], Awaitable[object]]) -> Rate:
+    """Run `work` once, print and return its rate."""
+    started = time.perf_counter()
+    await work()
+    rate = Rate(count, time.perf_counter() - started)
+    print(f"    {label:<52} {rate}", flush=True)
+    return rate
+
+
+async def until_reached(probe: Callable[[], int], target: int) -> None:
+    """Wait until a progress counter reaches `target` (polls; benchmarks are never timed out
+    short of an hour, which only a stuck worker reaches)."""
+
+    async def read() -> int:
+        return probe()
+
+    await eventually(read, lambda value: value >= target, timeout=3600, interval=0.02)
+
+
+async def stop_task(task: asyncio.Task[None], stop: Callable[[], None]) -> None:
+    """Ask a worker to stop and wait for it to return."""
+    stop()
+    await task

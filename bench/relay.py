@@ -1,0 +1,85 @@
+"""Benchmark 3, relay: how fast the outbox relay publishes a backlog of stored events.
+
+Baseline: a raw aiokafka producer with the relay's settings (idempotent, acks=all, linger 5 ms)
+sending the same records (same keys, values and CloudEvents headers) to a topic of the same
+layout, with nothing but the sends in its way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+
+from bench import payloads
+from bench.figures import Figure, Target
+from bench.harness import BenchInfra, Rate, scratch_database, scratch_topic, timed, until_reached
+from bench.loading import load_store
+from eventing.encoding import OutgoingRecord, cloudevents_encoder
+from eventing.relay import OutboxRelay, RelayOptions
+
+SOURCE = "/orderflow/order"
+
+
+async def run(infra: BenchInfra) -> list[Figure]:
+    events = infra.size(full=200_000, quick=20_000)
+    print(f"  backlog of {events:,} events (order.placed + order.paid per order)")
+    async with (
+        scratch_database(infra, "relay") as dsn,
+        scratch_topic(infra, "relay") as topic,
+        scratch_topic(infra, "raw-producer") as raw_topic,
+    ):
+        loaded = await load_store(dsn, payloads.order_lifecycles("relay", events // 2), topic)
+        raw = await _raw_producer(infra.bootstrap, raw_topic, loaded)
+        ours = await _relay(dsn, infra.bootstrap, loaded)
+    return [
+        Figure("relay publish, default options", ours.per_second, "events/s",
+               "raw aiokafka producer", raw.per_second, Target("≥ 50% of raw", minimum_ratio=0.5))
+    ]  # fmt: skip
+
+
+async def _relay(dsn: str, bootstrap: str, backlog: int) -> Rate:
+    relay = OutboxRelay(dsn, bootstrap, cloudevents_encoder(SOURCE), RelayOptions())
+    task: asyncio.Task[None] | None = None
+
+    async def publish_backlog() -> None:
+        nonlocal task
+        task = asyncio.create_task(relay.run())
+        await until_reached(lambda: relay.published, backlog)
+
+    try:
+        return await timed("eventing OutboxRelay (batch 500)", backlog, publish_backlog)
+    finally:
+        relay.stop()
+        if task is not None:
+            await task
+
+
+def _same_records(topic: str, count: int) -> list[OutgoingRecord]:
+    encode = cloudevents_encoder(SOURCE)
+    rows = payloads.order_lifecycles("relay", count // 2)
+    return [encode(payloads.recorded(row, n + 1, topic)) for n, row in enumerate(rows)]
+
+
+async def _raw_producer(bootstrap: str, topic: str, count: int) -> Rate:
+    records = _same_records(topic, count)
+
+    async def send_all() -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            request_timeout_ms=10_000,
+        )
+        await producer.start()
+        try:
+            futures = [
+                await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
+                for r in records
+            ]
+            await asyncio.gather(*futures)
+        finally:
+            await producer.stop()
+
+    return await timed("raw AIOKafkaProducer (same settings)", count, send_all)

@@ -1,0 +1,163 @@
+"""Benchmark 4, subscription catch-up: a backlog on a topic applied into a read model.
+
+Baselines: a raw aiokafka consumer reading the same topic in a consumer group (no database),
+and a naive projector that applies each event in its own transaction with its offset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench import payloads, readmodel
+from bench.figures import Figure, Target
+from bench.harness import BenchInfra, Rate, scratch_database, scratch_topic, timed, until_reached
+from bench.loading import fill_topic
+from eventing.database import create_engine
+from eventing.dead_letters import dead_letter_topic
+from eventing.encoding import cloudevents_encoder, decode_record
+from eventing.subscriptions import Subscription, SubscriptionOptions
+from eventing.topics import connect_admin
+
+NAIVE_TABLE = "order_summaries_naive"
+
+
+async def run(infra: BenchInfra) -> list[Figure]:
+    events = infra.size(full=200_000, quick=20_000)
+    naive_events = infra.size(full=20_000, quick=4_000)
+    print(f"  {events:,} events on a 12-partition topic (naive projector: {naive_events:,})")
+    async with scratch_database(infra, "subscription") as dsn, scratch_topic(infra, "sub") as topic:
+        encode = cloudevents_encoder("/orderflow/order")
+        rows = payloads.order_lifecycles("sub", events // 2)
+        await fill_topic(infra.bootstrap, (encode(payloads.recorded(row, n + 1, topic))
+                                           for n, row in enumerate(rows)))  # fmt: skip
+        raw = await _raw_consume(infra.bootstrap, topic, events)
+        ours = await _subscription(infra, dsn, topic, events)
+        naive = await _naive(infra.bootstrap, dsn, topic, naive_events)
+    return [
+        Figure("subscription catch-up into read model", ours.per_second, "events/s",
+               "raw aiokafka consume", raw.per_second, Target("≥ 30% of raw", minimum_ratio=0.3)),
+        Figure("subscription catch-up into read model", ours.per_second, "events/s",
+               "naive projector, 1 tx/event", naive.per_second,
+               Target("≥ 10× naive", minimum_ratio=10.0)),
+    ]  # fmt: skip
+
+
+def _group(purpose: str) -> str:
+    return f"bench.{purpose}.{uuid.uuid4().hex[:8]}"
+
+
+async def _raw_consume(bootstrap: str, topic: str, events: int) -> Rate:
+    async def consume() -> None:
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=_group("raw"),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+        )
+        await consumer.start()
+        try:
+            seen = 0
+            while seen < events:
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                seen += sum(len(records) for records in batches.values())
+        finally:
+            await consumer.stop()
+
+    return await timed("raw AIOKafkaConsumer (group, no database)", events, consume)
+
+
+async def _subscription(infra: BenchInfra, dsn: str, topic: str, events: int) -> Rate:
+    await readmodel.create_summaries(dsn)
+    engine = create_engine(dsn)
+    group = _group("subscription")
+    subscription = Subscription(
+        engine, infra.bootstrap, SubscriptionOptions(group=group, topics=(topic,)),
+        readmodel.apply_consumed,
+    )  # fmt: skip
+    task: asyncio.Task[None] | None = None
+
+    async def catch_up() -> None:
+        nonlocal task
+        task = asyncio.create_task(subscription.run())
+        await until_reached(lambda: subscription.applied, events)
+
+    try:
+        return await timed("eventing Subscription (batch 500)", events, catch_up)
+    finally:
+        subscription.stop()
+        if task is not None:
+            await task
+        await engine.dispose()
+        await _delete_topic(infra.bootstrap, dead_letter_topic(topic, group))
+
+
+async def _naive(bootstrap: str, dsn: str, topic: str, events: int) -> Rate:
+    """Each event in its own transaction with its offset: what a first projector often does."""
+    await readmodel.create_summaries(dsn, NAIVE_TABLE)
+    engine = create_engine(dsn, pool_size=1)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("CREATE TABLE naive_offsets (partition int PRIMARY KEY, next_offset bigint)")
+        )
+
+    async def consume() -> None:
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=_group("naive"),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+        )
+        await consumer.start()
+        applied = 0
+        try:
+            while applied < events:
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                for tp, records in batches.items():
+                    for record in records:
+                        if applied >= events:
+                            return
+                        await _apply_alone(engine, tp.partition, record)
+                        applied += 1
+        finally:
+            await consumer.stop()
+
+    try:
+        return await timed("naive projector (1 tx per event)", events, consume)
+    finally:
+        await engine.dispose()
+
+
+async def _apply_alone(
+    engine: AsyncEngine, partition: int, record: ConsumerRecord[bytes, bytes]
+) -> None:
+    event = decode_record(
+        record.topic, partition, record.offset, record.key, record.value, record.headers
+    )
+    async with engine.begin() as connection:
+        await readmodel.apply(
+            connection, NAIVE_TABLE, event.event_type, event.stream_id, event.sequence, event.data
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO naive_offsets VALUES (:p, :o) ON CONFLICT"
+                " (partition) DO UPDATE SET next_offset = excluded.next_offset"
+            ),
+            {"p": partition, "o": record.offset + 1},
+        )
+
+
+async def _delete_topic(bootstrap: str, topic: str) -> None:
+    admin = await connect_admin(bootstrap)
+    try:
+        await admin.delete_topics([topic])
+    finally:
+        await admin.close()

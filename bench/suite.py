@@ -1,0 +1,41 @@
+"""The benchmarks of the suite, in the order `make bench` runs them.
+
+A benchmark is a module with `async def run(infra) -> list[Figure]`; adding one (commands over
+HTTP, freshness, growth, memory once the services exist) is a new module and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bench import append, rebuild, relay, subscription
+from bench.figures import Figure
+from bench.harness import BenchInfra
+
+Runner = Callable[[BenchInfra], Awaitable[list[Figure]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    name: str  # also the make target: `make bench-<name>`
+    number: int  # its number in issue 9
+    title: str
+    run: Runner
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark("append", 1, "Append to the event store", append.run),
+    Benchmark("relay", 3, "Outbox relay to Kafka (backlog)", relay.run),
+    Benchmark("subscription", 4, "Subscription catch-up into a read model", subscription.run),
+    Benchmark("rebuild", 5, "Read-model rebuild from the store", rebuild.run),
+)
+
+
+def named(names: list[str]) -> list[Benchmark]:
+    """The benchmarks called `names` (all when empty), in suite order."""
+    known = {benchmark.name: benchmark for benchmark in BENCHMARKS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    return [b for b in BENCHMARKS if not names or b.name in names]
