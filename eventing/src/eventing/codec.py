@@ -8,6 +8,8 @@ upcasting to the current version, through the contracts registry).
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from contracts.catalog import REGISTRY
@@ -33,11 +35,21 @@ class ContractsCodec:
         *,
         occurred_at: datetime | None = None,
     ) -> NewEvent:
-        """The event to append for `payload` (type and schema version from its class)."""
+        """The event to append for `payload` (type and schema version from its class).
+
+        The contracts require an actor and a correlation id on every event: an event without a
+        correlation id starts a new flow (its own id), one without an actor is a bug.
+        """
+        if metadata.actor is None:
+            raise ValueError(f"{payload.event_type} needs an actor in its metadata")
+        event_id = uuid.uuid4()
+        if metadata.correlation_id is None:
+            metadata = replace(metadata, correlation_id=str(event_id))
         return NewEvent(
             event_type=payload.event_type,
             data=payload.model_dump(mode="json"),
             schema_version=payload.event_version,
+            event_id=event_id,
             metadata=metadata,
             occurred_at=occurred_at,
         )
