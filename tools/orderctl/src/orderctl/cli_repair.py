@@ -1,0 +1,308 @@
+"""`orderctl projections list`, `rebuild`, `verify` and `republish`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orderctl.catalog import parse_service
+from orderctl.cli_support import err, fail, ops, out, reported, run
+from orderctl.differences import TableDifferences
+from orderctl.errors import DIFFERENT
+from orderctl.progress import progress_bar
+from orderctl.rebuild import (
+    RebuildSummary,
+    rebuild_projection_from_store,
+    rebuild_projection_from_topics,
+)
+from orderctl.republish import RepublishPlan, republish
+from orderctl.settings import SERVICES
+from orderctl.times import TIME_HELP, check_positions, format_rate, parse_since
+from orderctl.verify import VerifyReport, verify_projection
+
+SERVICE_HELP = "order, logistics or aftersales."
+projections = typer.Typer(help="The read models each service declares.", no_args_is_help=True)
+
+
+@projections.command("list")
+def list_projections(
+    ctx: typer.Context,
+    service: Annotated[
+        str | None, typer.Argument(help=f"Only this service: {SERVICE_HELP}", show_default=False)
+    ] = None,
+) -> None:
+    """List the projections (read models) that `rebuild` and `verify` accept.
+
+    Examples: `orderctl projections list`, `orderctl projections list order`.
+    """
+    catalog = ops(ctx).catalog
+    with reported():
+        chosen = [parse_service(service)] if service else list(SERVICES)
+    table = Table("service", "projection", "tables", "fed by", "description")
+    for owner in chosen:
+        for projection in catalog.projections(owner):
+            table.add_row(
+                owner.value,
+                projection.name,
+                ", ".join(projection.tables.tables),
+                ", ".join(s.value for s in projection.topics),
+                projection.description,
+            )
+    if not table.row_count:
+        fail("no projections declared" + (f" by the {service} service" if service else ""), 1)
+    out().print(table)
+
+
+def _summary(summary: RebuildSummary, what: str) -> None:
+    out().print(
+        f"{what}: {summary.events:,} events in {summary.seconds:.1f}s "
+        f"({format_rate(summary.events, summary.seconds)})",
+        markup=False,
+    )
+
+
+def rebuild(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help=SERVICE_HELP)],
+    projection: Annotated[str, typer.Argument(help="Its name (see `orderctl projections list`).")],
+    from_beginning: Annotated[
+        bool,
+        typer.Option(
+            "--from-beginning", help="Replay every retained event of the projection's topics."
+        ),
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help=f"Replay the topics from {TIME_HELP}.", show_default=False),
+    ] = None,
+    from_position: Annotated[
+        int | None,
+        typer.Option(
+            "--from-position",
+            help="Replay the service's event store from this position (1 = all).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Rebuild a read model without downtime, with progress (count, rate, ETA) and a summary.
+
+    The projection is replayed into shadow tables while the live tables keep serving, then
+    the shadows are swapped in atomically (events that arrived meanwhile included). Choose
+    the source: the service's event store (`--from-position 1`: complete, the source of
+    truth; only for projections fed by the service's own events) or the topics
+    (`--from-beginning`: what Kafka retains, 30 days; `--since`: from a time).
+    A rebuild from a later position or time keeps only what happened since.
+
+    Examples:
+
+    * `orderctl rebuild order order-summaries --from-position 1`
+
+    * `orderctl rebuild logistics shipments --from-beginning`
+
+    * `orderctl rebuild aftersales refund-cases --since 2026-11-20T00:00:00Z`
+    """
+    settings, catalog = ops(ctx).settings, ops(ctx).catalog
+    chosen = [from_beginning, since is not None, from_position is not None]
+    if sum(chosen) != 1:
+        fail("choose exactly one of --from-beginning, --since TIME, --from-position N")
+    with reported():
+        owner = parse_service(service)
+        model = catalog.projection(owner, projection)
+        if from_position is not None:
+            check_positions(from_position, None)
+        start = parse_since(since, datetime.now(UTC)) if since is not None else None
+    with progress_bar(err(), f"rebuild {owner.value}/{projection}") as report:
+        if from_position is not None:
+            summary = run(
+                rebuild_projection_from_store(
+                    settings, owner, model, from_position=from_position, progress=report
+                )
+            )
+        else:
+            summary = run(
+                rebuild_projection_from_topics(settings, owner, model, since=start, progress=report)
+            )
+    _summary(summary, f"rebuilt {owner.value}/{projection}")
+
+
+def _show_table(differences: TableDifferences, limit: int) -> None:
+    console = out()
+    key = ", ".join(differences.key_columns) or "whole rows (no natural key)"
+    left_out = (
+        f", {differences.ignored_rows} rows of orders with events after the cut left out"
+        if differences.ignored_rows
+        else ""
+    )
+    verdict = "same" if differences.same else "DIFFERENT"
+    console.print(
+        f"table {differences.table} (key {key}): {differences.compared_rows} rows "
+        f"rebuilt{left_out}: {verdict}",
+        markup=False,
+    )
+    for kind, rows in (
+        ("missing (rebuilt, not live)", differences.missing),
+        ("extra (live, not rebuilt)", differences.extra),
+    ):
+        for row in rows[:limit]:
+            console.print(f"  {kind}: {row}", markup=False)
+    for changed in differences.changed[:limit]:
+        columns = "; ".join(
+            f"{name}: live={live!r} rebuilt={rebuilt!r}"
+            for name, (live, rebuilt) in changed.columns.items()
+        )
+        console.print(f"  changed {changed.key}: {columns}", markup=False)
+    hidden = (
+        max(len(differences.missing) - limit, 0)
+        + max(len(differences.extra) - limit, 0)
+        + max(len(differences.changed) - limit, 0)
+    )
+    if hidden:
+        console.print(f"  … and {hidden} more (raise --show)", markup=False)
+
+
+def _show_report(report: VerifyReport, limit: int) -> None:
+    cut = ", ".join(
+        f"{service.value} store up to position {position}"
+        for service, position in report.build.cut.items()
+    )
+    out().print(
+        f"verify {report.service.value}/{report.projection}: scratch build of "
+        f"{report.build.events:,} events ({cut})",
+        markup=False,
+    )
+    for warning in report.warnings:
+        err().print(f"warning: {warning}", markup=False)
+    for table in report.tables:
+        _show_table(table, limit)
+
+
+def verify(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help=SERVICE_HELP)],
+    projection: Annotated[str, typer.Argument(help="Its name (see `orderctl projections list`).")],
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", min=0, help="Seconds to wait for the live model to catch up with the cut."
+        ),
+    ] = 60.0,
+    ignore_columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-column",
+            help="Leave this column out of the comparison (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    show: Annotated[
+        int, typer.Option("--show", min=1, help="Rows shown per kind of difference and table.")
+    ] = 20,
+) -> None:
+    """Check a live read model against a fresh rebuild; exit 1 if they differ.
+
+    Rebuilds the projection from the event stores of the services that feed it into scratch
+    tables (`<table>__verify`, dropped afterwards, never swapped in) up to the stores' heads
+    when it starts (the cut), waits until the relays and the service's subscriptions have
+    caught up with the cut, then compares row by row in one snapshot: rows missing from
+    the live tables, extra rows, and changed rows with the differing columns. Orders with
+    events after the cut are left out on both sides. Generated (identity) columns are not
+    compared.
+
+    Examples:
+
+    * `orderctl verify order order-summaries`
+
+    * `orderctl verify logistics shipments --ignore-column refreshed_at --show 5`
+    """
+    settings, catalog = ops(ctx).settings, ops(ctx).catalog
+    with reported():
+        owner = parse_service(service)
+        model = catalog.projection(owner, projection)
+    with progress_bar(err(), f"verify {owner.value}/{projection}") as report:
+        result = run(
+            verify_projection(
+                settings,
+                owner,
+                model,
+                wait_seconds=wait,
+                ignored_columns=ignore_columns or (),
+                progress=report,
+            )
+        )
+    _show_report(result, show)
+    if not result.same:
+        rows = sum(len(t.missing) + len(t.extra) + len(t.changed) for t in result.tables)
+        typer.echo(
+            f"orderctl: the live read model differs from the rebuild ({rows} rows)", err=True
+        )
+        raise typer.Exit(DIFFERENT)
+    out().print("the live read model matches the rebuild")
+
+
+def republish_events(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help=SERVICE_HELP)],
+    from_position: Annotated[
+        int, typer.Option("--from-position", help="First event store position to send (1 = all).")
+    ],
+    to_position: Annotated[
+        int | None,
+        typer.Option(
+            "--to-position", help="Last position to send (default: the newest).", show_default=False
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Re-emit stored events to Kafka, e.g. after a topic was lost or truncated.
+
+    Sends the events exactly as the outbox relay does (same CloudEvents encoding, key =
+    order id, idempotent producer with acks=all) to the topic each event was stored for.
+    Consumers dedupe by stream sequence, so groups that already applied an event skip it.
+    Asks for confirmation unless `--yes`; prints the count per topic.
+
+    Examples:
+
+    * `orderctl republish order --from-position 1` : the whole order store
+
+    * `orderctl republish logistics --from-position 5000 --to-position 5200 --yes`
+    """
+    settings = ops(ctx).settings
+    with reported():
+        owner = parse_service(service)
+        check_positions(from_position, to_position)
+
+    def confirm(plan: RepublishPlan) -> bool:
+        topics = ", ".join(f"{topic} ({count:,})" for topic, count in plan.per_topic.items())
+        err().print(
+            f"{plan.events:,} {owner.value} events at positions {plan.first}..{plan.last}"
+            f" → {topics}",
+            markup=False,
+        )
+        return yes or typer.confirm("Send them?", default=False, err=True)
+
+    sent = run(
+        republish(
+            settings, owner, from_position=from_position, to_position=to_position, confirm=confirm
+        )
+    )
+    if sent is None:
+        fail("nothing sent", 1)
+    _show_sent(sent)
+
+
+def _show_sent(sent: Counter[str]) -> None:
+    table = Table("topic", "events sent", title="republished")
+    for topic, count in sorted(sent.items()):
+        table.add_row(topic, f"{count:,}")
+    out().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(projections, name="projections")
+    app.command("rebuild")(rebuild)
+    app.command("verify")(verify)
+    app.command("republish")(republish_events)

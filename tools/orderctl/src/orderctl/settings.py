@@ -1,0 +1,88 @@
+"""Where orderctl finds the platform: the three service databases, Kafka and the topics.
+
+Defaults point at the infrastructure `make run` starts (localinfra's settings: one database per
+service named after it on PostgreSQL 55432, Kafka on 59092); `ORDERCTL_*` variables and the
+global options override them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from contracts.parties import Service
+from contracts.topics import topic_for
+from localinfra.config import InfraSettings
+
+SERVICES: tuple[Service, ...] = (Service.ORDER, Service.LOGISTICS, Service.AFTERSALES)
+
+
+def _local_database(service: Service) -> str:
+    return InfraSettings().postgres_dsn(service.value)
+
+
+class OrderctlSettings(BaseSettings):
+    """The effective configuration of one orderctl run (`orderctl config` prints it)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERCTL_", extra="ignore")
+
+    order_db: str = Field(
+        default_factory=lambda: _local_database(Service.ORDER),
+        description="PostgreSQL DSN of the order service's database.",
+    )
+    logistics_db: str = Field(
+        default_factory=lambda: _local_database(Service.LOGISTICS),
+        description="PostgreSQL DSN of the logistics service's database.",
+    )
+    aftersales_db: str = Field(
+        default_factory=lambda: _local_database(Service.AFTERSALES),
+        description="PostgreSQL DSN of the aftersales service's database.",
+    )
+    bootstrap: str = Field(
+        default_factory=lambda: InfraSettings().kafka_bootstrap,
+        description="Kafka bootstrap servers (host:port[,host:port]).",
+    )
+    order_topic: str = Field(default=topic_for(Service.ORDER).name)
+    logistics_topic: str = Field(default=topic_for(Service.LOGISTICS).name)
+    aftersales_topic: str = Field(default=topic_for(Service.AFTERSALES).name)
+    group_prefix: str = Field(
+        default="", description="The services' consumer_group_prefix (isolates environments)."
+    )
+    connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to wait for a database or the broker to answer."
+    )
+
+    def database(self, service: Service) -> str:
+        """The DSN of one service's database."""
+        return str(getattr(self, f"{service.value}_db"))
+
+    def topic(self, service: Service) -> str:
+        """The topic one service publishes to."""
+        return str(getattr(self, f"{service.value}_topic"))
+
+    def shown(self) -> dict[str, str]:
+        """The configuration as printed: passwords of the DSNs hidden."""
+        values = {name: str(value) for name, value in self.model_dump().items()}
+        for service in SERVICES:
+            name = f"{service.value}_db"
+            values[name] = hide_password(values[name])
+        return values
+
+
+def hide_password(dsn: str) -> str:
+    """The DSN with its password (if any) replaced by `***`."""
+    try:
+        return make_url(dsn).render_as_string(hide_password=True)
+    except ArgumentError:
+        return dsn
+
+
+def database_location(dsn: str) -> str:
+    """`host:port/database` of a DSN, for error messages (never the password)."""
+    try:
+        url = make_url(dsn)
+    except ArgumentError:
+        return hide_password(dsn)
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
