@@ -255,3 +255,18 @@ class TextTooLong(OrderInvalid):
 class InvalidLineItem(OrderInvalid):
     code = "invalid-line-item"
     title = "A line's SKU code or title is empty or too long"
+
+
+class SkuNotFound(DomainError):
+    code = "sku-not-found"
+    kind = Rejection.NOT_FOUND
+    title = "The shop has no stock record for this SKU"
+
+
+class InsufficientStock(DomainError):
+    """Not raised by the decider (a refusal for stock is recorded as `order.stock_rejected`);
+    its code and title name the problem the API answers with."""
+
+    code = "insufficient-stock"
+    kind = Rejection.CONFLICT
+    title = "Some SKUs lack stock or exceed the buyer's purchase limit"

@@ -1,0 +1,1 @@
+"""Command handlers, policies, deadlines, stock and shop policies of the order service."""

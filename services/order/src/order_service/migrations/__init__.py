@@ -1,0 +1,1 @@
+"""Alembic migrations of the order service (read models, stock, shop policies)."""

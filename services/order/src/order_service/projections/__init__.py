@@ -1,0 +1,24 @@
+"""Read models of the order service: order detail with its cross-service timeline, and lists.
+
+`PROJECTIONS` is what `orderctl rebuild/verify` discovers. SKU stock is not a projection: the
+`sku_stock` table is the service's own state and is read directly.
+"""
+
+from __future__ import annotations
+
+from contracts.parties import Service
+from eventing.projections import Projection
+from eventing.rebuild import ProjectionTables
+from order_service.projections.projector import project_order_event
+from order_service.projections.tables import order_timeline, order_view
+
+ORDER_READ_MODEL = Projection(
+    name="order-read-model",
+    description="Order detail, cross-service timeline and order lists (by buyer, shop, status).",
+    tables=ProjectionTables(
+        tables=(order_view.name, order_timeline.name), projector=project_order_event
+    ),
+    topics=(Service.ORDER, Service.LOGISTICS, Service.AFTERSALES),
+)
+
+PROJECTIONS: tuple[Projection, ...] = (ORDER_READ_MODEL,)

@@ -1,0 +1,68 @@
+"""Read-model tables of the order service (schema `public`, identity columns, rebuildable).
+
+`metadata` also holds the service's state tables (stock, policies; see
+`order_service.application.tables`) so one Alembic directory migrates both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+order_view = Table(
+    "order_view",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("buyer_id", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("platform_status", String(32), nullable=False),
+    Column("timeout_at", DateTime(timezone=True)),
+    Column("currency", String(3), nullable=False),
+    Column("payable", BigInteger, nullable=False),
+    Column("paid", BigInteger, nullable=False),
+    Column("refunded", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, comment="Stream version of the order shown."),
+    Column("detail", JSONB, nullable=False, comment="The order's facts (receiver is PII)."),
+    comment="One row per order: its current state, for detail and list queries.",
+)
+Index("order_view_by_buyer", order_view.c.buyer_id, order_view.c.created_at, order_view.c.order_id)
+Index("order_view_by_shop", order_view.c.shop_id, order_view.c.created_at, order_view.c.order_id)
+Index(
+    "order_view_by_status",
+    order_view.c.platform_status,
+    order_view.c.created_at,
+    order_view.c.order_id,
+)
+Index("order_view_by_created", order_view.c.created_at, order_view.c.order_id)
+
+order_timeline = Table(
+    "order_timeline",
+    metadata,
+    Column("entry_id", BigInteger, Identity(), primary_key=True),
+    Column("order_id", String(64), nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("source", String(16), nullable=False, comment="order, logistics or aftersales."),
+    Column("event_type", String(64), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False, comment="Position in the producer's stream."),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(16)),
+    Column("data", JSONB, nullable=False),
+    comment="Every event of every service about an order: the cross-service timeline.",
+)
+Index("order_timeline_by_order", order_timeline.c.order_id, order_timeline.c.occurred_at)
