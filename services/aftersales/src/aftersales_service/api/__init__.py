@@ -1,0 +1,1 @@
+"""The aftersales HTTP API (`/v1`): refund-case commands, case views, figures, shop policies."""

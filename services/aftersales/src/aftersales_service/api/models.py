@@ -1,0 +1,195 @@
+"""Request and response bodies of the aftersales API (with OpenAPI examples)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales_service.domain.state import CaseStatus
+from aftersales_service.domain.status import (
+    InterventionStatus,
+    ReferenceGoodsStatus,
+    ReferenceStatus,
+)
+from contracts.events.aftersales import (
+    DisputeParty,
+    GoodsStatus,
+    RefundCloseReason,
+    RefundKind,
+    RefundReason,
+    RefundRejectionReason,
+    RefundTrigger,
+    ResponsibleParty,
+    ReturnRejectionReason,
+    RulingOutcome,
+)
+from contracts.values import Address, Money, SkuQuantity, Waybill
+
+_CNY: dict[str, Any] = {"amount": 4900, "currency": "CNY"}
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RefundTermsBody(Body):
+    """What the buyer asks for."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "kind": "return_and_refund", "reason": "damaged", "amount": _CNY,
+            "items": [{"sku": "TEA-001", "quantity": 1}], "description": "cracked lid",
+        }]},
+    )  # fmt: skip
+
+    kind: RefundKind = Field(description="What is asked for.")
+    reason: RefundReason = Field(description="Why.")
+    amount: Money = Field(description="Amount asked, in the order's currency.")
+    items: list[SkuQuantity] = Field(default_factory=list, description="Items concerned.")
+    description: str | None = Field(default=None, max_length=2000, description="Explanation.")
+
+
+class NoteBody(Body):
+    note: str | None = Field(default=None, max_length=2000, description="Free-text remark.")
+
+
+class ApprovalBody(Body):
+    return_address: Address | None = Field(
+        default=None,
+        description="Where a return goes (default: the shop policy's returns address).",
+    )
+
+
+class RejectionBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "outside_return_policy", "note": "worn"}]},
+    )
+    reason: RefundRejectionReason = Field(description="Why the seller refuses.")
+    note: str | None = Field(default=None, max_length=2000, description="Explanation.")
+
+
+class ReturnShipmentBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"waybill": {"carrier": "SF", "tracking_number": "SF1234567890"}}
+        ]},
+    )  # fmt: skip
+    waybill: Waybill = Field(description="Carrier and tracking number of the return parcel.")
+
+
+class ReturnRejectionBody(Body):
+    reason: ReturnRejectionReason = Field(description="Why the returned goods are refused.")
+    note: str | None = Field(default=None, max_length=2000, description="Explanation.")
+
+
+class EscalationBody(Body):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the platform should act.")
+
+
+class EvidenceBody(Body):
+    description: str = Field(min_length=1, max_length=2000, description="What it shows.")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=20, description="URIs of photos, chat logs, documents."
+    )
+
+
+class RulingBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "outcome": "partial_refund", "refund_amount": {"amount": 2000, "currency": "CNY"},
+            "responsible_party": "seller", "note": "item damaged in part",
+        }]},
+    )  # fmt: skip
+    outcome: RulingOutcome = Field(description="Full, partial or no refund.")
+    responsible_party: ResponsibleParty = Field(description="Who was held responsible.")
+    note: str = Field(min_length=1, max_length=2000, description="The ruling's reasoning.")
+    refund_amount: Money | None = Field(default=None, description="Only for a partial refund.")
+
+
+class CaseOutcome(BaseModel):
+    """What a command did to the case (the read model follows; see `min_version`)."""
+
+    case_id: str
+    order_id: str
+    status: CaseStatus
+    refund_status: ReferenceStatus
+    version: int = Field(description="The order's after-sales version: send as If-Match.")
+    events: list[str] = Field(description="Types of the events recorded by this command.")
+
+
+class EvidenceView(BaseModel):
+    evidence_id: str
+    submitted_by: DisputeParty
+    description: str
+    attachments: list[str]
+
+
+class DisputeView(BaseModel):
+    opened_by: DisputeParty
+    reason: str
+    evidence_due_by: datetime
+    evidence: list[EvidenceView]
+    ruling: dict[str, Any] | None
+
+
+class CaseView(BaseModel):
+    """A refund case as the read model shows it, in our terms and the platform's."""
+
+    case_id: str
+    order_id: str
+    shop_id: str
+    buyer_id: str
+    kind: RefundKind
+    reason: RefundReason
+    description: str | None
+    status: CaseStatus
+    refund_status: ReferenceStatus = Field(description="WAIT_SELLER_AGREE, ..., SUCCESS.")
+    goods_status: GoodsStatus
+    reference_goods_status: ReferenceGoodsStatus
+    intervention: InterventionStatus | None = Field(description="Platform intervention state.")
+    amount: Money
+    refunded: Money | None
+    items: list[SkuQuantity]
+    intercept: bool = Field(description="Opened by the system to recover a parcel shipped "
+                            "after the order was cancelled.")  # fmt: skip
+    answer_due_by: datetime | None
+    return_by: datetime | None
+    confirm_by: datetime | None
+    appeal_by: datetime | None
+    next_deadline_at: datetime | None = Field(description="When the case times out next.")
+    next_deadline_kind: str | None
+    return_address: Address | None
+    return_waybill: Waybill | None
+    rejection_reason: str | None
+    rejection_note: str | None
+    automatic_approval: bool
+    seller_timed_out: bool
+    dispute: DisputeView | None
+    refund_trigger: RefundTrigger | None
+    close_reason: RefundCloseReason | None
+    opened_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    version: int = Field(description="The order's after-sales version (If-Match / ETag).")
+
+
+class ShopStats(BaseModel):
+    """A shop's after-sales figures (buyer cases; the race's recovery cases excluded)."""
+
+    shop_id: str
+    paid_orders: int
+    cases: int
+    refund_rate: float = Field(description="Refund cases / paid orders.")
+    refund_amount_rate: float = Field(description="Amount refunded / amount paid.")
+    timeout_count: int = Field(description="Cases the seller let time out (should be zero).")
+    disputes: int
+    dispute_rate: float = Field(description="Disputes / refund cases.")
+    rulings: int
+    ruled_against_seller_share: float = Field(description="Rulings holding the seller "
+                                              "responsible / rulings.")  # fmt: skip

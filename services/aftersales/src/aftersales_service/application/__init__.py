@@ -1,0 +1,1 @@
+"""Command handlers, policies reacting to the order and logistics topics, deadline handlers."""

@@ -1,0 +1,122 @@
+"""The aftersales service's own tables in `public` (SQLAlchemy Core, shared with migrations).
+
+`order_facts`, `shop_policies` and `refund_case_index` are the service's working data (written
+by policies and commands); `refund_orders` and `refund_cases` are the read model projected from
+the aftersales topic.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+order_facts = Table(
+    "order_facts",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("shop_id", Text),
+    Column("buyer_id", Text),
+    Column("currency", Text),
+    Column("ordered", JSONB),  # {sku: units ordered}
+    Column("goods_kind", Text),
+    Column("payable", BigInteger),
+    Column("paid", BigInteger),  # minor units paid, NULL until a payment is seen
+    Column("paid_at", DateTime(timezone=True)),
+    Column("cancellation_refund_due", BigInteger, nullable=False, server_default="0"),
+    Column("deposit_forfeited", BigInteger, nullable=False, server_default="0"),
+    Column("closed", Boolean, nullable=False, server_default=text("false")),
+    Column("close_reason", Text),
+    Column("shipped_items", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("shipped_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("receipt_confirmed", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+Index("order_facts_shop_paid", order_facts.c.shop_id, order_facts.c.paid)
+
+shop_policies = Table(
+    "shop_policies",
+    metadata,
+    Column("shop_id", Text, primary_key=True),
+    Column("policy", JSONB, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+refund_case_index = Table(
+    "refund_case_index",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+Index("refund_case_index_order", refund_case_index.c.order_id)
+
+refund_orders = Table(
+    "refund_orders",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("shop_id", Text, nullable=False),
+    Column("stream_version", Integer, nullable=False),
+)
+
+refund_cases = Table(
+    "refund_cases",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("description", Text),
+    Column("status", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("refunded_amount", BigInteger),
+    Column("items", JSONB, nullable=False),
+    Column("goods_status", Text, nullable=False),
+    Column("intercept", Boolean, nullable=False),
+    Column("answer_due_by", DateTime(timezone=True)),
+    Column("return_by", DateTime(timezone=True)),
+    Column("confirm_by", DateTime(timezone=True)),
+    Column("appeal_by", DateTime(timezone=True)),
+    Column("next_deadline_at", DateTime(timezone=True)),
+    Column("next_deadline_kind", Text),
+    Column("return_address", JSONB),
+    Column("return_waybill", JSONB),
+    Column("rejection_reason", Text),
+    Column("rejection_note", Text),
+    Column("automatic_approval", Boolean, nullable=False, server_default=text("false")),
+    Column("seller_timed_out", Boolean, nullable=False, server_default=text("false")),
+    Column("disputed", Boolean, nullable=False, server_default=text("false")),
+    Column("dispute", JSONB),  # opened_by, reason, evidence_due_by, evidence[], ruling
+    Column("disputed_at", DateTime(timezone=True)),
+    Column("ruling_outcome", Text),
+    Column("responsible_party", Text),
+    Column("refund_trigger", Text),
+    Column("close_reason", Text),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("last_sequence", Integer, nullable=False),  # of the order's stream, for idempotence
+)
+Index("refund_cases_order", refund_cases.c.order_id, refund_cases.c.opened_at)
+Index("refund_cases_shop", refund_cases.c.shop_id, refund_cases.c.opened_at)
+Index("refund_cases_status", refund_cases.c.status, refund_cases.c.opened_at)
+Index("refund_cases_deadline", refund_cases.c.next_deadline_at)
