@@ -70,7 +70,7 @@ def show(
     console = out()
     if as_json:
         for letter in letters:
-            console.print_json(json.dumps(letter.document()), indent=None)
+            typer.echo(json.dumps(letter.document(), ensure_ascii=False, default=str))
         return
     table = Table("offset", "type", "order", "seq", "origin", "failed at", "attempts", "error")
     for letter in letters:
@@ -124,6 +124,7 @@ def retry(
         f"retried {outcome.pending} dead letters of {topic}: {outcome.applied} applied, "
         f"{outcome.failed_again} failed again",
         markup=False,
+        soft_wrap=True,
     )
     if outcome.failed_again:
         fail(f"{outcome.failed_again} failed again: see orderctl dlq show {outcome.failed_topic}")
@@ -146,7 +147,9 @@ def discard(
 
     def confirm(pending: int) -> bool:
         err().print(
-            f"{pending} pending dead letters in {topic} will be marked handled", markup=False
+            f"{pending} pending dead letters in {topic} will be marked handled",
+            markup=False,
+            soft_wrap=True,
         )
         return yes or typer.confirm("Discard them?", default=False, err=True)
 

@@ -41,7 +41,9 @@ def show(
     console = out()
     if as_json:
         for entry in entries:
-            console.print_json(json.dumps(entry.document(unmasked=unmasked)), indent=None)
+            typer.echo(
+                json.dumps(entry.document(unmasked=unmasked), ensure_ascii=False, default=str)
+            )
         return
     table = Table(title=f"order {order_id}: {len(entries)} events")
     for column in ("time (UTC)", "service", "type", "version", "actor"):
@@ -97,9 +99,11 @@ def tail_topic(
 
     def emit(event: TailedEvent) -> None:
         if as_json:
-            console.print_json(json.dumps(event.document(unmasked=unmasked)), indent=None)
+            typer.echo(
+                json.dumps(event.document(unmasked=unmasked), ensure_ascii=False, default=str)
+            )
         else:
-            console.print(event.line(unmasked=unmasked), markup=False)
+            console.print(event.line(unmasked=unmasked), markup=False, soft_wrap=True)
 
     try:
         shown = run(

@@ -62,6 +62,7 @@ def _summary(summary: RebuildSummary, what: str) -> None:
         f"{what}: {summary.events:,} events in {summary.seconds:.1f}s "
         f"({format_rate(summary.events, summary.seconds)})",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -142,26 +143,27 @@ def _show_table(differences: TableDifferences, limit: int) -> None:
         f"table {differences.table} (key {key}): {differences.compared_rows} rows "
         f"rebuilt{left_out}: {verdict}",
         markup=False,
+        soft_wrap=True,
     )
     for kind, rows in (
         ("missing (rebuilt, not live)", differences.missing),
         ("extra (live, not rebuilt)", differences.extra),
     ):
         for row in rows[:limit]:
-            console.print(f"  {kind}: {row}", markup=False)
+            console.print(f"  {kind}: {row}", markup=False, soft_wrap=True)
     for changed in differences.changed[:limit]:
         columns = "; ".join(
             f"{name}: live={live!r} rebuilt={rebuilt!r}"
             for name, (live, rebuilt) in changed.columns.items()
         )
-        console.print(f"  changed {changed.key}: {columns}", markup=False)
+        console.print(f"  changed {changed.key}: {columns}", markup=False, soft_wrap=True)
     hidden = (
         max(len(differences.missing) - limit, 0)
         + max(len(differences.extra) - limit, 0)
         + max(len(differences.changed) - limit, 0)
     )
     if hidden:
-        console.print(f"  … and {hidden} more (raise --show)", markup=False)
+        console.print(f"  … and {hidden} more (raise --show)", markup=False, soft_wrap=True)
 
 
 def _show_report(report: VerifyReport, limit: int) -> None:
@@ -173,9 +175,10 @@ def _show_report(report: VerifyReport, limit: int) -> None:
         f"verify {report.service.value}/{report.projection}: scratch build of "
         f"{report.build.events:,} events ({cut})",
         markup=False,
+        soft_wrap=True,
     )
     for warning in report.warnings:
-        err().print(f"warning: {warning}", markup=False)
+        err().print(f"warning: {warning}", markup=False, soft_wrap=True)
     for table in report.tables:
         _show_table(table, limit)
 
@@ -281,6 +284,7 @@ def republish_events(
             f"{plan.events:,} {owner.value} events at positions {plan.first}..{plan.last}"
             f" → {topics}",
             markup=False,
+            soft_wrap=True,
         )
         return yes or typer.confirm("Send them?", default=False, err=True)
 

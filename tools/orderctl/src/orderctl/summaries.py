@@ -104,7 +104,7 @@ def summarize(
     event_type: str,
     schema_version: int = 1,
     unmasked: bool = False,
-    width: int = 100,
+    width: int = 200,
 ) -> str:
     """`key=value` pairs of the event data in one line (the order id left out: it is the row's)."""
     shown = masked_data(
