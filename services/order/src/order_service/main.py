@@ -8,17 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.events.base import OrderEvent
 from contracts.parties import Service
 from eventing.aggregate import AggregateRepository
-from eventing.app import Worker, build_service_app
-from eventing.clock import clock_for
-from eventing.database import asyncpg_dsn, create_engine
-from eventing.deadlines import DeadlineScheduler, DeadlineWorker, DeadlineWorkerOptions
-from eventing.encoding import ConsumedEvent, cloudevents_encoder
-from eventing.http.commands import CommandRunner
-from eventing.idempotency import IdempotencyStore
+from eventing.deadlines import DeadlineWorkerOptions
+from eventing.encoding import ConsumedEvent
 from eventing.projections import Projection
-from eventing.relay import OutboxRelay, RelayOptions
-from eventing.store import EventStore
-from eventing.subscriptions import Handler, Subscription, SubscriptionOptions
+from eventing.runtime import ServiceRuntime
+from eventing.subscriptions import Handler
 from order_service.api.dependencies import OrderApiDependencies
 from order_service.api.order_commands import order_commands_router
 from order_service.api.order_queries import order_queries_router
@@ -33,72 +27,46 @@ from order_service.domain.commands import OrderCommand
 from order_service.projections import ORDER_READ_MODEL
 from order_service.settings import OrderSettings
 
-SERVICE = "order"
+DESCRIPTION = (
+    "Placement with stock reservation, payment (full, presale deposit and balance), address "
+    "change, cancellation, automatic close, receipt, rating; SKU stock and shop policies. "
+    "Errors are RFC 9457 problem+json; every command takes an Idempotency-Key and order "
+    "writes accept If-Match with the order's version (its ETag)."
+)
 
 
 def create_app(settings: OrderSettings | None = None) -> FastAPI:
     """The ASGI app; `uvicorn --factory order_service.main:create_app`."""
     settings = settings or OrderSettings()  # database_url etc. from the environment
-    engine = create_engine(settings.database_url, pool_size=20, max_overflow=20)
-    clock = clock_for(settings, engine)
-    store = EventStore(engine, topic=settings.topic(Service.ORDER), clock=clock)
-    repository = AggregateRepository[OrderCommand, OrderEvent, OrderState](store, order_decider)
-    policies = PolicyStore(default_policy(settings))
-    commands = OrderCommands(repository, OrderEffects(DeadlineScheduler(engine)), policies, clock)
-    dependencies = OrderApiDependencies(
-        engine=engine,
-        commands=commands,
-        runner=CommandRunner(engine, IdempotencyStore(engine, clock), clock),
-        policies=policies,
-        clock=clock,
+    runtime = ServiceRuntime(Service.ORDER, settings, pool_size=20)
+    repository = AggregateRepository[OrderCommand, OrderEvent, OrderState](
+        runtime.store, order_decider, runtime.codec
     )
-    reactions = OrderPolicies(commands)
-
-    def subscription(purpose: str, topics: tuple[Service, ...], handler: Handler) -> Subscription:
-        options = SubscriptionOptions(
-            group=settings.consumer_group(Service.ORDER, purpose),
-            topics=tuple(settings.topic(topic) for topic in topics),
-        )
-        return Subscription(engine, settings.kafka_bootstrap_servers, options, handler)
-
-    workers: list[Worker] = [
-        OutboxRelay(
-            asyncpg_dsn(settings.database_url),
-            settings.kafka_bootstrap_servers,
-            cloudevents_encoder(Service.ORDER.source),
-            RelayOptions(name="order"),
-        ),
-        subscription("read-model", ORDER_READ_MODEL.topics, _live(ORDER_READ_MODEL)),
-        subscription("shipment-policy", (Service.LOGISTICS,), reactions.on_logistics_event),
-        subscription("refund-policy", (Service.AFTERSALES,), reactions.on_aftersales_event),
-        DeadlineWorker(
-            engine,
-            clock,
-            deadline_handlers(commands),
-            DeadlineWorkerOptions(poll_interval=settings.deadline_poll_interval),
-        ),
-    ]
-
-    async def dispose() -> None:
-        await engine.dispose()
-
-    return build_service_app(
-        SERVICE,
-        settings,
+    policies = PolicyStore(default_policy(settings))
+    commands = OrderCommands(repository, OrderEffects(runtime.deadlines), policies, runtime.clock)
+    reactions = OrderPolicies(commands, runtime.codec)
+    runtime.subscribe("read-model", ORDER_READ_MODEL.topics, _live(ORDER_READ_MODEL))
+    runtime.subscribe("shipment-policy", (Service.LOGISTICS,), reactions.on_logistics_event)
+    runtime.subscribe("refund-policy", (Service.AFTERSALES,), reactions.on_aftersales_event)
+    runtime.fire_deadlines(
+        deadline_handlers(commands),
+        DeadlineWorkerOptions(poll_interval=settings.deadline_poll_interval),
+    )
+    dependencies = OrderApiDependencies(
+        engine=runtime.engine,
+        commands=commands,
+        runner=runtime.commands,
+        policies=policies,
+        clock=runtime.clock,
+    )
+    return runtime.app(
         title="Order service",
-        description=(
-            "Placement with stock reservation, payment (full, presale deposit and balance), "
-            "address change, cancellation, automatic close, receipt, rating; SKU stock and "
-            "shop policies. Errors are RFC 9457 problem+json; every command takes an "
-            "Idempotency-Key and order writes accept If-Match."
-        ),
+        description=DESCRIPTION,
         routers=[
             order_commands_router(dependencies),
             order_queries_router(dependencies),
             shops_router(dependencies),
         ],
-        workers=workers,
-        on_shutdown=[dispose],
     )
 
 
