@@ -232,3 +232,26 @@ async def paid_order(service: Aftersales, *, delivered_too: bool = False,
     if delivered_too:
         await service.publish(delivered(order_id))
     return order_id
+
+
+async def open_case(service: Aftersales, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Ask for a refund as the buyer, retrying while the payment is on its way (409 retryable)."""
+
+    async def attempt() -> httpx.Response:
+        return await service.command(f"/v1/orders/{order_id}/refund-cases", body, service.buyer)
+
+    response = await eventually(
+        attempt, lambda r: r.status_code != 409, message="payment known to aftersales"
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    assert response.headers["Location"] == f"/v1/refund-cases/{created['case_id']}"
+    assert response.headers["ETag"] == f'"{created["version"]}"'
+    return created
+
+
+REFUND_ONLY = {"kind": "refund_only", "reason": "changed_mind", "amount": cny(10_000)}
+RETURN_ONE_TEA = {
+    "kind": "return_and_refund", "reason": "damaged", "amount": cny(4_000),
+    "items": [{"sku": "TEA-001", "quantity": 1}], "description": "the tin was dented",
+}  # fmt: skip
