@@ -3,20 +3,60 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eventing.app import build_service_app
-from eventing.settings import ServiceSettings
+from contracts.parties import Service
+from eventing.aggregate import AggregateRepository
+from eventing.encoding import ConsumedEvent
+from eventing.runtime import ServiceRuntime
+from logistics_service.api.commands import command_router
+from logistics_service.api.context import ApiContext
+from logistics_service.api.policy import policy_router
+from logistics_service.api.reads import read_router
+from logistics_service.api.tracking_feed import tracking_feed_router
+from logistics_service.application.deadlines import ship_deadline_handlers
+from logistics_service.application.order_facts import OrderFactsTable
+from logistics_service.application.order_policy import OrderPolicy
+from logistics_service.application.shipments import ShipmentCommands
+from logistics_service.application.shop_policies import ShopPolicies
+from logistics_service.application.waybills import WaybillIndex
+from logistics_service.domain import ShippingWindow, shipment_decider
+from logistics_service.projections.projector import project_shipments
+from logistics_service.settings import LogisticsSettings
 
-SERVICE = "logistics"
+SERVICE = Service.LOGISTICS
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(settings: LogisticsSettings | None = None) -> FastAPI:
     """The ASGI app; `uvicorn --factory logistics_service.main:create_app`."""
-    return build_service_app(
-        SERVICE,
-        settings or ServiceSettings(),
+    settings = settings or LogisticsSettings()  # from the environment
+    runtime = ServiceRuntime(SERVICE, settings)
+    waybills = WaybillIndex()
+    shipments = ShipmentCommands(
+        AggregateRepository(runtime.store, shipment_decider, runtime.codec),
+        runtime.deadlines,
+        waybills,
+        runtime.clock,
+    )
+    policies = ShopPolicies(ShippingWindow(settings.ship_by_target, settings.ship_by_limit))
+    runtime.subscribe(
+        "order-policy", (Service.ORDER,), OrderPolicy(shipments, OrderFactsTable(), policies)
+    )
+    runtime.subscribe("read-model", (Service.LOGISTICS,), _project_live)
+    runtime.fire_deadlines(ship_deadline_handlers(shipments))
+    context = ApiContext(runtime, settings, shipments, policies, waybills)
+    return runtime.app(
         title="Logistics service",
-        description=(
-            "Shipments: ship-by SLA, dispatch, tracking, delivery exceptions and delivery."
+        description="Shipments: ship-by SLA, dispatch with the three checks, tracking, delivery "
+        "exceptions and delivery. Events go to the logistics topic (see the event catalog).",
+        routers=(
+            command_router(context),
+            tracking_feed_router(context),
+            read_router(context),
+            policy_router(context),
         ),
     )
+
+
+async def _project_live(event: ConsumedEvent, connection: AsyncConnection) -> None:
+    await project_shipments(event, connection, {})

@@ -200,3 +200,12 @@ class NotTheShopsShipment(DomainError):
     code = "not-the-shops-shipment"
     kind = Rejection.FORBIDDEN
     title = "The shipment belongs to another shop"
+
+
+class WaybillInUse(DomainError):
+    """The waybill already travels with another order (checked by the application against the
+    waybill index, since one shipment's rules cannot see other orders)."""
+
+    code = "waybill-in-use"
+    kind = Rejection.CONFLICT
+    title = "The waybill is already used by another order"

@@ -1,0 +1,245 @@
+"""Request and response bodies of the logistics API, with the examples OpenAPI shows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events.logistics import (
+    Checkpoint,
+    CheckpointStatus,
+    ExceptionKind,
+    ExceptionResolution,
+    ShipDeadline,
+)
+from contracts.values import Identifier, Money, Receiver, SkuQuantity, Text, UtcDatetime, Waybill
+from logistics_service.domain.state import ShipmentStatus
+from logistics_service.examples import ITEMS, RECEIVER, RESHIP_WAYBILL, SHIPPED_AT, WAYBILL
+
+_WAYBILL = WAYBILL.model_dump()
+_SCAN = {
+    "occurred_at": (SHIPPED_AT + timedelta(hours=8)).isoformat(),
+    "status": CheckpointStatus.ARRIVED_AT_HUB.value,
+    "location": "杭州转运中心",
+    "description": "快件已到达杭州转运中心",
+}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+class DispatchRequest(BaseModel):
+    """The parcel as packed: its waybill and its contents (checked against the order)."""
+
+    model_config = _examples({"waybill": _WAYBILL, "items": [item.model_dump() for item in ITEMS]})
+
+    waybill: Waybill = Field(description="Carrier code and tracking number from the catalogue.")
+    items: list[SkuQuantity] = Field(
+        min_length=1, description="What was packed: must equal the order's SKUs and quantities."
+    )
+
+
+class CheckpointRequest(BaseModel):
+    """One carrier scan of a parcel."""
+
+    model_config = _examples({"waybill": _WAYBILL, "checkpoint": _SCAN})
+
+    waybill: Waybill = Field(description="The waybill the scan is for.")
+    checkpoint: Checkpoint = Field(description="The scan, with the carrier's own timestamp.")
+
+
+class CheckpointBatchRequest(BaseModel):
+    """Scans of many parcels, as a carrier feed posts them (any order, duplicates allowed)."""
+
+    model_config = _examples({"checkpoints": [{"waybill": _WAYBILL, "checkpoint": _SCAN}]})
+
+    checkpoints: list[CheckpointRequest] = Field(min_length=1, description="The scans.")
+
+
+class CheckpointOutcome(BaseModel):
+    """What became of one scan of a batch."""
+
+    index: int = Field(description="Position of the scan in the request.")
+    order_id: str | None = Field(description="The order the waybill belongs to, if known.")
+    outcome: Literal["recorded", "duplicate", "rejected"]
+    code: str | None = Field(default=None, description="Problem code when rejected.")
+    detail: str | None = Field(default=None, description="Why it was rejected.")
+    retryable: bool = Field(default=False, description="Worth sending again later.")
+    version: int | None = Field(default=None, description="Shipment version after the scan.")
+
+
+class CheckpointBatchResult(BaseModel):
+    """Per-scan results of a batch; a rejected scan does not stop the others."""
+
+    recorded: int
+    duplicates: int
+    rejected: int
+    results: list[CheckpointOutcome]
+
+
+class OpenExceptionRequest(BaseModel):
+    """A delivery problem to follow up with the carrier."""
+
+    model_config = _examples({"kind": "delayed", "description": "no scan for 72 hours"})
+
+    kind: ExceptionKind = Field(description="delayed, lost, damaged or address_problem.")
+    description: Text = Field(min_length=1, description="What was observed.")
+    exception_id: Identifier | None = Field(
+        default=None, description="Your id for the exception; generated when omitted."
+    )
+
+
+class ResolveExceptionRequest(BaseModel):
+    """How a delivery problem was settled."""
+
+    model_config = _examples(
+        {"resolution": "traced", "note": "parcel found at the Hangzhou hub"},
+        {"resolution": "claimed", "claim_amount": {"amount": 5800, "currency": "CNY"}},
+        {"resolution": "reshipped", "new_waybill": RESHIP_WAYBILL.model_dump()},
+    )
+
+    resolution: ExceptionResolution
+    new_waybill: Waybill | None = Field(default=None, description="Required when reshipped.")
+    claim_amount: Money | None = Field(default=None, description="Required when claimed.")
+    note: Text | None = None
+
+
+class DeliveryRequest(BaseModel):
+    """The parcel was signed for."""
+
+    model_config = _examples({"signed_by": "本人", "delivered_at": "2026-11-12T09:30:00Z"})
+
+    delivered_at: UtcDatetime | None = Field(
+        default=None, description="When it was signed for; now when omitted."
+    )
+    signed_by: str | None = Field(default=None, max_length=64, description="Who signed.")
+    waybill: Waybill | None = Field(
+        default=None, description="If given, must be the shipment's current waybill."
+    )
+
+
+class CommandOutcome(BaseModel):
+    """What a command did to the shipment; `version` is also the ETag."""
+
+    order_id: str
+    status: ShipmentStatus
+    version: int = Field(description="Shipment version: send as If-Match, or as min_version.")
+    recorded: list[str] = Field(description="Event types recorded (empty: nothing changed).")
+    exception_id: str | None = None
+
+
+class ExceptionView(BaseModel):
+    exception_id: str
+    kind: ExceptionKind
+    description: str
+    opened_at: datetime
+    resolution: ExceptionResolution | None
+    resolved_at: datetime | None
+    new_waybill: Waybill | None
+    claim_amount: Money | None
+    note: str | None
+
+
+class ShipmentSummary(BaseModel):
+    """A shipment in a queue."""
+
+    order_id: str
+    shop_id: str
+    status: ShipmentStatus
+    ship_by: datetime | None
+    ship_limit: datetime | None
+    overdue: bool = Field(description="Awaiting dispatch past its ship-by target.")
+    waybill: Waybill | None
+    tracking_status: CheckpointStatus | None
+    open_exceptions: int
+    version: int
+
+
+class ShipmentView(ShipmentSummary):
+    """A shipment with its receiver (masked unless the caller must ship or owns the order)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"receiver": RECEIVER.model_dump(mode="json")}]}
+    )
+
+    shipment_id: str
+    items: list[SkuQuantity]
+    receiver: Receiver | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    signed_by: str | None
+    last_checkpoint_at: datetime | None
+    missed_deadlines: dict[ShipDeadline, datetime]
+    cancel_reason: str | None
+    exceptions: list[ExceptionView]
+
+
+class TrackedCheckpointView(BaseModel):
+    waybill: Waybill
+    occurred_at: datetime
+    status: CheckpointStatus
+    location: str | None
+    description: str
+
+
+class TrackingView(BaseModel):
+    """The tracking history by the carrier's clock; `current_status` is the latest scan's."""
+
+    order_id: str
+    current_status: CheckpointStatus | None
+    checkpoints: list[TrackedCheckpointView]
+    version: int
+
+
+class Figures(BaseModel):
+    """Shipping figures; shares are relative to the ship-by target and limit of each
+    shipment (24 h / 48 h after payment under the default policy)."""
+
+    requested: int
+    awaiting: int
+    overdue: int
+    shipped: int
+    shipped_on_target: int
+    shipped_within_limit: int
+    on_target_share: float | None
+    within_limit_share: float | None
+    target_missed: int
+    limit_missed: int
+    cancelled: int
+    delivered: int
+    with_exceptions: int
+    exception_rate: float | None
+    open_exceptions: int
+    average_hours_to_delivery: float | None
+
+
+class CarrierFigures(Figures):
+    carrier: str
+
+
+class CarrierStats(BaseModel):
+    carriers: list[CarrierFigures]
+
+
+class ShopStats(Figures):
+    shop_id: str
+
+
+class ShopPolicyRequest(BaseModel):
+    """A shop's ship-by window (ISO 8601 durations or seconds)."""
+
+    model_config = _examples({"ship_by_target": "PT24H", "ship_by_limit": "PT48H"})
+
+    ship_by_target: timedelta = Field(description="Ship within this time after payment.")
+    ship_by_limit: timedelta = Field(description="Never later than this after payment.")
+
+
+class ShopPolicyView(ShopPolicyRequest):
+    shop_id: str
+    version: int = Field(description="0 while the shop runs on the defaults; the ETag.")
+    is_default: bool
+    updated_at: datetime | None
+    updated_by: str | None
