@@ -43,6 +43,13 @@ async def service(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://order") as client:
-                yield OrderTestbed(client, engine, infra.kafka_bootstrap, *topics)
+                yield OrderTestbed(
+                    client,
+                    engine,
+                    infra.kafka_bootstrap,
+                    order_topic=topics[0],
+                    logistics_topic=topics[1],
+                    aftersales_topic=topics[2],
+                )
     finally:
         await engine.dispose()
