@@ -9,15 +9,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from typer.testing import CliRunner, Result
 
 from contracts.events.base import EventPayload
 from contracts.examples import example_payloads
 from contracts.parties import Service
 from eventing.codec import ContractsCodec
-from eventing.encoding import cloudevents_encoder
+from eventing.encoding import ConsumedEvent, cloudevents_encoder
 from eventing.events import EventMetadata, StreamState
+from eventing.projections import Projection
+from eventing.rebuild import ProjectionTables, TableNames
 from eventing.relay import OutboxRelay, RelayOptions
 from eventing.store import EventStore
 from eventing.testing.waiting import eventually
@@ -115,3 +117,76 @@ def assert_one_line_error(result: Result, *fragments: str, code: int = 2) -> Non
 
 
 Invoke = Callable[..., Awaitable[Result]]
+
+
+SUMMARY_TABLES = ("test_order_summaries", "test_order_timeline")
+_CREATE_TABLES = (
+    "CREATE TABLE test_order_summaries (order_id text PRIMARY KEY, status text NOT NULL,"
+    " events integer NOT NULL, version bigint NOT NULL)",
+    "CREATE TABLE test_order_timeline (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " order_id text NOT NULL, sequence bigint NOT NULL, event_type text NOT NULL,"
+    " UNIQUE (order_id, sequence))",
+)
+_SUMMARY = (
+    'INSERT INTO "{table}" AS s (order_id, status, events, version)'
+    " VALUES (:order_id, :status, 1, :version) ON CONFLICT (order_id) DO UPDATE"
+    " SET status = EXCLUDED.status, events = s.events + 1, version = EXCLUDED.version"
+    " WHERE s.version < EXCLUDED.version"
+)
+_TIMELINE = (
+    'INSERT INTO "{table}" (order_id, sequence, event_type) VALUES (:order_id, :sequence, :type)'
+    " ON CONFLICT (order_id, sequence) DO NOTHING"
+)
+
+
+class Poisoned(Exception):
+    """The test projector refuses events of orders on its poison list."""
+
+
+@dataclass
+class SummaryProjection:
+    """A small read model of the order topic for orderctl's tests: one summary row per order
+    (idempotent per stream version) and a timeline with an identity key."""
+
+    poisoned_orders: set[str] = field(default_factory=set)
+
+    async def project(
+        self, event: ConsumedEvent, connection: AsyncConnection, tables: TableNames
+    ) -> None:
+        if event.stream_id in self.poisoned_orders:
+            raise Poisoned(f"refusing {event.event_type} of {event.stream_id}")
+        values = {
+            "order_id": event.stream_id,
+            "status": event.event_type.split(".", 1)[1],
+            "version": event.sequence,
+            "sequence": event.sequence,
+            "type": event.event_type,
+        }
+        summaries = tables.get(SUMMARY_TABLES[0], SUMMARY_TABLES[0])
+        timeline = tables.get(SUMMARY_TABLES[1], SUMMARY_TABLES[1])
+        await connection.execute(text(_SUMMARY.format(table=summaries)), values)
+        await connection.execute(text(_TIMELINE.format(table=timeline)), values)
+
+    @property
+    def projection(self) -> Projection:
+        return Projection(
+            name="order-summaries",
+            description="Status and event count per order (test read model).",
+            tables=ProjectionTables(SUMMARY_TABLES, self.project),
+            topics=(Service.ORDER,),
+        )
+
+    async def create_tables(self, engine: AsyncEngine) -> None:
+        async with engine.begin() as connection:
+            for statement in _CREATE_TABLES:
+                await connection.execute(text(statement))
+
+
+class FixedCatalog(Catalog):
+    """A catalog whose order service declares the test projection (and nothing else)."""
+
+    def __init__(self, projection: Projection) -> None:
+        self._projection = projection
+
+    def projections(self, service: Service) -> tuple[Projection, ...]:
+        return (self._projection,) if service is Service.ORDER else ()
