@@ -93,7 +93,7 @@ def submit_return_shipment(
     case = open_case_of(state, command.case_id)
     if case.status is not CaseStatus.WAITING_RETURN:
         raise errors.ReturnNotExpected(
-            f"case {case.case_id} is {case.status.value}", status=case.status.value
+            f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
     assert case.return_by is not None
     if command.at > case.return_by:
@@ -116,7 +116,7 @@ def confirm_return_received(
     case = open_case_of(state, command.case_id)
     if case.status not in (CaseStatus.WAITING_RETURN, CaseStatus.WAITING_RETURN_RECEIPT):
         raise errors.ReturnNotAwaitingReceipt(
-            f"case {case.case_id} is {case.status.value}", status=case.status.value
+            f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
     order_id, shop_id = order_of(state)
     return [
@@ -130,7 +130,7 @@ def reject_return(command: RejectReturn, state: AftersalesState) -> Sequence[Ref
     case = open_case_of(state, command.case_id)
     if case.status is not CaseStatus.WAITING_RETURN_RECEIPT:
         raise errors.ReturnNotAwaitingReceipt(
-            f"case {case.case_id} is {case.status.value}", status=case.status.value
+            f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
     order_id, shop_id = order_of(state)
     return [
@@ -145,6 +145,6 @@ def _awaiting_answer(state: AftersalesState, case_id: str) -> RefundCase:
     case = open_case_of(state, case_id)
     if case.status is not CaseStatus.WAITING_SELLER:
         raise errors.RefundCaseNotAwaitingAnswer(
-            f"case {case_id} is {case.status.value}", status=case.status.value
+            f"case {case_id} is {case.status.value}", case_status=case.status.value
         )
     return case

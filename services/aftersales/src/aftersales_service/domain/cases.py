@@ -17,7 +17,7 @@ def open_case_of(state: AftersalesState, case_id: str) -> RefundCase:
     case = case_of(state, case_id)
     if not case.open:
         raise errors.RefundCaseEnded(
-            f"case {case_id} has ended ({case.status.value})", status=case.status.value
+            f"case {case_id} has ended ({case.status.value})", case_status=case.status.value
         )
     return case
 

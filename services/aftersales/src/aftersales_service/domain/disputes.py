@@ -26,7 +26,7 @@ def escalate(command: Escalate, state: AftersalesState) -> Sequence[RefundCaseEv
     case = open_case_of(state, command.case_id)
     if not case.status.rejected:
         raise errors.RefundCaseNotRejected(
-            f"case {case.case_id} is {case.status.value}", status=case.status.value
+            f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
     assert case.appeal_by is not None
     if command.at > case.appeal_by:
@@ -102,6 +102,6 @@ def _ruled_amount(command: Rule, case: RefundCase) -> Money:
 def _dispute_of(case: RefundCase) -> Dispute:
     if case.status is not CaseStatus.DISPUTED or case.dispute is None:
         raise errors.RefundCaseNotDisputed(
-            f"case {case.case_id} is {case.status.value}", status=case.status.value
+            f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
     return case.dispute

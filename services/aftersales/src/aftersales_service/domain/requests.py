@@ -68,7 +68,7 @@ def amend_refund(command: AmendRefund, state: AftersalesState) -> Sequence[Refun
             )
     elif case.status is not CaseStatus.WAITING_SELLER:
         raise errors.RefundCaseNotAmendable(
-            f"case {case.case_id} is {case.status.value}", status=case.status.value
+            f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
     facts = _paid_order(command.facts)
     check_terms(command.terms, facts, state, case_id=case.case_id)
