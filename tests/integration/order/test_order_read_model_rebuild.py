@@ -1,0 +1,46 @@
+"""The order read model rebuilt from the event store and from the topics equals the live one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from eventing.rebuild import rebuild_from_store, rebuild_from_topics
+from eventing.store import EventStore
+from order_service.projections import PROJECTIONS
+from order_service.projections.tables import order_view
+from order_service.testing import CUP, TEA, OrderTestbed, payable
+
+pytestmark = pytest.mark.integration
+
+
+async def orders(service: OrderTestbed) -> list[dict[str, Any]]:
+    async with service.engine.connect() as connection:
+        rows = await connection.execute(select(order_view).order_by(order_view.c.order_id))
+        return [dict(row._mapping) for row in rows]
+
+
+async def test_a_rebuild_from_the_store_or_the_topics_gives_the_same_orders(
+    service: OrderTestbed,
+) -> None:
+    (projection,) = PROJECTIONS
+    await service.set_stock(TEA, 10)
+    await service.set_stock(CUP, 10)
+    first = await service.place()
+    second = await service.place()
+    paid = await service.pay(first["order_id"], payable())
+    await service.order(first["order_id"], min_version=paid.json()["version"])
+    await service.order(second["order_id"], min_version=second["version"])
+    live = await orders(service)
+    assert len(live) == 2
+
+    store = EventStore(service.engine, topic=service.order_topic)
+    await rebuild_from_store(store, projection.from_store())
+    assert await orders(service) == live
+
+    await rebuild_from_topics(
+        service.engine, service.bootstrap, [service.order_topic], projection.tables
+    )
+    assert await orders(service) == live
