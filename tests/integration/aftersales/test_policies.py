@@ -1,0 +1,148 @@
+"""Reactions to the order and logistics topics: payment not yet known, shipment before the
+seller's answer, and the cancel-vs-ship race in both arrival orders (agreements 5 and 7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from conftest import (
+    REFUND_ONLY,
+    Aftersales,
+    cancelled,
+    delivered,
+    new_order_id,
+    open_case,
+    paid,
+    placed,
+    shipped,
+)
+from sqlalchemy import text
+
+from contracts.envelope import Envelope
+from contracts.kafka_binding import to_kafka
+from contracts.parties import Actor
+from eventing.encoding import OutgoingRecord
+from eventing.testing import eventually
+from eventing.testing.kafka import publish_records
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_request_before_the_payment_is_known_is_retryable_then_succeeds(
+    aftersales: Aftersales,
+) -> None:
+    order_id = new_order_id()
+    await aftersales.publish(placed(order_id))
+    early = await aftersales.command(
+        f"/v1/orders/{order_id}/refund-cases", REFUND_ONLY, aftersales.buyer
+    )
+    assert early.status_code == 409
+    assert early.headers["Retry-After"]
+    assert early.json()["type"].endswith("/order-payment-not-yet-known")
+    assert early.json()["retryable"] is True
+
+    await aftersales.publish(paid(order_id))
+    created = await open_case(aftersales, order_id, REFUND_ONLY)
+    assert created["status"] == "waiting_seller"
+
+
+async def test_shipping_before_the_answer_closes_a_refund_only_request(
+    aftersales: Aftersales,
+) -> None:
+    order_id = new_order_id()
+    await aftersales.publish(placed(order_id), paid(order_id))
+    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    await aftersales.publish(shipped(order_id))
+    case = await aftersales.case_when(
+        case_id, lambda c: c["status"] == "closed", "shipment closed the request"
+    )
+    assert case["close_reason"] == "shipped_before_answer"
+
+
+async def _cases_of(service: Aftersales, order_id: str) -> list[dict[str, Any]]:
+    response = await service.client.get(
+        "/v1/refund-cases", params={"order_id": order_id}, headers=service.platform
+    )
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def _delivered_fact_seen(service: Aftersales, order_id: str) -> bool:
+    async with service.engine.connect() as connection:
+        seen = await connection.scalar(
+            text("SELECT delivered_at IS NOT NULL FROM order_facts WHERE order_id = :id"),
+            {"id": order_id},
+        )
+    return bool(seen)
+
+
+async def _redeliver(service: Aftersales, topic: str, envelope: Envelope) -> None:
+    record = to_kafka(envelope)
+    await publish_records(
+        service.bootstrap, [OutgoingRecord(topic, record.key, record.value, record.headers)]
+    )
+
+
+@pytest.mark.parametrize(
+    "cancel_first", [True, False], ids=["cancel then ship", "ship then cancel"]
+)
+async def test_the_cancel_vs_ship_race_opens_exactly_one_recovery_case(
+    aftersales: Aftersales, cancel_first: bool
+) -> None:
+    order_id = new_order_id()
+    await aftersales.publish(placed(order_id), paid(order_id))
+    if cancel_first:
+        await aftersales.publish(cancelled(order_id))
+        await aftersales.publish(shipped(order_id))
+    else:
+        await aftersales.publish(shipped(order_id))
+        await aftersales.publish(cancelled(order_id))
+
+    cases = await eventually(
+        lambda: _cases_of(aftersales, order_id), lambda found: len(found) == 1,
+        message="one recovery case",
+    )  # fmt: skip
+    case = cases[0]
+    assert case["intercept"]
+    assert case["reason"] == "cancelled_after_shipment"
+    assert case["amount"] == {"amount": 0, "currency": "CNY"}
+    assert case["status"] == "waiting_return"
+    assert case["automatic_approval"]
+    assert not case["seller_timed_out"]
+
+    # The same shipment delivered again (same event id and sequence), then a later fact as a
+    # marker: once the marker is applied, the redelivery has been processed too.
+    again = Envelope(
+        data=shipped(order_id), time=datetime.now().astimezone(), sequence=1,
+        correlationid=f"flow-{order_id}", actor=Actor.SYSTEM,
+    )  # fmt: skip
+    await _redeliver(aftersales, aftersales.logistics_topic, again)
+    await aftersales.publish(delivered(order_id))
+    await eventually(
+        lambda: _delivered_fact_seen(aftersales, order_id), bool, message="marker applied"
+    )
+    assert len(await _cases_of(aftersales, order_id)) == 1
+
+    received = await aftersales.command(
+        f"/v1/refund-cases/{case['case_id']}/return-receipt", {"note": "parcel refused"},
+        aftersales.seller,
+    )  # fmt: skip
+    assert received.json()["status"] == "refunded", received.text
+    withdrawn = await aftersales.command(
+        f"/v1/refund-cases/{case['case_id']}/withdrawal", {}, aftersales.buyer
+    )
+    assert withdrawn.status_code == 409
+
+
+async def test_a_cancellation_with_nothing_to_refund_opens_no_case(
+    aftersales: Aftersales,
+) -> None:
+    order_id = new_order_id()
+    await aftersales.publish(placed(order_id), cancelled(order_id, refund_due=0))
+    await aftersales.publish(shipped(order_id), delivered(order_id))
+    await eventually(
+        lambda: _delivered_fact_seen(aftersales, order_id), bool, message="facts applied"
+    )
+    assert await _cases_of(aftersales, order_id) == []
