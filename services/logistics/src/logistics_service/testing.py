@@ -29,7 +29,7 @@ from contracts.events.order import (
 )
 from contracts.kafka_binding import to_kafka
 from contracts.parties import Actor
-from contracts.values import LineItem, Money
+from contracts.values import LineItem, Money, Waybill
 from eventing.clock import advance_clock
 from eventing.encoding import ConsumedEvent, OutgoingRecord
 from eventing.http.auth import Role, TokenIssuer
@@ -80,11 +80,22 @@ class Logistics:
             headers["If-Match"] = f'"{if_match}"'
         return await self.client.post(path, json=body, headers=headers)
 
-    async def dispatch(self, order_id: str, caller: dict[str, str] | None = None,
-                       **kwargs: Any) -> httpx.Response:  # fmt: skip
-        body = {"waybill": WAYBILL.model_dump(), "items": [i.model_dump() for i in ITEMS]}
+    async def dispatch(
+        self,
+        order_id: str,
+        caller: dict[str, str] | None = None,
+        *,
+        waybill: Waybill = WAYBILL,
+        key: str | None = None,
+        if_match: int | None = None,
+    ) -> httpx.Response:
+        body = {"waybill": waybill.model_dump(), "items": [i.model_dump() for i in ITEMS]}
         return await self.command(
-            f"/v1/shipments/{order_id}/dispatch", body, caller or self.seller(), **kwargs
+            f"/v1/shipments/{order_id}/dispatch",
+            body,
+            caller or self.seller(),
+            key=key,
+            if_match=if_match,
         )
 
     async def shipment(self, order_id: str, min_version: int | None = None) -> httpx.Response:
@@ -164,6 +175,15 @@ class Logistics:
 
     async def advance(self, by: timedelta) -> None:
         await advance_clock(self.engine, by)
+
+    async def deadlines(self, order_id: str) -> list[str]:
+        """Kinds of the deadlines still pending for the order."""
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT kind FROM eventing.deadlines WHERE key = :id ORDER BY kind"),
+                {"id": order_id},
+            )
+            return [row.kind for row in rows]
 
     async def stored_types(self, order_id: str) -> list[str]:
         async with self.engine.connect() as connection:

@@ -1,0 +1,81 @@
+"""Ship-by deadlines fired by moving the database clock, the overdue queue, and the figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from contracts.catalog import REGISTRY
+from contracts.kafka_binding import from_kafka
+from contracts.values import Waybill
+from eventing.testing import eventually
+from logistics_service.testing import SHOP, Logistics
+
+pytestmark = pytest.mark.integration
+
+
+async def test_target_and_limit_are_each_reported_once_when_time_passes(
+    logistics: Logistics,
+) -> None:
+    late, on_time = await logistics.paid_order(), await logistics.paid_order()
+    assert (await logistics.dispatch(on_time)).status_code == 200
+
+    await logistics.advance(timedelta(hours=25))
+    missed = await logistics.shipment_when(late, lambda s: "target" in s["missed_deadlines"])
+    assert missed["overdue"] is True
+    overdue = (await logistics.queue("overdue", logistics.seller())).json()
+    assert [item["order_id"] for item in overdue["items"]] == [late]
+
+    await logistics.advance(timedelta(hours=24))
+    both = await logistics.shipment_when(late, lambda s: "limit" in s["missed_deadlines"])
+    assert set(both["missed_deadlines"]) == {"target", "limit"}
+
+    await logistics.advance(timedelta(days=3))
+    second_parcel = Waybill(carrier="SF", tracking_number="SF123456789013")
+    assert (await logistics.dispatch(late, waybill=second_parcel)).status_code == 200
+    stored = await logistics.stored_types(late)
+    assert stored.count("logistics.ship_deadline_missed") == 2
+    assert "logistics.ship_deadline_missed" not in await logistics.stored_types(on_time)
+
+    records = await logistics.logistics_events(
+        lambda seen: (
+            sum(r.event_type == "logistics.ship_deadline_missed" for r in seen) >= 2
+            and sum(r.event_type == "logistics.shipped" for r in seen) >= 2
+        )
+    )
+    deadlines = [
+        from_kafka(r.key, r.value, r.headers, REGISTRY)
+        for r in records
+        if r.event_type == "logistics.ship_deadline_missed"
+    ]
+    assert sorted(e.data.model_dump()["deadline"] for e in deadlines) == ["limit", "target"]
+    assert {e.actor.value for e in deadlines} == {"system"}
+    await _figures_count_the_late_and_the_punctual(logistics)
+
+
+async def _figures_count_the_late_and_the_punctual(logistics: Logistics) -> None:
+    async def shop_figures() -> dict[str, object]:
+        response = await logistics.client.get(f"/v1/stats/shops/{SHOP}", headers=logistics.seller())
+        figures: dict[str, object] = response.json()
+        return figures
+
+    figures = await eventually(shop_figures, lambda f: f["shipped"] == 2)
+    assert figures["requested"] == 2
+    assert figures["shipped_on_target"] == 1
+    assert figures["on_target_share"] == 0.5
+    assert figures["within_limit_share"] == 0.5
+    assert (figures["target_missed"], figures["limit_missed"]) == (1, 1)
+    carriers = await logistics.client.get("/v1/stats/carriers", headers=logistics.seller())
+    [sf] = carriers.json()["carriers"]
+    assert (sf["carrier"], sf["shipped"], sf["exception_rate"]) == ("SF", 2, 0.0)
+
+
+async def test_a_dispatched_or_cancelled_shipment_has_no_pending_deadline(
+    logistics: Logistics,
+) -> None:
+    order_id = await logistics.paid_order()
+    scheduled = await logistics.deadlines(order_id)
+    assert sorted(scheduled) == ["logistics.ship_by_limit", "logistics.ship_by_target"]
+    assert (await logistics.dispatch(order_id)).status_code == 200
+    assert await logistics.deadlines(order_id) == []
