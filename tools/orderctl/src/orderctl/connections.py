@@ -97,7 +97,7 @@ async def kafka_consumer(settings: OrderctlSettings) -> AsyncIterator[AIOKafkaCo
         bootstrap_servers=settings.bootstrap,
         enable_auto_commit=False,
         group_id=None,
-        request_timeout_ms=max(int(settings.connect_timeout * 1000), 5000),
+        request_timeout_ms=max(int(settings.connect_timeout * 1000), 10_000),
     )
     try:
         await asyncio.wait_for(consumer.start(), settings.connect_timeout)

@@ -31,6 +31,8 @@ async def offset_range(
     """(beginning, end) offsets of each partition."""
     if not partitions:
         return {}, {}
+    # Assigned partitions' metadata comes in one request; unassigned ones one by one (slow).
+    consumer.assign(list(partitions))
     beginnings: dict[TopicPartition, int] = await consumer.beginning_offsets(list(partitions))
     ends: dict[TopicPartition, int] = await consumer.end_offsets(list(partitions))
     return beginnings, ends
