@@ -121,3 +121,13 @@ clock_offset = Table(
     Column("id", Integer, primary_key=True),
     Column("offset_microseconds", BigInteger, nullable=False),
 )
+
+shop_policies = Table(
+    "shop_policies",
+    metadata,
+    Column("shop_id", Text, primary_key=True),
+    Column("policy", JSONB, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Text, nullable=False),
+)

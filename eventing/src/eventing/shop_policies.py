@@ -1,0 +1,144 @@
+"""Per-shop policies: the time limits and rules a shop may set, with service-wide defaults.
+
+Every time-based rule of the business is a per-shop policy default, never a constant. A service
+describes its policy as a pydantic model (durations as `timedelta`, ISO 8601 on the wire, e.g.
+`PT24H`), gives the defaults from its settings, and gets a store (`ShopPolicies`) and the
+`GET/PUT /v1/shops/{shop_id}/policy` endpoints (`shop_policy_router`). A stored policy is one
+JSON document per shop; fields added to the model later take their defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eventing.aggregate import VersionMismatch
+from eventing.http.auth import Caller, CurrentCaller, Role, require_roles
+from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch, etag
+from eventing.http.problems import ProblemError, problem_responses
+from eventing.schema import shop_policies
+
+if TYPE_CHECKING:
+    from eventing.runtime import ServiceRuntime
+
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPolicy(Generic[P]):
+    """A shop's policy and its version (0: the shop never set one and uses the defaults)."""
+
+    policy: P
+    version: int
+
+
+class ShopPolicies(Generic[P]):
+    """Reads and writes one service's shop policies inside the caller's transaction."""
+
+    def __init__(self, defaults: P) -> None:
+        self.defaults = defaults
+        self.model: type[P] = type(defaults)
+
+    async def get(self, connection: AsyncConnection, shop_id: str) -> StoredPolicy[P]:
+        row = (
+            await connection.execute(
+                select(shop_policies.c.policy, shop_policies.c.version).where(
+                    shop_policies.c.shop_id == shop_id
+                )
+            )
+        ).first()
+        if row is None:
+            return StoredPolicy(self.defaults, 0)
+        merged = {**self.defaults.model_dump(mode="json"), **row.policy}
+        return StoredPolicy(self.model.model_validate(merged), int(row.version))
+
+    async def put(
+        self, connection: AsyncConnection, shop_id: str, policy: P, *, at: datetime, by: str
+    ) -> int:
+        """Store the shop's whole policy; the new version."""
+        values = {"policy": policy.model_dump(mode="json"), "updated_at": at, "updated_by": by}
+        statement = insert(shop_policies).values(shop_id=shop_id, version=1, **values)
+        upsert = statement.on_conflict_do_update(
+            index_elements=["shop_id"], set_={**values, "version": shop_policies.c.version + 1}
+        ).returning(shop_policies.c.version)
+        return int((await connection.execute(upsert)).scalar_one())
+
+
+class ShopPolicyView(BaseModel, Generic[P]):
+    """A shop's policy as the API shows it."""
+
+    shop_id: str = Field(description="The shop.")
+    policy: P = Field(description="The policy in force.")
+    version: int = Field(description="0 while the shop uses the service defaults.")
+    is_default: bool = Field(description="True while the shop never set its own policy.")
+
+
+def shop_policy_router(
+    runtime: ServiceRuntime, policies: ShopPolicies[P], *, what: str, tag: str = "shop policy"
+) -> APIRouter:
+    """`GET/PUT /v1/shops/{shop_id}/policy`: anyone signed in reads; the shop's seller or the
+    platform writes (Idempotency-Key, If-Match with the policy version). `what` names the
+    policy in the summaries, e.g. "ship-by time limits"."""
+    router = APIRouter(prefix="/v1/shops/{shop_id}/policy", tags=[tag])
+    view_model = ShopPolicyView[policies.model]  # type: ignore[name-defined]
+
+    def view(shop_id: str, stored: StoredPolicy[P]) -> Any:
+        return view_model(
+            shop_id=shop_id,
+            policy=stored.policy,
+            version=stored.version,
+            is_default=stored.version == 0,
+        )
+
+    @router.get(
+        "",
+        summary=f"The shop's {what} (the service defaults until the shop sets its own)",
+        response_model=view_model,
+        responses=problem_responses(401),
+    )
+    async def get_policy(shop_id: str, _: CurrentCaller) -> JSONResponse:
+        async with runtime.engine.connect() as connection:
+            stored = await policies.get(connection, shop_id)
+        body = view(shop_id, stored).model_dump(mode="json")
+        return JSONResponse(body, headers={"ETag": etag(stored.version)})
+
+    async def put_policy(
+        caller: Annotated[Caller, Depends(require_roles(Role.SELLER, Role.PLATFORM))],
+        shop_id: str,
+        body: BaseModel,
+        request: Request,
+        key: IdempotencyKey,
+        expected: IfMatch,
+    ) -> JSONResponse:
+        if caller.role is Role.SELLER and caller.shop_id != shop_id:
+            raise ProblemError(403, "forbidden", "Forbidden", f"you do not work for {shop_id}")
+
+        async def work(connection: AsyncConnection) -> CommandResult:
+            current = await policies.get(connection, shop_id)
+            if expected is not None and expected != current.version:
+                raise VersionMismatch(f"policy of {shop_id}", expected, current.version)
+            policy = policies.model.model_validate(body.model_dump())
+            version = await policies.put(
+                connection, shop_id, policy, at=runtime.clock.now(), by=caller.subject
+            )
+            return CommandResult(view(shop_id, StoredPolicy(policy, version)), 200, version)
+
+        return await runtime.commands.run(request, key, caller, work)
+
+    # The body's model is the service's own policy class, known only at run time.
+    put_policy.__annotations__["body"] = policies.model
+    router.put(
+        "",
+        summary=f"Set the shop's {what} (its seller or the platform); applies from now on",
+        response_model=view_model,
+        responses=problem_responses(400, 401, 403, 412, 422),
+    )(put_policy)
+    return router
