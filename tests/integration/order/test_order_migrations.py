@@ -1,0 +1,43 @@
+"""The order service's migration creates exactly the tables its code defines."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection
+
+import order_service.application.tables  # noqa: F401  (registers the state tables)
+from eventing.database import create_engine
+from eventing.migrate import upgrade_service_async
+from order_service.projections.tables import metadata
+
+pytestmark = pytest.mark.integration
+
+DatabaseFactory = Callable[[], Awaitable[str]]
+
+
+async def test_the_migrated_schema_matches_the_table_definitions(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = await database_factory()
+    await upgrade_service_async(url, "order")
+
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(
+            connection, opts={"compare_server_default": False, "compare_type": True}
+        )
+        return [
+            difference
+            for difference in compare_metadata(context, metadata)
+            if "alembic_version" not in str(difference)
+        ]
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(differences) == []
+    finally:
+        await engine.dispose()
