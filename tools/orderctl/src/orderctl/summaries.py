@@ -81,6 +81,8 @@ def _flatten(node: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]
         name = prefix + key
         if isinstance(value, Mapping) and set(value) == _MONEY_KEYS:
             pairs.append((name, format_money(value["amount"], value["currency"])))
+        elif isinstance(value, Mapping) and "street" in value:
+            pairs.append((name, format_address(value)))
         elif isinstance(value, Mapping):
             pairs.extend(_flatten(value, name + "."))
         elif isinstance(value, list):
@@ -88,6 +90,16 @@ def _flatten(node: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]
         elif value is not None:
             pairs.append((name, str(value)))
     return pairs
+
+
+def format_address(address: Mapping[str, Any]) -> str:
+    """An address on one line in label order; masked parts collapse into one `***`."""
+    parts: list[str] = []
+    for part in ("province", "city", "district", "street", "postal_code"):
+        value = address.get(part)
+        if value and not (value == MASK and parts and parts[-1] == MASK):
+            parts.append(str(value))
+    return "".join(parts[:2]) + ("" if len(parts) <= 2 else " " + " ".join(parts[2:]))
 
 
 def format_money(amount: Any, currency: Any) -> str:
