@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shlex
 import sys
 import time
@@ -28,14 +29,15 @@ async def run_all(infra: BenchInfra, benchmarks: list[Benchmark]) -> list[Benchm
     runs = []
     for benchmark in benchmarks:
         print(f"[{benchmark.number}] {benchmark.title}", flush=True)
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), os.getloadavg()[0]
         figures = await benchmark.run(infra)
         seconds = time.perf_counter() - started
+        load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
         for figure in figures:
             print(figure.line())
         runs.append(
             BenchmarkRun(benchmark.name, benchmark.title, now(), seconds, command, infra.quick,
-                         machine, figures)
+                         machine, figures, load)
         )  # fmt: skip
     return runs
 

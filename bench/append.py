@@ -20,7 +20,7 @@ import asyncpg
 
 from bench import payloads
 from bench.figures import Figure, Target
-from bench.harness import BenchInfra, Rate, scratch_database, timed
+from bench.harness import BenchInfra, Rate, best, scratch_database, timed
 from bench.loading import EVENT_COLUMNS
 from bench.peer import peer_application, save_new_orders
 from eventing.database import create_engine
@@ -40,16 +40,16 @@ _INSERT = (
 
 
 async def run(infra: BenchInfra) -> list[Figure]:
-    events = infra.size(full=10_000, quick=1_500)
+    events = infra.size(full=4_000, quick=1_000)
+    rounds = infra.size(full=2, quick=1)
     batched = infra.size(full=100_000, quick=10_000)
     figures: list[Figure] = []
     async with scratch_database(infra, "append") as dsn:
         await _create_raw_table(dsn)
         for writers in WRITERS:
-            print(f"  {writers} writer(s), {events:,} events of one order.placed each")
-            ours = await _ours_single(dsn, writers, events)
-            raw = await _raw_insert(dsn, writers, events)
-            peer = await _peer(dsn, writers, events)
+            print(f"  {writers} writer(s), {events:,} events of one order.placed each, "
+                  f"best of {rounds} alternating round(s)")  # fmt: skip
+            ours, raw, peer = await _single_event_rounds(dsn, writers, events, rounds)
             target = Target("≥ 3× peer", minimum_ratio=3.0) if writers == 4 else None
             figures.append(
                 Figure(f"append 1 event/tx, {writers} writer(s)", ours.per_second, "events/s",
@@ -67,6 +67,21 @@ async def run(infra: BenchInfra) -> list[Figure]:
                    "asyncpg COPY", copy.per_second, Target("≥ 25% of COPY", minimum_ratio=0.25))
         )  # fmt: skip
     return figures
+
+
+async def _single_event_rounds(
+    dsn: str, writers: int, events: int, rounds: int
+) -> tuple[Rate, Rate, Rate]:
+    """The contenders take turns, so a burst of load on a shared machine hits all of them;
+    each keeps its best round (the one least disturbed)."""
+    ours: list[Rate] = []
+    raw: list[Rate] = []
+    peer: list[Rate] = []
+    for _ in range(rounds):
+        ours.append(await _ours_single(dsn, writers, events))
+        raw.append(await _raw_insert(dsn, writers, events))
+        peer.append(await _peer(dsn, writers, events))
+    return best(*ours), best(*raw), best(*peer)
 
 
 async def _create_raw_table(dsn: str) -> None:

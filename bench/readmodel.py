@@ -6,11 +6,13 @@ sequence, as eventing requires of projectors: an event older than the row's vers
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventing.encoding import ConsumedEvent
@@ -49,6 +51,28 @@ async def count_rows(dsn: str, table: str = SUMMARIES) -> int:
         await connection.close()
 
 
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    insert_placed: TextClause
+    record_paid: TextClause
+
+
+@functools.cache
+def _statements(table: str) -> _Statements:
+    """Parsed once per table name, as a projector module would hold them."""
+    return _Statements(
+        insert_placed=text(
+            f'INSERT INTO "{table}" (order_id, shop_id, buyer_id, status, payable, currency,'
+            " lines, version) VALUES (:order_id, :shop_id, :buyer_id, 'placed', :payable,"
+            " :currency, :lines, :version) ON CONFLICT (order_id) DO NOTHING"
+        ),
+        record_paid=text(
+            f"UPDATE \"{table}\" SET status = 'paid', paid = :amount, version = :version"
+            " WHERE order_id = :order_id AND version < :version"
+        ),
+    )
+
+
 async def apply(
     connection: AsyncConnection,
     table: str,
@@ -60,11 +84,7 @@ async def apply(
     """Apply one order event to the summary row of its order."""
     if event_type == "order.placed":
         await connection.execute(
-            text(
-                f'INSERT INTO "{table}" (order_id, shop_id, buyer_id, status, payable, currency,'
-                " lines, version) VALUES (:order_id, :shop_id, :buyer_id, 'placed', :payable,"
-                " :currency, :lines, :version) ON CONFLICT (order_id) DO NOTHING"
-            ),
+            _statements(table).insert_placed,
             {
                 "order_id": order_id,
                 "shop_id": data["shop_id"],
@@ -77,10 +97,7 @@ async def apply(
         )
     elif event_type == "order.paid":
         await connection.execute(
-            text(
-                f"UPDATE \"{table}\" SET status = 'paid', paid = :amount, version = :version"
-                " WHERE order_id = :order_id AND version < :version"
-            ),
+            _statements(table).record_paid,
             {"order_id": order_id, "amount": data["amount"]["amount"], "version": sequence},
         )
 

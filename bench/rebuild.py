@@ -26,7 +26,7 @@ _READ_ALL = (
 
 
 async def run(infra: BenchInfra) -> list[Figure]:
-    events = infra.size(full=1_000_000, quick=100_000)
+    events = infra.size(full=1_000_000, quick=50_000)
     print(f"  {events:,} stored events (order.placed + order.paid per order), loading…", flush=True)
     async with scratch_database(infra, "rebuild") as dsn:
         loaded = await load_store(dsn, payloads.order_lifecycles("rebuild", events // 2), "t")

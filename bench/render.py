@@ -27,9 +27,15 @@ def render_results(runs: list[BenchmarkRun]) -> str:
     for machine in machines:
         lines += [f"- {key}: {value}" for key, value in machine]
         lines.append("")
-    lines += ["### Runs", "", "| benchmark | finished | took | command |", "|---|---|---|---|"]
     lines += [
-        f"| {run.title} | {run.finished_at} | {run.seconds:.0f} s | `{run.command}` |"
+        "### Runs",
+        "",
+        "| benchmark | finished | took | load avg (1 min) before → after | command |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {run.title} | {run.finished_at} | {run.seconds:.0f} s | {run.load or '?'} "
+        f"| `{run.command}` |"
         for run in runs
     ]
     lines += [
@@ -46,8 +52,9 @@ def render_results(runs: list[BenchmarkRun]) -> str:
 
 def _row(run: BenchmarkRun, figure: Figure) -> str:
     target = figure.target.text if figure.target else "–"
+    note = f" ({figure.note})" if figure.note else ""
     return (
-        f"| {run.title} | {figure.label}: {figure.value:,.0f} {figure.unit} "
+        f"| {run.title} | {figure.label}: {figure.value:,.0f} {figure.unit}{note} "
         f"| {figure.baseline_label}: {figure.baseline_value:,.0f} {figure.unit} "
         f"| {figure.ratio:.2f}× | {target} | {_VERDICT[figure.met]} |"
     )

@@ -40,6 +40,7 @@ class BenchmarkRun:
     quick: bool
     machine: dict[str, str]
     figures: list[Figure]
+    load: str = ""  # 1-minute load average before and after: how busy the machine was
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class BenchmarkRun:
             "command": self.command,
             "quick": self.quick,
             "machine": self.machine,
+            "load": self.load,
             "figures": [figure.to_json() for figure in self.figures],
         }
 
@@ -64,6 +66,7 @@ class BenchmarkRun:
             quick=document["quick"],
             machine=document["machine"],
             figures=[Figure.from_json(figure) for figure in document["figures"]],
+            load=document.get("load", ""),
         )
 
 
