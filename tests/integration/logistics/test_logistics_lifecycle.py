@@ -80,6 +80,12 @@ async def _track_single_and_batch(logistics: Logistics, order_id: str) -> None:
     assert result["results"][3]["code"] == "waybill-unknown"
     assert result["results"][3]["retryable"] is True
     assert (result["recorded"], result["duplicates"], result["rejected"]) == (2, 2, 1)
+    replayed = await logistics.command(
+        "/v1/tracking/checkpoints:batch", {"checkpoints": batch}, logistics.carrier(),
+        key=response.request.headers["Idempotency-Key"],
+    )  # fmt: skip
+    assert replayed.json() == result
+    assert replayed.headers["Idempotent-Replayed"] == "true"
 
     # an old scan arriving last joins the history but does not move the current status
     late = await logistics.command(path, scan(4, "in_transit"), logistics.carrier())
@@ -102,8 +108,9 @@ async def _lose_and_reship(logistics: Logistics, order_id: str) -> None:
         logistics.seller(),
     )
     assert opened.status_code == 201, opened.text
-    queue = (await logistics.queue("exceptions")).json()
-    assert queue["items"] == [] or queue["items"][0]["order_id"] == order_id
+    await logistics.shipment(order_id, min_version=opened.json()["version"])
+    queue = (await logistics.queue("exceptions", logistics.seller())).json()
+    assert [(i["order_id"], i["open_exceptions"]) for i in queue["items"]] == [(order_id, 1)]
     resolved = await logistics.command(
         f"/v1/shipments/{order_id}/exceptions/exc-lost/resolution",
         {"resolution": "reshipped", "new_waybill": RESHIP_WAYBILL.model_dump()},

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts.events.order import AddressChanged
+from contracts.events.order import (
+    AddressChanged,
+    BalancePaid,
+    DepositPaid,
+    OrderClosed,
+    OrderCloseReason,
+    PaymentMethod,
+)
+from contracts.values import Money
 from logistics_service.examples import NEW_RECEIVER, RECEIVER
-from logistics_service.testing import Logistics, cancelled, paid, placed
+from logistics_service.testing import SHOP, Logistics, cancelled, paid, placed
 
 pytestmark = pytest.mark.integration
 
@@ -151,3 +160,52 @@ async def test_one_waybill_never_serves_two_orders(logistics: Logistics) -> None
     assert reused.status_code == 409
     assert reused.json()["code"] == "waybill-in-use"
     assert await logistics.stored_types(second) == ["logistics.shipment_requested"]
+
+
+async def test_a_presale_order_ships_once_its_balance_is_paid(logistics: Logistics) -> None:
+    order_id = f"ord-{uuid.uuid4().hex[:10]}"
+    deposit_at = datetime.now(UTC)
+    money = Money(amount=5000, currency="CNY")
+    deposit = DepositPaid(
+        order_id=order_id,
+        shop_id=SHOP,
+        payment_id="pay-d",
+        method=PaymentMethod.WECHAT,
+        amount=money,
+        paid_at=deposit_at,
+        balance=money,
+        balance_starts_at=deposit_at,
+        balance_due_by=deposit_at + timedelta(days=3),
+    )
+    await logistics.publish(placed(order_id), deposit)
+    await logistics.order_applied(order_id)
+    assert await logistics.stored_types(order_id) == []
+    balance_at = deposit_at + timedelta(hours=1)
+    balance = BalancePaid(
+        order_id=order_id,
+        shop_id=SHOP,
+        payment_id="pay-b",
+        method=PaymentMethod.CARD,
+        amount=money,
+        paid_at=balance_at,
+        total_paid=money + money,
+    )
+    await logistics.publish(balance)
+    shipment = await logistics.shipment_when(order_id, lambda s: s["status"] == "awaiting_dispatch")
+    assert datetime.fromisoformat(shipment["ship_by"]) == balance_at + timedelta(hours=24)
+
+
+async def test_an_unpaid_order_closed_never_ships_and_unknown_orders_are_ignored(
+    logistics: Logistics,
+) -> None:
+    unpaid, unknown = f"ord-{uuid.uuid4().hex[:10]}", f"ord-{uuid.uuid4().hex[:10]}"
+    closing = OrderClosed(order_id=unpaid, shop_id=SHOP, reason=OrderCloseReason.UNPAID_TIMEOUT)
+    await logistics.publish(placed(unpaid), closing)
+    await logistics.publish(paid(unknown), cancelled(unknown))
+    closed = await logistics.shipment_when(unpaid, lambda s: s["status"] == "cancelled")
+    assert closed["cancel_reason"] == "order_closed"
+    refused = await logistics.dispatch(unpaid)
+    assert refused.json()["code"] == "order-cancelled"
+    await logistics.order_applied(unknown)
+    assert await logistics.stored_types(unknown) == []
+    assert (await logistics.shipment(unknown)).status_code == 404
