@@ -14,70 +14,37 @@ from aftersales_service.application.timers import CaseDeadlines
 from aftersales_service.projections.refund_cases import project_case_event
 from aftersales_service.settings import AftersalesSettings
 from contracts.parties import Service
-from eventing.app import build_service_app
-from eventing.clock import clock_for
-from eventing.database import asyncpg_dsn, create_engine
-from eventing.deadlines import DeadlineScheduler, DeadlineWorker
-from eventing.encoding import ConsumedEvent, cloudevents_encoder
-from eventing.http.commands import CommandRunner
-from eventing.idempotency import IdempotencyStore
-from eventing.relay import OutboxRelay, RelayOptions
-from eventing.store import EventStore
-from eventing.subscriptions import Subscription, SubscriptionOptions
-
-SERVICE = "aftersales"
+from eventing.encoding import ConsumedEvent
+from eventing.runtime import ServiceRuntime
 
 
 def create_app(settings: AftersalesSettings | None = None) -> FastAPI:
     """The ASGI app; `uvicorn --factory aftersales_service.main:create_app`."""
     settings = settings or AftersalesSettings()
-    engine = create_engine(settings.database_url)
-    clock = clock_for(settings, engine)
-    store = EventStore(engine, topic=settings.topic(Service.AFTERSALES), clock=clock)
-    commands = AftersalesCommands(store, DeadlineScheduler(engine))
+    runtime = ServiceRuntime(Service.AFTERSALES, settings)
+    commands = AftersalesCommands(runtime.store, runtime.deadlines)
     policies = ShopPolicies(default_policy(settings))
-    bootstrap = settings.kafka_bootstrap_servers
 
     async def project(event: ConsumedEvent, connection: AsyncConnection) -> None:
         await project_case_event(event, connection, {})
 
-    workers = (
-        OutboxRelay(
-            asyncpg_dsn(settings.database_url), bootstrap,
-            cloudevents_encoder(Service.AFTERSALES.source), RelayOptions(name=SERVICE),
-        ),
-        Subscription(
-            engine, bootstrap,
-            SubscriptionOptions(
-                group=settings.consumer_group(Service.AFTERSALES, "order-facts"),
-                topics=(settings.topic(Service.ORDER), settings.topic(Service.LOGISTICS)),
-            ),
-            UpstreamPolicies(commands, policies, clock),
-        ),
-        Subscription(
-            engine, bootstrap,
-            SubscriptionOptions(
-                group=settings.consumer_group(Service.AFTERSALES, "read-model"),
-                topics=(settings.topic(Service.AFTERSALES),),
-            ),
-            project,
-        ),
-        DeadlineWorker(engine, clock, CaseDeadlines(commands, policies, clock).handlers()),
-    )  # fmt: skip
-    app = build_service_app(
-        SERVICE,
-        settings,
+    runtime.subscribe(
+        "order-facts",
+        (Service.ORDER, Service.LOGISTICS),
+        UpstreamPolicies(commands, policies, runtime.clock, runtime.codec),
+    )
+    runtime.subscribe("read-model", (Service.AFTERSALES,), project)
+    runtime.fire_deadlines(CaseDeadlines(commands, policies, runtime.clock).handlers())
+    app = runtime.app(
         title="Aftersales service",
         description="Refund cases, returns, time-outs, disputes and platform rulings.",
         routers=(case_commands.router, case_reads.router, shop_policy.router),
-        workers=workers,
-        on_shutdown=(engine.dispose,),
     )
     app.state.aftersales = AftersalesContext(
-        engine=engine,
-        runner=CommandRunner(engine, IdempotencyStore(engine, clock), clock),
+        engine=runtime.engine,
+        runner=runtime.commands,
         commands=commands,
         policies=policies,
-        clock=clock,
+        clock=runtime.clock,
     )
     return app
