@@ -149,3 +149,56 @@ async def test_a_dispute_ends_with_a_partial_ruling_against_the_seller(
     assert stats["refund_amount_rate"] == 0.6
     queue_after = await aftersales.client.get("/v1/disputes", headers=aftersales.platform)
     assert case_id not in [c["case_id"] for c in queue_after.json()["items"]]
+
+
+async def test_an_amended_request_goes_back_to_the_seller_and_can_be_approved(
+    aftersales: Aftersales,
+) -> None:
+    order_id = await paid_order(aftersales)
+    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    path = f"/v1/refund-cases/{case_id}"
+    await aftersales.command(f"{path}/rejection", {"reason": "amount_not_justified"},
+                             aftersales.seller)  # fmt: skip
+    amended = await aftersales.command(
+        f"{path}/amendment", {**REFUND_ONLY, "amount": cny(5_000)}, aftersales.buyer
+    )
+    assert amended.json()["refund_status"] == "WAIT_SELLER_AGREE", amended.text
+    approved = await aftersales.command(f"{path}/approval", {}, aftersales.seller)
+    case = await aftersales.case(case_id, min_version=approved.json()["version"])
+    assert case["refunded"] == cny(5_000)
+    withdrawn = await aftersales.command(f"{path}/withdrawal", {}, aftersales.buyer)
+    assert withdrawn.status_code == 409
+    assert withdrawn.json()["type"].endswith("/refund-case-ended")
+
+
+async def test_refused_returned_goods_can_be_disputed_and_ruled_without_refund(
+    aftersales: Aftersales,
+) -> None:
+    order_id = await paid_order(aftersales, delivered_too=True)
+    case_id = (await open_case(aftersales, order_id, RETURN_ONE_TEA))["case_id"]
+    path = f"/v1/refund-cases/{case_id}"
+    address = RETURNS.model_dump(mode="json")
+    await aftersales.command(f"{path}/approval", {"return_address": address}, aftersales.seller)
+    await aftersales.command(
+        f"{path}/return-shipment",
+        {"waybill": {"carrier": "EMS", "tracking_number": "EM123456789CN"}}, aftersales.buyer,
+    )  # fmt: skip
+    refused = await aftersales.command(
+        f"{path}/return-rejection", {"reason": "not_the_goods_shipped", "note": "a brick"},
+        aftersales.seller,
+    )  # fmt: skip
+    assert refused.json()["status"] == "return_rejected", refused.text
+    escalated = await aftersales.command(
+        f"{path}/escalation", {"reason": "the buyer sent a brick"}, aftersales.seller
+    )
+    assert escalated.json()["status"] == "disputed", escalated.text
+    ruled = await aftersales.command(
+        f"{path}/ruling",
+        {"outcome": "no_refund", "responsible_party": "buyer", "note": "weight mismatch"},
+        aftersales.platform,
+    )  # fmt: skip
+    assert ruled.json()["status"] == "closed", ruled.text
+    case = await aftersales.case(case_id, min_version=ruled.json()["version"])
+    assert case["close_reason"] == "ruled_no_refund"
+    assert case["dispute"]["opened_by"] == "seller"
+    assert case["refunded"] is None
