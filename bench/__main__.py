@@ -21,12 +21,13 @@ from bench.suite import BENCHMARKS, Benchmark, named
 from localinfra.config import InfraSettings
 
 
-async def run_all(infra: BenchInfra, benchmarks: list[Benchmark]) -> list[BenchmarkRun]:
+async def run_all(infra: BenchInfra, benchmarks: list[Benchmark], render: bool) -> None:
+    """Run each benchmark and record it at once, so an interrupted suite keeps what it did."""
     machine = await machine_facts(infra)
     command = ("BENCH_QUICK=1 " if infra.quick else "") + shlex.join(
         ["python", "-m", "bench", *sys.argv[1:]]
     )
-    runs = []
+    path = results_file(infra.quick)
     for benchmark in benchmarks:
         print(f"[{benchmark.number}] {benchmark.title}", flush=True)
         started, load_before = time.perf_counter(), os.getloadavg()[0]
@@ -35,11 +36,12 @@ async def run_all(infra: BenchInfra, benchmarks: list[Benchmark]) -> list[Benchm
         load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
         for figure in figures:
             print(figure.line())
-        runs.append(
-            BenchmarkRun(benchmark.name, benchmark.title, now(), seconds, command, infra.quick,
-                         machine, figures, load)
-        )  # fmt: skip
-    return runs
+        run = BenchmarkRun(benchmark.name, benchmark.title, now(), seconds, command,
+                           infra.quick, machine, figures, load)  # fmt: skip
+        save_runs(path, [run], [b.name for b in BENCHMARKS])
+        print(f"  recorded in {path}", flush=True)
+        if render and not infra.quick:
+            print(f"  rendered {render_doc(path)}", flush=True)
 
 
 def main() -> None:
@@ -50,12 +52,7 @@ def main() -> None:
     arguments = parser.parse_args()
     infra = BenchInfra(InfraSettings(), quick=arguments.quick or quick_mode())
     benchmarks = named(arguments.names)
-    runs = asyncio.run(run_all(infra, benchmarks))
-    path = results_file(infra.quick)
-    save_runs(path, runs, [b.name for b in BENCHMARKS])
-    print(f"results: {path}")
-    if not infra.quick and not arguments.no_doc:
-        print(f"rendered: {render_doc(path)}")
+    asyncio.run(run_all(infra, benchmarks, render=not arguments.no_doc))
 
 
 if __name__ == "__main__":

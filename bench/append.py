@@ -40,7 +40,7 @@ _INSERT = (
 
 
 async def run(infra: BenchInfra) -> list[Figure]:
-    events = infra.size(full=4_000, quick=1_000)
+    events = infra.size(full=2_500, quick=1_000)
     rounds = infra.size(full=2, quick=1)
     batched = infra.size(full=100_000, quick=10_000)
     figures: list[Figure] = []
