@@ -9,11 +9,8 @@ from contracts.parties import Service
 from eventing.aggregate import AggregateRepository
 from eventing.encoding import ConsumedEvent
 from eventing.runtime import ServiceRuntime
-from logistics_service.api.commands import command_router
+from logistics_service.api import commands, policy, reads, tracking_feed
 from logistics_service.api.context import ApiContext
-from logistics_service.api.policy import policy_router
-from logistics_service.api.reads import read_router
-from logistics_service.api.tracking_feed import tracking_feed_router
 from logistics_service.application.deadlines import ship_deadline_handlers
 from logistics_service.application.order_facts import OrderFactsTable
 from logistics_service.application.order_policy import OrderPolicy
@@ -44,18 +41,14 @@ def create_app(settings: LogisticsSettings | None = None) -> FastAPI:
     )
     runtime.subscribe("read-model", (Service.LOGISTICS,), _project_live)
     runtime.fire_deadlines(ship_deadline_handlers(shipments))
-    context = ApiContext(runtime, settings, shipments, policies, waybills)
-    return runtime.app(
+    app = runtime.app(
         title="Logistics service",
         description="Shipments: ship-by SLA, dispatch with the three checks, tracking, delivery "
         "exceptions and delivery. Events go to the logistics topic (see the event catalog).",
-        routers=(
-            command_router(context),
-            tracking_feed_router(context),
-            read_router(context),
-            policy_router(context),
-        ),
+        routers=(commands.router, tracking_feed.router, reads.router, policy.router),
     )
+    app.state.logistics = ApiContext(runtime, settings, shipments, policies, waybills)
+    return app
 
 
 async def _project_live(event: ConsumedEvent, connection: AsyncConnection) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from eventing.events import EventMetadata
 from eventing.http.auth import Caller, Role
@@ -27,6 +28,15 @@ class ApiContext:
     shipments: ShipmentCommands
     policies: ShopPolicies
     waybills: WaybillIndex
+
+
+def api_context(request: Request) -> ApiContext:
+    """FastAPI dependency: the service's parts, set on `app.state` by the wiring."""
+    context: ApiContext = request.app.state.logistics
+    return context
+
+
+Context = Annotated[ApiContext, Depends(api_context)]
 
 
 def acting(caller: Caller, request: Request) -> Acting:

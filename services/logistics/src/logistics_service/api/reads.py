@@ -23,7 +23,7 @@ from logistics_service.api.access import (
     shown_receiver,
     shown_signer,
 )
-from logistics_service.api.context import ApiContext
+from logistics_service.api.context import ApiContext, Context
 from logistics_service.api.models import (
     CarrierFigures,
     CarrierStats,
@@ -43,120 +43,128 @@ OrderId = Annotated[str, Path(min_length=1, max_length=64, description="The orde
 Staff = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.PLATFORM, Role.OPS, Role.SYSTEM))]
 
 
-def read_router(context: ApiContext) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["shipments"])
-    engine = context.runtime.engine
+router = APIRouter(prefix="/v1", tags=["shipments"])
 
-    async def read(query: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        async with engine.connect() as connection:
-            return await query(connection)
 
-    async def readable_row(order_id: str, caller: Caller, min_version: int | None) -> Row[Any]:
-        row = await wait_for_version(
-            lambda: read(lambda c: queries.shipment(c, order_id)),
-            lambda found: int(found.version),
-            min_version,
-        )
-        if row is None or not may_read(caller, row.shop_id, row.buyer_id):
-            raise not_found(order_id)
-        return row
+async def _read(context: ApiContext, query: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async with context.runtime.engine.connect() as connection:
+        return await query(connection)
 
-    @router.get(
-        "/shipments/{order_id}",
-        summary="Get a shipment (receiver masked unless you ship or own the order)",
-        response_model=ShipmentView,
-        responses=problem_responses(401, 404, 409),
+
+async def _readable_row(
+    context: ApiContext, order_id: str, caller: Caller, min_version: int | None
+) -> Row[Any]:
+    """The shipment row once it shows `min_version`; 404 when absent or not the caller's."""
+    row = await wait_for_version(
+        lambda: _read(context, lambda c: queries.shipment(c, order_id)),
+        lambda found: int(found.version),
+        min_version,
     )
-    async def get_shipment(
-        order_id: OrderId, caller: CurrentCaller, min_version: MinVersion = None
-    ) -> ShipmentView:
-        row = await readable_row(order_id, caller, min_version)
-        full = sees_personal_data(caller, row.shop_id, row.buyer_id)
-        raised = await read(lambda c: queries.exceptions(c, order_id))
-        return _view(row, raised, full, context.runtime.clock.now())
+    if row is None or not may_read(caller, row.shop_id, row.buyer_id):
+        raise not_found(order_id)
+    return row
 
-    @router.get(
-        "/shipments/{order_id}/tracking",
-        summary="Get a shipment's tracking history",
-        response_model=TrackingView,
-        responses=problem_responses(401, 404, 409),
+
+@router.get(
+    "/shipments/{order_id}",
+    summary="Get a shipment (receiver masked unless you ship or own the order)",
+    response_model=ShipmentView,
+    responses=problem_responses(401, 404, 409),
+)
+async def get_shipment(
+    order_id: OrderId, caller: CurrentCaller, context: Context, min_version: MinVersion = None
+) -> ShipmentView:
+    row = await _readable_row(context, order_id, caller, min_version)
+    full = sees_personal_data(caller, row.shop_id, row.buyer_id)
+    raised = await _read(context, lambda c: queries.exceptions(c, order_id))
+    return _view(row, raised, full, context.runtime.clock.now())
+
+
+@router.get(
+    "/shipments/{order_id}/tracking",
+    summary="Get a shipment's tracking history",
+    response_model=TrackingView,
+    responses=problem_responses(401, 404, 409),
+)
+async def get_tracking(
+    order_id: OrderId, caller: CurrentCaller, context: Context, min_version: MinVersion = None
+) -> TrackingView:
+    row = await _readable_row(context, order_id, caller, min_version)
+    scans = await _read(context, lambda c: queries.tracking(c, order_id))
+    return TrackingView(
+        order_id=order_id,
+        current_status=row.tracking_status,
+        checkpoints=[
+            TrackedCheckpointView(
+                waybill=Waybill(carrier=s.carrier, tracking_number=s.tracking_number),
+                occurred_at=s.occurred_at,
+                status=s.status,
+                location=s.location,
+                description=s.description,
+            )
+            for s in scans
+        ],
+        version=row.version,
     )
-    async def get_tracking(
-        order_id: OrderId, caller: CurrentCaller, min_version: MinVersion = None
-    ) -> TrackingView:
-        row = await readable_row(order_id, caller, min_version)
-        scans = await read(lambda c: queries.tracking(c, order_id))
-        return TrackingView(
-            order_id=order_id,
-            current_status=row.tracking_status,
-            checkpoints=[
-                TrackedCheckpointView(
-                    waybill=Waybill(carrier=s.carrier, tracking_number=s.tracking_number),
-                    occurred_at=s.occurred_at,
-                    status=s.status,
-                    location=s.location,
-                    description=s.description,
-                )
-                for s in scans
-            ],
-            version=row.version,
-        )
 
-    @router.get(
-        "/shipments",
-        summary="List a queue: awaiting dispatch, overdue, open exceptions",
-        response_model=Page[ShipmentSummary],
-        responses=problem_responses(400, 401, 403),
+
+@router.get(
+    "/shipments",
+    summary="List a queue: awaiting dispatch, overdue, open exceptions",
+    response_model=Page[ShipmentSummary],
+    responses=problem_responses(400, 401, 403),
+)
+async def list_queue(
+    caller: Staff,
+    context: Context,
+    queue: Annotated[Queue, Query(description="Which work list.")],
+    shop_id: Annotated[str | None, Query(description="Only this shop's shipments.")] = None,
+    cursor: PageCursor = None,
+    limit: PageLimit = 50,
+) -> Page[ShipmentSummary]:
+    """Awaiting dispatch and overdue are sorted by ship-by deadline, most urgent first.
+    A seller sees their own shop only."""
+    scope = shop_scope(caller, shop_id)
+    after = decode_cursor(cursor, required=("id",)) if cursor else None
+    now = context.runtime.clock.now()
+    rows = await _read(
+        context, lambda c: queries.queue(c, queue, now=now, shop_id=scope, after=after, limit=limit)
     )
-    async def list_queue(
-        caller: Staff,
-        queue: Annotated[Queue, Query(description="Which work list.")],
-        shop_id: Annotated[str | None, Query(description="Only this shop's shipments.")] = None,
-        cursor: PageCursor = None,
-        limit: PageLimit = 50,
-    ) -> Page[ShipmentSummary]:
-        """Awaiting dispatch and overdue are sorted by ship-by deadline, most urgent first.
-        A seller sees their own shop only."""
-        scope = shop_scope(caller, shop_id)
-        after = decode_cursor(cursor, required=("id",)) if cursor else None
-        now = context.runtime.clock.now()
-        rows = await read(
-            lambda c: queries.queue(c, queue, now=now, shop_id=scope, after=after, limit=limit)
-        )
-        return page_of(rows, limit, lambda row: _summary(row, now), _position)
+    return page_of(rows, limit, lambda row: _summary(row, now), _position)
 
-    @router.get(
-        "/stats/carriers",
-        summary="Shipping figures per carrier",
-        response_model=CarrierStats,
-        responses=problem_responses(401, 403),
-    )
-    async def carrier_stats(
-        caller: Staff,
-        shop_id: Annotated[str | None, Query(description="Only this shop's shipments.")] = None,
-    ) -> CarrierStats:
-        """Share shipped on target (24 h) and within the limit (48 h), exception rate, counts."""
-        scope = shop_scope(caller, shop_id)
-        now = context.runtime.clock.now()
-        rows = await read(lambda c: queries.carrier_figures(c, now=now, shop_id=scope))
-        return CarrierStats(carriers=[CarrierFigures.model_validate(r._asdict()) for r in rows])
 
-    @router.get(
-        "/stats/shops/{shop_id}",
-        summary="Shipping figures of one shop",
-        response_model=ShopStats,
-        responses=problem_responses(401, 403),
-    )
-    async def shop_stats(
-        caller: Staff, shop_id: Annotated[str, Path(min_length=1, max_length=64)]
-    ) -> ShopStats:
-        scope = shop_scope(caller, shop_id)
-        assert scope is not None  # the path names the shop
-        now = context.runtime.clock.now()
-        row = await read(lambda c: queries.shop_figures(c, now=now, shop_id=scope))
-        return ShopStats(shop_id=scope, **row._asdict())
+@router.get(
+    "/stats/carriers",
+    summary="Shipping figures per carrier",
+    response_model=CarrierStats,
+    responses=problem_responses(401, 403),
+)
+async def carrier_stats(
+    caller: Staff,
+    context: Context,
+    shop_id: Annotated[str | None, Query(description="Only this shop's shipments.")] = None,
+) -> CarrierStats:
+    """Share shipped on target (24 h) and within the limit (48 h), exception rate, counts."""
+    scope = shop_scope(caller, shop_id)
+    now = context.runtime.clock.now()
+    rows = await _read(context, lambda c: queries.carrier_figures(c, now=now, shop_id=scope))
+    return CarrierStats(carriers=[CarrierFigures.model_validate(r._asdict()) for r in rows])
 
-    return router
+
+@router.get(
+    "/stats/shops/{shop_id}",
+    summary="Shipping figures of one shop",
+    response_model=ShopStats,
+    responses=problem_responses(401, 403),
+)
+async def shop_stats(
+    caller: Staff, context: Context, shop_id: Annotated[str, Path(min_length=1, max_length=64)]
+) -> ShopStats:
+    scope = shop_scope(caller, shop_id)
+    assert scope is not None  # the path names the shop
+    now = context.runtime.clock.now()
+    row = await _read(context, lambda c: queries.shop_figures(c, now=now, shop_id=scope))
+    return ShopStats(shop_id=scope, **row._asdict())
 
 
 def _position(row: Row[Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from eventing.http.auth import Caller, Role, require_roles
 from eventing.http.commands import CommandResult, IdempotencyKey
 from eventing.http.problems import ProblemError, problem_responses
 from eventing.store import ConcurrencyConflict
-from logistics_service.api.context import ApiContext, acting
+from logistics_service.api.context import ApiContext, Context, acting
 from logistics_service.api.models import (
     CheckpointBatchRequest,
     CheckpointBatchResult,
@@ -32,41 +32,43 @@ from logistics_service.domain import RecordCheckpoint
 Feeds = Annotated[Caller, Depends(require_roles(Role.SYSTEM, Role.PLATFORM))]
 
 
-def tracking_feed_router(context: ApiContext) -> APIRouter:
-    router = APIRouter(prefix="/v1/tracking", tags=["carrier feed"])
+router = APIRouter(prefix="/v1/tracking", tags=["carrier feed"])
 
-    @router.post(
-        "/checkpoints:batch",
-        summary="Record a batch of checkpoints from a carrier feed",
-        response_model=CheckpointBatchResult,
-        responses=problem_responses(400, 401, 403, 422),
-    )
-    async def record_batch(
-        body: CheckpointBatchRequest, request: Request, key: IdempotencyKey, caller: Feeds
-    ) -> JSONResponse:
-        """Each scan is `recorded`, a `duplicate` of one already known, or `rejected` with a
-        problem code (e.g. `waybill-unknown`, retryable: the dispatch may not be recorded
-        yet). The answer is 200 whenever the batch itself was valid."""
-        limit = context.settings.checkpoint_batch_max
-        if len(body.checkpoints) > limit:
-            raise ProblemError(
-                422, "batch-too-large", "Too many checkpoints", f"send at most {limit} per batch"
-            )
 
-        async def work(connection: AsyncConnection) -> CommandResult:
-            outcomes = await _record_all(context, body.checkpoints, acting(caller, request),
-                                         connection)  # fmt: skip
-            result = CheckpointBatchResult(
-                recorded=sum(o.outcome == "recorded" for o in outcomes),
-                duplicates=sum(o.outcome == "duplicate" for o in outcomes),
-                rejected=sum(o.outcome == "rejected" for o in outcomes),
-                results=outcomes,
-            )
-            return CommandResult(result.model_dump(mode="json"))
+@router.post(
+    "/checkpoints:batch",
+    summary="Record a batch of checkpoints from a carrier feed",
+    response_model=CheckpointBatchResult,
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def record_batch(
+    body: CheckpointBatchRequest,
+    request: Request,
+    key: IdempotencyKey,
+    caller: Feeds,
+    context: Context,
+) -> JSONResponse:
+    """Each scan is `recorded`, a `duplicate` of one already known, or `rejected` with a
+    problem code (e.g. `waybill-unknown`, retryable: the dispatch may not be recorded
+    yet). The answer is 200 whenever the batch itself was valid."""
+    limit = context.settings.checkpoint_batch_max
+    if len(body.checkpoints) > limit:
+        raise ProblemError(
+            422, "batch-too-large", "Too many checkpoints", f"send at most {limit} per batch"
+        )
 
-        return await context.runtime.commands.run(request, key, caller, work)
+    async def work(connection: AsyncConnection) -> CommandResult:
+        actor = acting(caller, request)
+        outcomes = await _record_all(context, body.checkpoints, actor, connection)
+        result = CheckpointBatchResult(
+            recorded=sum(o.outcome == "recorded" for o in outcomes),
+            duplicates=sum(o.outcome == "duplicate" for o in outcomes),
+            rejected=sum(o.outcome == "rejected" for o in outcomes),
+            results=outcomes,
+        )
+        return CommandResult(result.model_dump(mode="json"))
 
-    return router
+    return await context.runtime.commands.run(request, key, caller, work)
 
 
 async def _record_all(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.envelope import Envelope
 from contracts.events.logistics import ShipmentCancellationReason
 from contracts.events.order import (
     AddressChanged,
@@ -76,16 +75,8 @@ class OrderPolicy:
                 await self._address_changed(changed, acting, connection)
             case OrderPaid() | BalancePaid() as paid:
                 await self._paid(paid, acting, connection)
-            case OrderCancelled() as cancelled:
-                await self._called_off(
-                    envelope, cancelled.shop_id, ShipmentCancellationReason.ORDER_CANCELLED,
-                    acting, connection,
-                )  # fmt: skip
-            case OrderClosed() as closed:
-                await self._called_off(
-                    envelope, closed.shop_id, ShipmentCancellationReason.ORDER_CLOSED,
-                    acting, connection,
-                )  # fmt: skip
+            case OrderCancelled() | OrderClosed() as ended:
+                await self._called_off(ended, acting, connection)
 
     async def _address_changed(
         self, changed: AddressChanged, acting: Acting, connection: AsyncConnection
@@ -126,15 +117,14 @@ class OrderPolicy:
         await self.shipments.execute(paid.order_id, command, acting, connection=connection)
 
     async def _called_off(
-        self,
-        envelope: Envelope,
-        shop_id: str,
-        reason: ShipmentCancellationReason,
-        acting: Acting,
-        connection: AsyncConnection,
+        self, ended: OrderCancelled | OrderClosed, acting: Acting, connection: AsyncConnection
     ) -> None:
-        order_id = envelope.subject
-        if await self.facts.get(order_id, connection=connection) is None:
+        if await self.facts.get(ended.order_id, connection=connection) is None:
             return  # an order logistics never heard of
-        command = CancelShipment(order_id=order_id, shop_id=shop_id, reason=reason)
-        await self.shipments.execute(order_id, command, acting, connection=connection)
+        reason = (
+            ShipmentCancellationReason.ORDER_CANCELLED
+            if isinstance(ended, OrderCancelled)
+            else ShipmentCancellationReason.ORDER_CLOSED
+        )
+        command = CancelShipment(order_id=ended.order_id, shop_id=ended.shop_id, reason=reason)
+        await self.shipments.execute(ended.order_id, command, acting, connection=connection)

@@ -1,5 +1,8 @@
 """The shipment rules: `decide(command, state)` returns the events a command causes, or refuses.
 
+This module holds the rules up to the dispatch and the ship-by deadlines; what follows the
+dispatch (tracking, delivery problems, delivery) is in `after_dispatch`.
+
 Commands driven by other services' events (request, cancel, deadline missed) are idempotent and
 decide nothing when they no longer apply; commands from people refuse with a domain error.
 """
@@ -7,24 +10,22 @@ decide nothing when they no longer apply; commands from people refuse with a dom
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from contracts.events.base import LogisticsEvent
 from contracts.events.logistics import (
-    CheckpointStatus,
-    Delivered,
-    ExceptionKind,
-    ExceptionRaised,
-    ExceptionResolution,
-    ExceptionResolved,
     ShipDeadlineMissed,
     ShipmentCancelled,
     ShipmentReceiverChanged,
     ShipmentRequested,
     Shipped,
-    TrackingUpdated,
 )
 from eventing.decider import Decider
+from logistics_service.domain.after_dispatch import (
+    open_exception,
+    record_checkpoint,
+    record_delivery,
+    resolve_exception,
+)
 from logistics_service.domain.checks import (
     check_contents,
     check_receiver,
@@ -45,24 +46,11 @@ from logistics_service.domain.commands import (
 )
 from logistics_service.domain.errors import (
     DeadlineNotReached,
-    DeliveryBeforeDispatch,
-    ExceptionAfterDelivery,
-    ExceptionAlreadyOpen,
-    ExceptionAlreadyResolved,
-    ExceptionIdTaken,
-    ExceptionNotFound,
-    InvalidResolution,
     NothingToShip,
-    OrderAlreadyCancelled,
-    ParcelNotDelivered,
     ReceiverChangeAfterDispatch,
-    ShipmentAlreadyDelivered,
     ShipmentAlreadyDispatched,
-    ShipmentNotDispatched,
-    ShipmentNotRequested,
-    WaybillAlreadyUsed,
-    WaybillNotOnShipment,
 )
+from logistics_service.domain.guards import awaiting_or_gone, existing_ids, waybill_json
 from logistics_service.domain.state import Shipment, ShipmentStatus, evolve
 
 _SHIPMENT_IDS = uuid.UUID("6f1c2a52-52a4-4d0e-9d64-1c1f0f5b7a31")
@@ -85,13 +73,13 @@ def decide(command: ShipmentCommand, state: Shipment) -> list[LogisticsEvent]:
         case CancelShipment():
             return _cancel(command, state)
         case RecordCheckpoint():
-            return _record_checkpoint(command, state)
+            return record_checkpoint(command, state)
         case OpenException():
-            return _open_exception(command, state)
+            return open_exception(command, state)
         case ResolveException():
-            return _resolve_exception(command, state)
+            return resolve_exception(command, state)
         case RecordDelivery():
-            return _record_delivery(command, state)
+            return record_delivery(command, state)
         case MarkDeadlineMissed():
             return _mark_deadline_missed(command, state)
 
@@ -117,7 +105,7 @@ def _request(command: RequestShipment, state: Shipment) -> list[LogisticsEvent]:
 
 
 def _change_receiver(command: ChangeReceiver, state: Shipment) -> list[LogisticsEvent]:
-    order_id, shop_id, shipment_id = _awaiting_or_gone(state)
+    order_id, shop_id, shipment_id = awaiting_or_gone(state)
     if state.dispatched:
         raise ReceiverChangeAfterDispatch(
             "the parcel already left; the receiver can no longer change", order_id=order_id
@@ -132,10 +120,10 @@ def _change_receiver(command: ChangeReceiver, state: Shipment) -> list[Logistics
 
 
 def _dispatch(command: Dispatch, state: Shipment) -> list[LogisticsEvent]:
-    order_id, shop_id, shipment_id = _awaiting_or_gone(state)
+    order_id, shop_id, shipment_id = awaiting_or_gone(state)
     if state.dispatched:
         raise ShipmentAlreadyDispatched(
-            f"order {order_id} already shipped", waybill=_waybill_json(state)
+            f"order {order_id} already shipped", waybill=waybill_json(state)
         )
     check_receiver(state.receiver)
     check_contents(state.items, command.items)
@@ -169,179 +157,8 @@ def _cancel(command: CancelShipment, state: Shipment) -> list[LogisticsEvent]:
     ]
 
 
-def _record_checkpoint(command: RecordCheckpoint, state: Shipment) -> list[LogisticsEvent]:
-    order_id, shop_id, shipment_id = _dispatched(state)
-    if command.waybill not in state.waybills:
-        raise WaybillNotOnShipment(
-            f"{command.waybill.carrier} {command.waybill.tracking_number} is not a waybill of"
-            f" order {order_id}",
-            waybill=command.waybill.model_dump(),
-        )
-    if state.has_checkpoint(command.waybill, command.checkpoint):
-        return []
-    events: list[LogisticsEvent] = [
-        TrackingUpdated(
-            order_id=order_id,
-            shop_id=shop_id,
-            shipment_id=shipment_id,
-            waybill=command.waybill,
-            checkpoint=command.checkpoint,
-        )
-    ]
-    signed_now = (
-        command.checkpoint.status is CheckpointStatus.SIGNED
-        and command.waybill == state.waybill
-        and state.status is ShipmentStatus.SHIPPED
-    )
-    if signed_now:
-        events.extend(_delivery(state, command.checkpoint.occurred_at, signed_by=None))
-    return events
-
-
-def _open_exception(command: OpenException, state: Shipment) -> list[LogisticsEvent]:
-    order_id, shop_id, shipment_id = _dispatched(state)
-    existing = state.exception(command.exception_id)
-    if existing is not None:
-        if (existing.kind, existing.description) == (command.kind, command.description):
-            return []
-        raise ExceptionIdTaken(
-            f"exception {command.exception_id} was opened for something else",
-            exception_id=command.exception_id,
-        )
-    if state.status is ShipmentStatus.DELIVERED and command.kind is not ExceptionKind.DAMAGED:
-        raise ExceptionAfterDelivery(
-            f"the parcel was delivered; a {command.kind.value} exception no longer applies",
-            kind=command.kind.value,
-        )
-    already_open = next((e for e in state.open_exceptions if e.kind is command.kind), None)
-    if already_open is not None:
-        raise ExceptionAlreadyOpen(
-            f"a {command.kind.value} exception is already open",
-            exception_id=already_open.exception_id,
-        )
-    return [
-        ExceptionRaised(
-            order_id=order_id,
-            shop_id=shop_id,
-            shipment_id=shipment_id,
-            exception_id=command.exception_id,
-            kind=command.kind,
-            description=command.description,
-        )
-    ]
-
-
-def _resolve_exception(command: ResolveException, state: Shipment) -> list[LogisticsEvent]:
-    order_id, shop_id, shipment_id = _dispatched(state)
-    exception = state.exception(command.exception_id)
-    if exception is None:
-        raise ExceptionNotFound(
-            f"no exception {command.exception_id} on order {order_id}",
-            exception_id=command.exception_id,
-        )
-    if not exception.is_open:
-        raise ExceptionAlreadyResolved(
-            f"exception {command.exception_id} was already resolved",
-            resolution=exception.resolution.value if exception.resolution else None,
-        )
-    _check_resolution(command, state)
-    return [
-        ExceptionResolved(
-            order_id=order_id,
-            shop_id=shop_id,
-            shipment_id=shipment_id,
-            exception_id=exception.exception_id,
-            kind=exception.kind,
-            resolution=command.resolution,
-            new_waybill=command.new_waybill,
-            claim_amount=command.claim_amount,
-            note=command.note,
-        )
-    ]
-
-
-def _check_resolution(command: ResolveException, state: Shipment) -> None:
-    """Each resolution carries exactly what it needs: a claim its amount, a reshipment its
-    new, valid, never used waybill; delivered needs the delivery recorded."""
-    resolution = command.resolution
-    needs_amount = resolution is ExceptionResolution.CLAIMED
-    needs_waybill = resolution is ExceptionResolution.RESHIPPED
-    if needs_amount != (command.claim_amount is not None) or (
-        command.claim_amount is not None and command.claim_amount.amount <= 0
-    ):
-        raise InvalidResolution(
-            "a claim needs a positive claim_amount; other resolutions carry none",
-            resolution=resolution.value,
-        )
-    if needs_waybill != (command.new_waybill is not None):
-        raise InvalidResolution(
-            "a reshipment needs the new_waybill; other resolutions carry none",
-            resolution=resolution.value,
-        )
-    if command.new_waybill is not None:
-        check_waybill(command.new_waybill)
-        if command.new_waybill in state.waybills:
-            raise WaybillAlreadyUsed(
-                "a reshipped parcel needs a new waybill", waybill=command.new_waybill.model_dump()
-            )
-    if resolution is ExceptionResolution.DELIVERED and state.status is not ShipmentStatus.DELIVERED:
-        raise ParcelNotDelivered(
-            "record the delivery first; it resolves open exceptions as delivered"
-        )
-
-
-def _record_delivery(command: RecordDelivery, state: Shipment) -> list[LogisticsEvent]:
-    order_id, _, _ = _dispatched(state)
-    if state.status is ShipmentStatus.DELIVERED:
-        raise ShipmentAlreadyDelivered(
-            f"order {order_id} was already delivered",
-            delivered_at=state.delivered_at.isoformat() if state.delivered_at else None,
-        )
-    if command.waybill is not None and command.waybill != state.waybill:
-        raise WaybillNotOnShipment(
-            "only the parcel under the current waybill can be delivered",
-            waybill=command.waybill.model_dump(),
-            current_waybill=_waybill_json(state),
-        )
-    assert state.shipped_at is not None  # set together with the status by Shipped
-    if command.delivered_at < state.shipped_at:
-        raise DeliveryBeforeDispatch(
-            "the parcel cannot be signed for before it was shipped",
-            shipped_at=state.shipped_at.isoformat(),
-        )
-    return _delivery(state, command.delivered_at, command.signed_by)
-
-
-def _delivery(
-    state: Shipment, delivered_at: datetime, signed_by: str | None
-) -> list[LogisticsEvent]:
-    """Delivered, and every open exception closed as delivered (the parcel arrived after all)."""
-    order_id, shop_id, shipment_id = _ids(state)
-    assert state.waybill is not None  # a dispatched shipment has a waybill
-    closed: list[LogisticsEvent] = [
-        ExceptionResolved(
-            order_id=order_id,
-            shop_id=shop_id,
-            shipment_id=shipment_id,
-            exception_id=exception.exception_id,
-            kind=exception.kind,
-            resolution=ExceptionResolution.DELIVERED,
-        )
-        for exception in state.open_exceptions
-    ]
-    delivered = Delivered(
-        order_id=order_id,
-        shop_id=shop_id,
-        shipment_id=shipment_id,
-        waybill=state.waybill,
-        delivered_at=delivered_at,
-        signed_by=signed_by,
-    )
-    return [delivered, *closed]
-
-
 def _mark_deadline_missed(command: MarkDeadlineMissed, state: Shipment) -> list[LogisticsEvent]:
-    order_id, shop_id, shipment_id = _ids(state)
+    order_id, shop_id, shipment_id = existing_ids(state)
     # Shipped or cancelled in time, or already reported: a deadline is missed at most once.
     if state.status is not ShipmentStatus.AWAITING_DISPATCH:
         return []
@@ -363,47 +180,6 @@ def _mark_deadline_missed(command: MarkDeadlineMissed, state: Shipment) -> list[
             due_at=due_at,
         )
     ]
-
-
-def _ids(state: Shipment) -> tuple[str, str, str]:
-    """Order, shop and shipment id of a shipment that exists; refuses one not requested yet."""
-    if state.order_id is None or state.shop_id is None or state.shipment_id is None:
-        raise ShipmentNotRequested(
-            "the shipment has not been requested yet: the order's payment has not reached"
-            " logistics; retry later"
-        )
-    return state.order_id, state.shop_id, state.shipment_id
-
-
-def _awaiting_or_gone(state: Shipment) -> tuple[str, str, str]:
-    """Ids of a requested shipment that was not cancelled (it may have left already)."""
-    ids = _ids(state)
-    if state.status is ShipmentStatus.CANCELLED:
-        raise _cancelled(state)
-    return ids
-
-
-def _dispatched(state: Shipment) -> tuple[str, str, str]:
-    """Ids of a shipment whose parcel left (tracking, exceptions and delivery need one)."""
-    ids = _awaiting_or_gone(state)
-    if not state.dispatched:
-        raise ShipmentNotDispatched(
-            f"order {ids[0]} has not been dispatched yet; retry once it is",
-            order_id=ids[0],
-        )
-    return ids
-
-
-def _cancelled(state: Shipment) -> OrderAlreadyCancelled:
-    reason = state.cancellation.value if state.cancellation else None
-    return OrderAlreadyCancelled(
-        f"order {state.order_id} was cancelled or closed before dispatch; nothing ships",
-        reason=reason,
-    )
-
-
-def _waybill_json(state: Shipment) -> dict[str, str] | None:
-    return None if state.waybill is None else state.waybill.model_dump()
 
 
 shipment_decider: Decider[ShipmentCommand, LogisticsEvent, Shipment] = Decider(
