@@ -54,3 +54,20 @@ async def test_a_rebuild_from_the_store_gives_the_live_read_model(logistics: Log
     applied = await rebuild_from_store(store, projection.from_store())
     assert applied == 4  # two requests, a dispatch, an exception
     assert await snapshot(logistics) == live
+
+
+async def test_events_delivered_again_change_nothing_in_the_read_model(
+    logistics: Logistics,
+) -> None:
+    order_id = await logistics.paid_order()
+    dispatched = await logistics.dispatch(order_id)
+    await logistics.shipment(order_id, min_version=dispatched.json()["version"])
+    before = await snapshot(logistics)
+
+    [projection] = PROJECTIONS
+    store = EventStore(logistics.engine, topic=logistics.settings.topic_logistics)
+    replay = projection.from_store()
+    async with logistics.engine.begin() as connection:
+        for event in await store.read_stream(order_id, connection=connection):
+            await replay.projector(event, connection, {})
+    assert await snapshot(logistics) == before
