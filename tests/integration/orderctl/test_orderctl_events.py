@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +130,33 @@ async def test_tail_since_a_time_skips_older_events(orderctl: Invoke, platform: 
     assert result.exit_code == 0, result.output
     assert "O-new" in result.stdout
     assert "O-old" not in result.stdout
+
+
+async def test_tail_follows_until_ctrl_c_and_then_ends_cleanly(platform: Platform) -> None:
+    await platform.record(Service.ORDER, "O-12", "order.placed", "order.paid")
+    await platform.publish_outbox(Service.ORDER)
+    command = str(Path(sys.executable).parent / "orderctl")
+    process = await asyncio.create_subprocess_exec(
+        command,
+        "events",
+        "tail",
+        "order",
+        "--from-beginning",
+        env={**os.environ, **platform.env()},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    assert b"following" in await process.stderr.readline()
+    first, second = await process.stdout.readline(), await process.stdout.readline()
+
+    process.send_signal(signal.SIGINT)
+    code = await process.wait()
+
+    assert b"order.placed" in first
+    assert b"order.paid" in second
+    assert code == 0
+    rest = (await process.stderr.read()).decode()
+    assert "stopped after 2 events from" in rest
+    assert "Traceback" not in rest

@@ -96,8 +96,11 @@ def tail_topic(
         name = resolve_topic(settings, topic)
         start = parse_since(since, datetime.now(UTC)) if since is not None else None
     console = out()
+    shown = 0
 
     def emit(event: TailedEvent) -> None:
+        nonlocal shown
+        shown += 1
         if as_json:
             typer.echo(
                 json.dumps(event.document(unmasked=unmasked), ensure_ascii=False, default=str)
@@ -105,22 +108,25 @@ def tail_topic(
         else:
             console.print(event.line(unmasked=unmasked), markup=False, soft_wrap=True)
 
+    def ready() -> None:
+        err().print(f"following {name} (Ctrl-C stops)", markup=False)
+
+    work = tail(
+        settings,
+        name,
+        emit,
+        types=types or (),
+        from_beginning=from_beginning,
+        since=start,
+        max_events=max_events,
+        on_ready=ready,
+    )
     try:
-        shown = run(
-            tail(
-                settings,
-                name,
-                emit,
-                types=types or (),
-                from_beginning=from_beginning,
-                since=start,
-                max_events=max_events,
-            )
-        )
+        run(work, interruptible=True)
     except KeyboardInterrupt:
-        err().print("stopped")
+        err().print(f"stopped after {shown} events from {name}", markup=False)
         return
-    err().print(f"{shown} events from {name}")
+    err().print(f"{shown} events from {name}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

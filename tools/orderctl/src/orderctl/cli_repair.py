@@ -21,6 +21,7 @@ from orderctl.rebuild import (
 )
 from orderctl.republish import RepublishPlan, republish
 from orderctl.settings import SERVICES
+from orderctl.summaries import describe_row, describe_value
 from orderctl.times import TIME_HELP, check_positions, format_rate, parse_since
 from orderctl.verify import VerifyReport, verify_projection
 
@@ -130,7 +131,7 @@ def rebuild(
     _summary(summary, f"rebuilt {owner.value}/{projection}")
 
 
-def _show_table(differences: TableDifferences, limit: int) -> None:
+def _show_table(differences: TableDifferences, limit: int, unmasked: bool) -> None:
     console = out()
     key = ", ".join(differences.key_columns) or "whole rows (no natural key)"
     left_out = (
@@ -150,23 +151,27 @@ def _show_table(differences: TableDifferences, limit: int) -> None:
         ("extra (live, not rebuilt)", differences.extra),
     ):
         for row in rows[:limit]:
-            console.print(f"  {kind}: {row}", markup=False, soft_wrap=True)
+            console.print(
+                f"  {kind}: {describe_row(row, unmasked=unmasked)}", markup=False, soft_wrap=True
+            )
     for changed in differences.changed[:limit]:
         columns = "; ".join(
-            f"{name}: live={live!r} rebuilt={rebuilt!r}"
+            f"{name}: live={describe_value(name, live, unmasked=unmasked)}"
+            f" rebuilt={describe_value(name, rebuilt, unmasked=unmasked)}"
             for name, (live, rebuilt) in changed.columns.items()
         )
-        console.print(f"  changed {changed.key}: {columns}", markup=False, soft_wrap=True)
-    hidden = (
-        max(len(differences.missing) - limit, 0)
-        + max(len(differences.extra) - limit, 0)
-        + max(len(differences.changed) - limit, 0)
+        console.print(
+            f"  changed {describe_row(changed.key)}: {columns}", markup=False, soft_wrap=True
+        )
+    hidden = sum(
+        max(len(rows) - limit, 0)
+        for rows in (differences.missing, differences.extra, differences.changed)
     )
     if hidden:
         console.print(f"  … and {hidden} more (raise --show)", markup=False, soft_wrap=True)
 
 
-def _show_report(report: VerifyReport, limit: int) -> None:
+def _show_report(report: VerifyReport, limit: int, unmasked: bool) -> None:
     cut = ", ".join(
         f"{service.value} store up to position {position}"
         for service, position in report.build.cut.items()
@@ -180,7 +185,7 @@ def _show_report(report: VerifyReport, limit: int) -> None:
     for warning in report.warnings:
         err().print(f"warning: {warning}", markup=False, soft_wrap=True)
     for table in report.tables:
-        _show_table(table, limit)
+        _show_table(table, limit, unmasked)
 
 
 def verify(
@@ -204,6 +209,9 @@ def verify(
     show: Annotated[
         int, typer.Option("--show", min=1, help="Rows shown per kind of difference and table.")
     ] = 20,
+    unmasked: Annotated[
+        bool, typer.Option("--unmasked", help="Show personal data in differing rows in full.")
+    ] = False,
 ) -> None:
     """Check a live read model against a fresh rebuild; exit 1 if they differ.
 
@@ -236,7 +244,7 @@ def verify(
                 progress=report,
             )
         )
-    _show_report(result, show)
+    _show_report(result, show, unmasked)
     if not result.same:
         rows = sum(len(t.missing) + len(t.extra) + len(t.changed) for t in result.tables)
         typer.echo(

@@ -80,8 +80,12 @@ def reported() -> Iterator[None]:
         fail(str(error), error.exit_code)
 
 
-def run(work: Coroutine[Any, Any, T]) -> T:
-    """Run the command's async work; errors become one line on stderr and an exit code."""
+def run(work: Coroutine[Any, Any, T], *, interruptible: bool = False) -> T:
+    """Run the command's async work; errors become one line on stderr and an exit code.
+
+    Ctrl-C cancels the work (its cleanup runs) and exits 130, or is re-raised to a command
+    for which it is the normal way to stop (`interruptible`).
+    """
     try:
         with reported():
             return asyncio.run(work)
@@ -89,3 +93,7 @@ def run(work: Coroutine[Any, Any, T]) -> T:
         fail(f"database error: {_first_line(error.orig or error)}")
     except KafkaError as error:
         fail(f"Kafka error: {_first_line(error)}")
+    except KeyboardInterrupt:
+        if interruptible:
+            raise
+        fail("interrupted", 130)

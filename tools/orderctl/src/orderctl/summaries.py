@@ -7,7 +7,9 @@ newer event never prints a phone number in full.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -134,3 +136,23 @@ def masked_data(
     if unmasked:
         return dict(data)
     return mask_personal_data(data, personal_paths(event_type, schema_version))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping | list):
+        return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def describe_row(row: Mapping[str, Any], *, unmasked: bool = False) -> str:
+    """A read-model row as `column=value` pairs, receiver-like columns masked."""
+    shown = dict(row) if unmasked else mask_personal_data(row, frozenset())
+    return " ".join(f"{column}={_cell(value)}" for column, value in shown.items())
+
+
+def describe_value(column: str, value: Any, *, unmasked: bool = False) -> str:
+    """One cell as `describe_row` shows it."""
+    shown = value if unmasked else mask_personal_data({column: value}, frozenset())[column]
+    return _cell(shown)

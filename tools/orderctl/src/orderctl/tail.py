@@ -144,6 +144,7 @@ async def tail(
     from_beginning: bool = False,
     since: datetime | None = None,
     max_events: int | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> int:
     """Print events as they arrive until `max_events` (or Ctrl-C); the number shown."""
     async with kafka_admin(settings) as admin:
@@ -152,6 +153,8 @@ async def tail(
     async with kafka_consumer(settings) as consumer:
         consumer.assign(partitions)
         await _seek(consumer, partitions, since, from_beginning)
+        if on_ready is not None:
+            on_ready()
         while max_events is None or shown < max_events:
             batches = await consumer.getmany(timeout_ms=500)
             records = sorted(
