@@ -128,6 +128,8 @@ async def test_lists_are_scoped_to_the_caller_filtered_and_paged(service: OrderT
     await service.pay(created[0]["order_id"], payable(1, 1))
     await service.order(other.json()["order_id"], min_version=other.json()["version"])
     await service.order(created[0]["order_id"], min_version=3)
+    for order in created[1:]:
+        await service.order(order["order_id"], min_version=order["version"])
 
     first = await service.client.get("/v1/orders", params={"limit": 2}, headers=service.buyer)
     assert first.status_code == 200

@@ -96,6 +96,8 @@ async def test_partial_then_full_refunds_are_recorded_once_and_close_the_order(
 ) -> None:
     order_id = await paid_order(service)
     await service.publish(shipped(order_id))
+    # Shipment and refunds come on different topics, so wait for one before sending the other.
+    await service.order_when(order_id, lambda o: o["status"] == "shipped", "shipped")
     await service.publish(refunded(order_id, "case-1", 3500), refunded(order_id, "case-1", 3500))
     order = await service.order_when(order_id, lambda o: o["refunded"]["amount"] > 0, "refund")
     assert order["refunded"]["amount"] == 3500

@@ -16,6 +16,7 @@ from eventing.subscriptions import Handler
 from order_service.api.dependencies import OrderApiDependencies
 from order_service.api.order_commands import order_commands_router
 from order_service.api.order_queries import order_queries_router
+from order_service.api.placement import placement_router
 from order_service.api.shops import shops_router
 from order_service.application.deadlines import deadline_handlers
 from order_service.application.effects import OrderEffects
@@ -63,6 +64,7 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
         title="Order service",
         description=DESCRIPTION,
         routers=[
+            placement_router(dependencies),
             order_commands_router(dependencies),
             order_queries_router(dependencies),
             shops_router(dependencies),

@@ -1,4 +1,4 @@
-"""Order commands over HTTP: place, pay, change address, cancel, confirm receipt, extend, rate.
+"""Commands on an existing order over HTTP: pay, change address, cancel, confirm, extend, rate.
 
 Every endpoint takes an Idempotency-Key; those on an existing order accept If-Match with the
 order's version and answer with the new version as ETag.
@@ -6,18 +6,16 @@ order's version and answer with the new version as ETag.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.events.order import OrderChannel, StockRejected
 from eventing.http.auth import Caller, Role, require_roles
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
-from eventing.http.problems import PROBLEM_BASE, ProblemError, problem_responses
+from eventing.http.problems import problem_responses
 from order_service.api.access import authorizer
 from order_service.api.dependencies import OrderApiDependencies, caller_metadata
 from order_service.api.models import (
@@ -26,7 +24,6 @@ from order_service.api.models import (
     CommandOutcome,
     ExtensionBody,
     PaymentBody,
-    PlaceOrderBody,
     RatingBody,
 )
 from order_service.api.presenters import command_outcome
@@ -36,21 +33,13 @@ from order_service.domain.commands import (
     ConfirmReceipt,
     ExtendAutoConfirm,
     OrderCommand,
-    PlaceOrder,
     RateOrder,
     RecordPayment,
     RecordPaymentFailure,
 )
-from order_service.domain.errors import InsufficientStock
 from order_service.domain.policy import ShopPolicy
 from order_service.domain.state import OrderState
 
-CHANNELS = {
-    Role.BUYER: OrderChannel.BUYER,
-    Role.SELLER: OrderChannel.CUSTOMER_SERVICE,
-    Role.PLATFORM: OrderChannel.CUSTOMER_SERVICE,
-    Role.SYSTEM: OrderChannel.SYSTEM,
-}
 COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 
 Buyer = Annotated[Caller, Depends(require_roles(Role.BUYER, Role.PLATFORM))]
@@ -83,50 +72,6 @@ def order_commands_router(deps: OrderApiDependencies) -> APIRouter:
                 authorize=authorizer(caller),
             )
             return CommandResult(command_outcome(decision), 200, decision.version)
-
-        return await deps.runner.run(request, key, caller, work)
-
-    @router.post(
-        "",
-        status_code=201,
-        summary="Place an order (validates it and reserves its stock)",
-        description="201 with Location and ETag when accepted. When some SKUs lack stock or "
-        "exceed the buyer's purchase limit, the attempt is recorded (`order.stock_rejected`), "
-        "the order does not exist, and the answer is 409 `insufficient-stock` naming them.",
-        response_model=CommandOutcome,
-        responses=COMMAND_PROBLEMS,
-    )
-    async def place_order(
-        body: PlaceOrderBody, request: Request, caller: Placer, key: IdempotencyKey
-    ) -> JSONResponse:
-        buyer_id = _buyer_of(caller, body)
-
-        async def work(connection: AsyncConnection) -> CommandResult:
-            order_id = str(uuid.uuid4())
-            command = PlaceOrder(
-                order_id=order_id,
-                shop_id=body.shop_id,
-                buyer_id=buyer_id,
-                channel=CHANNELS[caller.role],
-                placed_by=caller.actor,
-                goods_kind=body.goods_kind,
-                lines=tuple(item.line() for item in body.items),
-                receiver=body.receiver.details(),
-                shipping_fee=body.shipping_fee,
-                discount=body.discount,
-                at=deps.clock.now(),
-                payment_window=deps.policies.defaults.payment_window,
-                expected_payable=body.payable,
-                presale=body.presale.request() if body.presale else None,
-                buyer_note=body.buyer_note,
-            )
-            metadata = caller_metadata(request, caller)
-            decision = await deps.commands.place(connection, command, metadata)
-            rejected = [e for e in decision.events if isinstance(e, StockRejected)]
-            if rejected:
-                return CommandResult(_stock_problem(rejected[0], request), 409, decision.version)
-            location = f"/v1/orders/{order_id}"
-            return CommandResult(command_outcome(decision), 201, decision.version, location)
 
         return await deps.runner.run(request, key, caller, work)
 
@@ -255,36 +200,3 @@ def order_commands_router(deps: OrderApiDependencies) -> APIRouter:
         return await run(request, caller, key, order_id, expected, lambda _s, _p: rating)
 
     return router
-
-
-def _buyer_of(caller: Caller, body: PlaceOrderBody) -> str:
-    """Buyers order for themselves; everyone else names the buyer (sellers for their shop)."""
-    if caller.role is Role.BUYER:
-        if body.buyer_id not in (None, caller.subject):
-            raise ProblemError(403, "forbidden", "Forbidden", "a buyer orders for themselves")
-        return caller.subject
-    if caller.role is Role.SELLER and caller.shop_id != body.shop_id:
-        raise ProblemError(403, "forbidden", "Forbidden", "sellers order for their own shop")
-    if not body.buyer_id:
-        raise ProblemError(
-            422,
-            "buyer-required",
-            "The buyer is required",
-            "customer service, the platform and system channels must name `buyer_id`",
-        )
-    return body.buyer_id
-
-
-def _stock_problem(rejected: StockRejected, request: Request) -> dict[str, Any]:
-    skus = ", ".join(shortage.sku for shortage in rejected.shortages)
-    return {
-        "type": PROBLEM_BASE + InsufficientStock.code,
-        "title": InsufficientStock.title,
-        "status": 409,
-        "detail": f"not enough stock or over the purchase limit for: {skus}",
-        "instance": request.url.path,
-        "code": InsufficientStock.code,
-        "retryable": False,
-        "order_id": rejected.order_id,
-        "shortages": [shortage.model_dump(mode="json") for shortage in rejected.shortages],
-    }

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from contracts.events.base import OrderEvent
@@ -90,5 +91,5 @@ def summary_columns(state: OrderState) -> dict[str, Any]:
     }
 
 
-def _iso(moment: object) -> str | None:
-    return None if moment is None else moment.isoformat()  # type: ignore[attr-defined]
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
