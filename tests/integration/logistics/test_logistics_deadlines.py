@@ -65,6 +65,8 @@ async def _figures_count_the_late_and_the_punctual(logistics: Logistics) -> None
     assert figures["shipped_on_target"] == 1
     assert figures["on_target_share"] == 0.5
     assert figures["within_limit_share"] == 0.5
+    assert figures["within_24h_of_payment_share"] == 0.5
+    assert figures["within_48h_of_payment_share"] == 0.5
     assert (figures["target_missed"], figures["limit_missed"]) == (1, 1)
     carriers = await logistics.client.get("/v1/stats/carriers", headers=logistics.seller())
     [sf] = carriers.json()["carriers"]

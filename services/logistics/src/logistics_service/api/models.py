@@ -195,8 +195,9 @@ class TrackingView(BaseModel):
 
 
 class Figures(BaseModel):
-    """Shipping figures; shares are relative to the ship-by target and limit of each
-    shipment (24 h / 48 h after payment under the default policy)."""
+    """Shipping figures. On-target and within-limit shares measure each shipment against its
+    shop's ship-by window; the `within_24h/48h_of_payment` shares are the handbooks' fixed
+    metric. Shares are of shipments shipped (null when none)."""
 
     requested: int
     awaiting: int
@@ -206,6 +207,8 @@ class Figures(BaseModel):
     shipped_within_limit: int
     on_target_share: float | None
     within_limit_share: float | None
+    within_24h_of_payment_share: float | None
+    within_48h_of_payment_share: float | None
     target_missed: int
     limit_missed: int
     cancelled: int
