@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -196,19 +197,25 @@ DatabaseFactory = Callable[[], Awaitable[str]]
 
 
 @pytest.fixture
-async def aftersales(
+async def aftersales_settings(
     infra: InfraEndpoints, database_factory: DatabaseFactory, topic_factory: TopicFactory
-) -> AsyncIterator[Aftersales]:
+) -> AftersalesSettings:
+    """Settings of a service on a new migrated database, new topics, the database clock."""
     url = await database_factory()
     await upgrade_service_async(url, "aftersales")
     topics = [await topic_factory() for _ in range(3)]
-    settings = AftersalesSettings(
+    return AftersalesSettings(
         database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, clock="database",
         topic_order=topics[0], topic_logistics=topics[1], topic_aftersales=topics[2],
         consumer_group_prefix=f"t{uuid.uuid4().hex[:8]}.",
     )  # fmt: skip
+
+
+@asynccontextmanager
+async def running(settings: AftersalesSettings) -> AsyncIterator[Aftersales]:
+    """One process of the service (app + workers) for the time of the block."""
     app = create_app(settings)
-    engine = create_engine(url)
+    engine = create_engine(settings.database_url)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -216,10 +223,17 @@ async def aftersales(
                 transport=transport, base_url="http://aftersales"
             ) as client:
                 yield Aftersales(
-                    client, engine, infra.kafka_bootstrap, topics[0], topics[1], topics[2]
-                )
+                    client, engine, settings.kafka_bootstrap_servers, settings.topic_order,
+                    settings.topic_logistics, settings.topic_aftersales,
+                )  # fmt: skip
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def aftersales(aftersales_settings: AftersalesSettings) -> AsyncIterator[Aftersales]:
+    async with running(aftersales_settings) as service:
+        yield service
 
 
 async def paid_order(service: Aftersales, *, delivered_too: bool = False,

@@ -12,8 +12,11 @@ from conftest import (
     cny,
     open_case,
     paid_order,
+    running,
 )
 from sqlalchemy import text
+
+from aftersales_service.settings import AftersalesSettings
 
 pytestmark = pytest.mark.integration
 
@@ -130,3 +133,23 @@ async def test_a_deadline_is_cancelled_when_the_case_moves_on(aftersales: Afters
     assert remaining == 0
     case = await aftersales.case(case_id)
     assert case["status"] == "disputed"
+
+
+async def test_a_deadline_survives_a_restart_and_fires_once(
+    aftersales_settings: AftersalesSettings,
+) -> None:
+    async with running(aftersales_settings) as first:
+        order_id = await paid_order(first)
+        case_id = (await open_case(first, order_id, REFUND_ONLY))["case_id"]
+    async with running(aftersales_settings) as second:
+        await second.advance(timedelta(hours=25))
+        await second.case_when(
+            case_id, lambda c: c["status"] == "refunded", "the deadline fired after restart"
+        )
+        async with second.engine.connect() as connection:
+            refunds = await connection.scalar(
+                text("SELECT count(*) FROM eventing.events WHERE stream_id = :order"
+                     " AND event_type = 'aftersales.refunded'"),
+                {"order": order_id},
+            )  # fmt: skip
+    assert refunds == 1
