@@ -156,6 +156,17 @@ async def test_lists_are_scoped_to_the_caller_filtered_and_paged(service: OrderT
     assert foreign.status_code == 403
     bad = await service.client.get("/v1/orders", params={"cursor": "x"}, headers=service.buyer)
     assert bad.status_code == 400
+    newest = datetime.fromisoformat(everyone.json()["items"][0]["created_at"])
+    later = await service.client.get(
+        "/v1/orders",
+        params={"created_from": (newest + timedelta(seconds=1)).isoformat()},
+        headers=service.platform,
+    )
+    assert later.json()["items"] == []
+    earlier = await service.client.get(
+        "/v1/orders", params={"created_to": newest.isoformat()}, headers=service.platform
+    )
+    assert len(earlier.json()["items"]) == 3
 
 
 async def test_an_order_without_enough_stock_is_refused_naming_its_skus(
