@@ -159,3 +159,21 @@ async def test_every_event_on_the_order_topic_validates_against_the_contracts(
     placed = next(e for e in envelopes if e.type == "order.placed")
     assert placed.actor.value == "buyer"
     assert placed.actorid == "buyer-li"
+
+
+async def test_the_recorded_shipment_carries_the_upstream_correlation_and_cause(
+    service: OrderTestbed,
+) -> None:
+    order_id = await paid_order(service)
+    (upstream,) = await service.publish(shipped(order_id))
+    records = await read_topic(
+        service.bootstrap,
+        service.order_topic,
+        until=lambda rs: any(r.event_type == "order.shipped" for r in rs),
+    )
+    recorded = next(
+        from_kafka(r.key, r.value, r.headers) for r in records if r.event_type == "order.shipped"
+    )
+    assert recorded.correlationid == upstream.correlationid
+    assert recorded.causationid == str(upstream.id)
+    assert recorded.actor.value == "system"

@@ -177,10 +177,11 @@ class OrderTestbed:
         level: dict[str, Any] = response.json()
         return level
 
-    async def publish(self, *events: EventPayload) -> None:
+    async def publish(self, *events: EventPayload) -> list[Envelope]:
         """Publish other services' facts as their producers would (per-order sequences)."""
         topics = {"logistics": self.logistics_topic, "aftersales": self.aftersales_topic}
         records = []
+        envelopes = []
         for event in events:
             topic = topics[event.producer.value]
             self.sequences[(topic, event.order_id)] = sequence = (
@@ -193,9 +194,11 @@ class OrderTestbed:
                 correlationid=f"flow-{event.order_id}",
                 actor=Actor.SYSTEM,
             )
+            envelopes.append(envelope)
             record = to_kafka(envelope)
             records.append(OutgoingRecord(topic, record.key, record.value, record.headers))
         await publish_records(self.bootstrap, records)
+        return envelopes
 
     async def advance(self, by: timedelta) -> None:
         """Move the service's (database) clock forward."""
