@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from aftersales_harness import REFUND_ONLY, RETURN_ONE_TEA, Aftersales, cny, open_case, paid_order
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import REFUND_ONLY, RETURN_ONE_TEA, Aftersales, cny, open_case, paid_order
 from sqlalchemy import Connection, select
 
 from aftersales_service.projections import PROJECTIONS

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import (
+from aftersales_harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     RETURNS,

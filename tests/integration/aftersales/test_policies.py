@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import (
+from aftersales_harness import (
     REFUND_ONLY,
     Aftersales,
     cancelled,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import (
+from aftersales_harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     RETURNS,
@@ -120,6 +120,7 @@ async def test_a_dispute_ends_with_a_partial_ruling_against_the_seller(
         )  # fmt: skip
         assert added.status_code == 200, added.text
 
+    await aftersales.case(case_id, min_version=added.json()["version"])
     queue = await aftersales.client.get("/v1/disputes", headers=aftersales.platform)
     assert case_id in [c["case_id"] for c in queue.json()["items"]]
     refused = await aftersales.command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import (
+from aftersales_harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     Aftersales,
@@ -131,7 +131,7 @@ async def test_a_deadline_is_cancelled_when_the_case_moves_on(aftersales: Afters
             text("SELECT count(*) FROM eventing.deadlines WHERE key = :key"), {"key": case_id}
         )
     assert remaining == 0
-    case = await aftersales.case(case_id)
+    case = await aftersales.case(case_id, min_version=escalated.json()["version"])
     assert case["status"] == "disputed"
 
 
