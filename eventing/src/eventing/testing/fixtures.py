@@ -13,17 +13,15 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventing.database import create_engine
-from eventing.migrate import upgrade_async
 
-DatabaseFactory = Callable[[], Awaitable[str]]
+MigratedDatabaseFactory = Callable[[str], Awaitable[str]]
 
 
 @pytest.fixture
-async def migrated_database(database_factory: DatabaseFactory) -> str:
-    """The DSN of a brand-new database with eventing's tables at the latest revision."""
-    url = await database_factory()
-    await upgrade_async(url)
-    return url
+async def migrated_database(migrated_database_factory: MigratedDatabaseFactory) -> str:
+    """The DSN of a brand-new database with eventing's tables at the latest revision (a copy
+    of a template migrated once per session)."""
+    return await migrated_database_factory("eventing")
 
 
 @pytest.fixture
