@@ -145,6 +145,9 @@ async def test_tail_follows_until_ctrl_c_and_then_ends_cleanly(platform: Platfor
         env={**os.environ, **platform.env()},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        # A shell's background job ignores SIGINT and children inherit that: an operator's
+        # terminal does not, so the test gives the CLI the terminal's default.
+        preexec_fn=_default_sigint,
     )
     assert process.stdout is not None
     assert process.stderr is not None
@@ -160,3 +163,7 @@ async def test_tail_follows_until_ctrl_c_and_then_ends_cleanly(platform: Platfor
     rest = (await process.stderr.read()).decode()
     assert "stopped after 2 events from" in rest
     assert "Traceback" not in rest
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

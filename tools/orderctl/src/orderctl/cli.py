@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
 from orderctl import cli_dlq, cli_events, cli_repair, cli_status
 from orderctl.catalog import Catalog
-from orderctl.cli_support import Ops, fail, ops, out, quiet_libraries
+from orderctl.cli_support import Ops, fail, folded_table, ops, out, quiet_libraries
 from orderctl.settings import OrderctlSettings
 
 ROOT_HELP = """
@@ -95,7 +94,7 @@ def build_app(catalog: Catalog | None = None) -> typer.Typer:
 
         Example: `orderctl config`, or `ORDERCTL_BOOTSTRAP=kafka:9092 orderctl config`.
         """
-        table = Table("setting", "value", "environment variable")
+        table = folded_table("setting", "value", "environment variable")
         for name, value in ops(ctx).settings.shown().items():
             table.add_row(name, value, f"ORDERCTL_{name.upper()}")
         out().print(table)

@@ -6,10 +6,9 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from orderctl.catalog import parse_service
-from orderctl.cli_support import err, fail, ops, out, reported, run
+from orderctl.cli_support import err, fail, folded_table, ops, out, reported, run
 from orderctl.dlq import dead_letter_topics, read_dead_letters
 from orderctl.dlq_repair import discard_dead_letters, retry_dead_letters
 from orderctl.errors import NOTHING_FOUND
@@ -32,7 +31,7 @@ def list_topics(ctx: typer.Context) -> None:
     if not topics:
         out().print("no dead-letter topics")
         return
-    table = Table("dead-letter topic", "group", "total", "handled", "pending")
+    table = folded_table("dead-letter topic", "group", "total", "handled", "pending")
     for topic in topics:
         table.add_row(
             topic.topic, topic.group, str(topic.total), str(topic.handled), str(topic.pending)
@@ -72,7 +71,9 @@ def show(
         for letter in letters:
             typer.echo(json.dumps(letter.document(), ensure_ascii=False, default=str))
         return
-    table = Table("offset", "type", "order", "seq", "origin", "failed at", "attempts", "error")
+    table = folded_table(
+        "offset", "type", "order", "seq", "origin", "failed at", "attempts", "error"
+    )
     for letter in letters:
         failure = letter.failure
         origin = (
@@ -87,7 +88,7 @@ def show(
             origin,
             failure.get("failed_at", ""),
             failure.get("attempts", ""),
-            f"{failure.get('error_type', '')}: {failure.get('error', '')}",
+            failure.get("error", ""),
         )
     console.print(table)
 

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from orderctl.catalog import parse_service
-from orderctl.cli_support import err, fail, ops, out, reported, run
+from orderctl.cli_support import err, fail, folded_table, ops, out, reported, run
 from orderctl.differences import TableDifferences
 from orderctl.errors import DIFFERENT
 from orderctl.progress import progress_bar
 from orderctl.rebuild import (
     RebuildSummary,
+    check_reads_only_own_events,
     rebuild_projection_from_store,
     rebuild_projection_from_topics,
 )
@@ -43,7 +43,7 @@ def list_projections(
     catalog = ops(ctx).catalog
     with reported():
         chosen = [parse_service(service)] if service else list(SERVICES)
-    table = Table("service", "projection", "tables", "fed by", "description")
+    table = folded_table("service", "projection", "tables", "fed by", "description")
     for owner in chosen:
         for projection in catalog.projections(owner):
             table.add_row(
@@ -116,6 +116,7 @@ def rebuild(
         model = catalog.projection(owner, projection)
         if from_position is not None:
             check_positions(from_position, None)
+            check_reads_only_own_events(owner, model.topics)
         start = parse_since(since, datetime.now(UTC)) if since is not None else None
     with progress_bar(err(), f"rebuild {owner.value}/{projection}") as report:
         if from_position is not None:
@@ -307,7 +308,7 @@ def republish_events(
 
 
 def _show_sent(sent: Counter[str]) -> None:
-    table = Table("topic", "events sent", title="republished")
+    table = folded_table("topic", "events sent", title="republished")
     for topic, count in sorted(sent.items()):
         table.add_row(topic, f"{count:,}")
     out().print(table)

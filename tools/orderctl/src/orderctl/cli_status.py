@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from contracts.parties import Service
 from orderctl.catalog import parse_service
-from orderctl.cli_support import ops, out, reported, run
+from orderctl.cli_support import folded_table, ops, out, reported, run
 from orderctl.lag import TopicLag, subscription_lag
 from orderctl.outbox import OutboxStatus, outbox_status
 from orderctl.settings import SERVICES, OrderctlSettings
@@ -47,7 +46,7 @@ def lag(
     if not lags:
         out().print("no subscription has applied anything yet")
         return
-    table = Table(
+    table = folded_table(
         "service",
         "group",
         "topic",
@@ -103,7 +102,7 @@ def status(
     Examples: `orderctl outbox status`, `orderctl outbox status order`.
     """
     statuses = run(_all_outboxes(ops(ctx).settings, _services(service)))
-    table = Table(
+    table = folded_table(
         "service", "head position", "relay checkpoint", "unpublished", "oldest unpublished"
     )
     for entry in statuses:

@@ -15,6 +15,7 @@ import structlog
 import typer
 from aiokafka.errors import KafkaError
 from rich.console import Console
+from rich.table import Column, Table
 from sqlalchemy.exc import DBAPIError
 
 from orderctl.catalog import Catalog
@@ -48,6 +49,11 @@ def out() -> Console:
         highlight=False,
         soft_wrap=False,
     )
+
+
+def folded_table(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells wrap instead of being cut (topic and group names are long)."""
+    return Table(*(Column(header, overflow="fold") for header in headers), title=title)
 
 
 def err() -> Console:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from eventing.rebuild import ProgressCallback, RebuildProgress
 from orderctl.times import format_age
@@ -22,14 +22,21 @@ def describe(step: RebuildProgress) -> str:
 
 @contextmanager
 def progress_bar(console: Console, title: str) -> Iterator[ProgressCallback]:
-    """A bar on `console` (stderr) and the callback that moves it."""
+    """A bar on `console` (stderr), drawn from the first report on (so an error that comes
+    before any progress stays a single line), and the callback that moves it."""
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"))
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(title, total=None, status="starting")
+    bar = Progress(*columns, console=console, transient=False)
+    task: TaskID | None = None
 
-        def report(step: RebuildProgress) -> None:
-            bar.update(
-                task, completed=step.processed, total=max(step.total, 1), status=describe(step)
-            )
+    def report(step: RebuildProgress) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(title, total=None, status="")
+        bar.update(task, completed=step.processed, total=max(step.total, 1), status=describe(step))
 
+    try:
         yield report
+    finally:
+        if task is not None:
+            bar.stop()

@@ -105,7 +105,7 @@ async def rebuild_projection_from_store(
     progress: ProgressCallback | None,
 ) -> RebuildSummary:
     """Replay the service's own event store from `from_position` on and swap in."""
-    _check_reads_only_own_events(service, projection.topics)
+    check_reads_only_own_events(service, projection.topics)
     started = time.perf_counter()
     async with service_engine(settings, service) as engine:
         store = _StoreFrom(EventStore(engine, topic=settings.topic(service)), from_position)
@@ -123,7 +123,7 @@ async def rebuild_projection_from_store(
     return RebuildSummary(events, time.perf_counter() - started)
 
 
-def _check_reads_only_own_events(service: Service, sources: Sequence[Service]) -> None:
+def check_reads_only_own_events(service: Service, sources: Sequence[Service]) -> None:
     others = [s.value for s in sources if s is not service]
     if others:
         raise BadInput(

@@ -50,6 +50,20 @@ def _mask_value(key: str, value: Any) -> Any:
 
 
 @cache
+def field_order(event_type: str, schema_version: int) -> tuple[str, ...]:
+    """The payload's fields in the order the contracts declare them (stored JSON is not)."""
+    try:
+        return tuple(REGISTRY.model(event_type, schema_version).model_fields)
+    except (ContractError, KeyError, LookupError):
+        return ()
+
+
+def in_declared_order(data: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    rank = {name: index for index, name in enumerate(order)}
+    return dict(sorted(data.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
+@cache
 def personal_paths(event_type: str, schema_version: int) -> frozenset[str]:
     """Dotted paths of the fields the contracts mark as personal data (empty if unknown)."""
     try:
@@ -133,9 +147,10 @@ def masked_data(
     data: Mapping[str, Any], *, event_type: str, schema_version: int = 1, unmasked: bool = False
 ) -> dict[str, Any]:
     """The event data as JSON output shows it (masked unless asked otherwise)."""
+    ordered = in_declared_order(data, field_order(event_type, schema_version))
     if unmasked:
-        return dict(data)
-    return mask_personal_data(data, personal_paths(event_type, schema_version))
+        return ordered
+    return mask_personal_data(ordered, personal_paths(event_type, schema_version))
 
 
 def _cell(value: Any) -> str:
