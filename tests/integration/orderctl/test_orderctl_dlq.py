@@ -6,13 +6,17 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
 
 from contracts.parties import Service
-from eventing.dead_letters import dead_letter_topic
+from eventing.dead_letters import dead_letter_topic, ensure_dead_letter_topics
+from eventing.encoding import cloudevents_encoder
+from eventing.migrate import upgrade_service_async
 from eventing.subscriptions import Subscription, SubscriptionOptions
+from eventing.testing.kafka import publish_records
 from eventing.testing.waiting import eventually
 from eventing.topics import connect_admin
 from orderctl.catalog import projection_handler
@@ -204,3 +208,26 @@ async def test_an_unknown_group_handler_is_reported_in_one_line(
 
     assert result.exit_code == 2
     assert f"no handler for group '{group}'" in result.stderr
+
+
+async def test_retry_finds_a_service_groups_handler_in_the_services_own_wiring(
+    orderctl: Invoke, platform: Platform, prefix: str
+) -> None:
+    await upgrade_service_async(platform.urls[Service.ORDER], "order")
+    await platform.record(Service.ORDER, "O-77", "order.placed")
+    stored = await platform.store(Service.ORDER).read_all()
+    group = f"{prefix}order.read-model"
+    dlq = dead_letter_topic(platform.topics[Service.ORDER], group)
+    await ensure_dead_letter_topics(platform.bootstrap, [dlq])
+    record = cloudevents_encoder(Service.ORDER.source)(stored[0])
+    await publish_records(platform.bootstrap, [replace(record, topic=dlq)])
+
+    result = await orderctl("dlq", "retry", dlq, env={"ORDERCTL_GROUP_PREFIX": prefix})
+
+    assert result.exit_code == 0, result.output
+    assert f"retried 1 dead letters of {dlq}: 1 applied, 0 failed again" in result.stdout
+    async with platform.engines[Service.ORDER].connect() as connection:
+        found = await connection.scalar(
+            text("SELECT count(*) FROM order_view WHERE order_id = 'O-77'")
+        )
+    assert found == 1
