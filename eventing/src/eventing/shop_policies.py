@@ -38,6 +38,8 @@ class StoredPolicy(Generic[P]):
 
     policy: P
     version: int
+    updated_at: datetime | None = None
+    updated_by: str | None = None
 
 
 class ShopPolicies(Generic[P]):
@@ -50,15 +52,14 @@ class ShopPolicies(Generic[P]):
     async def get(self, connection: AsyncConnection, shop_id: str) -> StoredPolicy[P]:
         row = (
             await connection.execute(
-                select(shop_policies.c.policy, shop_policies.c.version).where(
-                    shop_policies.c.shop_id == shop_id
-                )
+                select(shop_policies).where(shop_policies.c.shop_id == shop_id)
             )
         ).first()
         if row is None:
             return StoredPolicy(self.defaults, 0)
         merged = {**self.defaults.model_dump(mode="json"), **row.policy}
-        return StoredPolicy(self.model.model_validate(merged), int(row.version))
+        policy = self.model.model_validate(merged)
+        return StoredPolicy(policy, int(row.version), row.updated_at, row.updated_by)
 
     async def put(
         self, connection: AsyncConnection, shop_id: str, policy: P, *, at: datetime, by: str
@@ -79,6 +80,8 @@ class ShopPolicyView(BaseModel, Generic[P]):
     policy: P = Field(description="The policy in force.")
     version: int = Field(description="0 while the shop uses the service defaults.")
     is_default: bool = Field(description="True while the shop never set its own policy.")
+    updated_at: datetime | None = Field(description="When the shop's policy was last set.")
+    updated_by: str | None = Field(description="Who set it (role:subject).")
 
 
 def shop_policy_router(
@@ -96,6 +99,8 @@ def shop_policy_router(
             policy=stored.policy,
             version=stored.version,
             is_default=stored.version == 0,
+            updated_at=stored.updated_at,
+            updated_by=stored.updated_by,
         )
 
     @router.get(
@@ -126,10 +131,10 @@ def shop_policy_router(
             if expected is not None and expected != current.version:
                 raise VersionMismatch(f"policy of {shop_id}", expected, current.version)
             policy = policies.model.model_validate(body.model_dump())
-            version = await policies.put(
-                connection, shop_id, policy, at=runtime.clock.now(), by=caller.subject
-            )
-            return CommandResult(view(shop_id, StoredPolicy(policy, version)), 200, version)
+            at, by = runtime.clock.now(), f"{caller.role.value}:{caller.subject}"
+            version = await policies.put(connection, shop_id, policy, at=at, by=by)
+            stored = StoredPolicy(policy, version, at, by)
+            return CommandResult(view(shop_id, stored), 200, version)
 
         return await runtime.commands.run(request, key, caller, work)
 

@@ -6,16 +6,16 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aftersales_harness import (
+
+from aftersales_service.settings import AftersalesSettings
+from eventing.migrate import upgrade_service_async
+from localinfra.testing import InfraEndpoints
+from tests.integration.aftersales.aftersales_harness import (
     Aftersales,
     DatabaseFactory,
     TopicFactory,
     running,
 )
-
-from aftersales_service.settings import AftersalesSettings
-from eventing.migrate import upgrade_service_async
-from localinfra.testing import InfraEndpoints
 
 
 @pytest.fixture

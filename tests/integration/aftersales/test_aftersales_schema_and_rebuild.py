@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aftersales_harness import REFUND_ONLY, RETURN_ONE_TEA, Aftersales, cny, open_case, paid_order
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, select
@@ -18,6 +17,14 @@ from eventing.database import create_engine
 from eventing.migrate import upgrade_service_async
 from eventing.rebuild import rebuild_from_store, rebuild_from_topics
 from eventing.store import EventStore
+from tests.integration.aftersales.aftersales_harness import (
+    REFUND_ONLY,
+    RETURN_ONE_TEA,
+    Aftersales,
+    cny,
+    open_case,
+    paid_order,
+)
 
 pytestmark = pytest.mark.integration
 

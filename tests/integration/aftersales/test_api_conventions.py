@@ -8,7 +8,13 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from aftersales_harness import (
+
+from contracts.catalog import REGISTRY
+from contracts.events.aftersales import Refunded
+from contracts.kafka_binding import from_kafka
+from eventing.http.auth import Role
+from eventing.testing.kafka import read_topic
+from tests.integration.aftersales.aftersales_harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     RETURNS,
@@ -18,12 +24,6 @@ from aftersales_harness import (
     open_case,
     paid_order,
 )
-
-from contracts.catalog import REGISTRY
-from contracts.events.aftersales import Refunded
-from contracts.kafka_binding import from_kafka
-from eventing.http.auth import Role
-from eventing.testing.kafka import read_topic
 
 pytestmark = pytest.mark.integration
 

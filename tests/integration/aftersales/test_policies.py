@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from aftersales_harness import (
+from sqlalchemy import text
+
+from contracts.envelope import Envelope
+from contracts.kafka_binding import to_kafka
+from contracts.parties import Actor
+from eventing.encoding import OutgoingRecord
+from eventing.testing import eventually
+from eventing.testing.kafka import publish_records
+from tests.integration.aftersales.aftersales_harness import (
     REFUND_ONLY,
     Aftersales,
     cancelled,
@@ -18,14 +26,6 @@ from aftersales_harness import (
     placed,
     shipped,
 )
-from sqlalchemy import text
-
-from contracts.envelope import Envelope
-from contracts.kafka_binding import to_kafka
-from contracts.parties import Actor
-from eventing.encoding import OutgoingRecord
-from eventing.testing import eventually
-from eventing.testing.kafka import publish_records
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from aftersales_harness import (
+
+from tests.integration.aftersales.aftersales_harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     RETURNS,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from aftersales_harness import (
+from sqlalchemy import text
+
+from aftersales_service.settings import AftersalesSettings
+from tests.integration.aftersales.aftersales_harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     Aftersales,
@@ -14,9 +17,6 @@ from aftersales_harness import (
     paid_order,
     running,
 )
-from sqlalchemy import text
-
-from aftersales_service.settings import AftersalesSettings
 
 pytestmark = pytest.mark.integration
 

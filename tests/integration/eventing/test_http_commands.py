@@ -229,3 +229,27 @@ async def test_a_token_signed_with_another_key_is_refused(client: httpx.AsyncCli
     )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_a_detail_named_like_a_problem_member_cannot_overwrite_it() -> None:
+    from eventing.http.problems import install_problem_handlers
+
+    class Clash(DomainError):
+        code = "clash"
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/clash")
+    async def clash() -> None:
+        raise Clash("refused", status="open", code="x", sku="A-1")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        problem = (await http.get("/clash")).json()
+    assert (problem["status"], problem["code"]) == (409, "clash")
+    assert (problem["detail_status"], problem["detail_code"], problem["sku"]) == (
+        "open",
+        "x",
+        "A-1",
+    )

@@ -53,6 +53,7 @@ async def test_events_appended_by_the_runtime_reach_its_subscribers(
     async with app.router.lifespan_context(app):
         event = runtime.codec.encode(rated("o-1"), EventMetadata(actor="buyer"))
         await runtime.store.append("o-1", [event], 0)
+
         async def count() -> int:
             return len(seen)
 

@@ -55,6 +55,8 @@ async def test_a_shop_without_a_policy_reads_the_defaults(http: httpx.AsyncClien
         "policy": {"ship_by": "P1D", "ship_limit": "P2D"},
         "version": 0,
         "is_default": True,
+        "updated_at": None,
+        "updated_by": None,
     }
     assert response.headers["ETag"] == '"0"'
 

@@ -11,7 +11,6 @@ import pytest
 from pydantic import SecretStr
 
 from eventing.database import create_engine
-from eventing.migrate import upgrade_service_async
 from localinfra.testing import InfraEndpoints
 from logistics_service.main import create_app
 from logistics_service.settings import LogisticsSettings
@@ -22,12 +21,11 @@ SECRET = "logistics-integration-tests-secret-key"
 
 @pytest.fixture
 async def logistics(
-    database_factory: Callable[[], Awaitable[str]],
+    migrated_database_factory: Callable[[str], Awaitable[str]],
     topic_factory: Callable[..., Awaitable[str]],
     infra: InfraEndpoints,
 ) -> AsyncIterator[Logistics]:
-    url = await database_factory()
-    await upgrade_service_async(url, "logistics")
+    url = await migrated_database_factory("logistics")
     settings = LogisticsSettings(
         database_url=url,
         kafka_bootstrap_servers=infra.kafka_bootstrap,

@@ -94,7 +94,7 @@ async def test_a_shop_sets_its_ship_by_window_for_orders_paid_afterwards(
 ) -> None:
     path = f"/v1/shops/{SHOP}/policy"
     default = await logistics.client.get(path, headers=logistics.auth(Role.BUYER, BUYER))
-    assert default.json()["ship_by_target"] == "P1D"  # ISO 8601 for 24 h
+    assert default.json()["policy"]["ship_by_target"] == "P1D"  # ISO 8601 for 24 h
     assert default.json()["is_default"] is True
     body = {"ship_by_target": "PT12H", "ship_by_limit": "PT36H"}
 

@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from aftersales_scenarios import PAID, POLICY, RECEIVED, RETURN_ADDRESS, T0, WAYBILL, cny
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
@@ -32,6 +31,15 @@ from contracts.events.aftersales import (
 )
 from contracts.values import SkuQuantity
 from eventing.decider import DomainError
+from tests.unit.aftersales.aftersales_scenarios import (
+    PAID,
+    POLICY,
+    RECEIVED,
+    RETURN_ADDRESS,
+    T0,
+    WAYBILL,
+    cny,
+)
 
 # Mostly amounts that fit, sometimes any amount up to beyond what was paid.
 amounts = st.one_of(st.integers(1, PAID // 3), st.integers(0, PAID + 10)).map(cny)

@@ -6,22 +6,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from aftersales_scenarios import (
-    CASE_ID,
-    ORDER_ID,
-    POLICY,
-    RETURN_ADDRESS,
-    SHOP_ID,
-    T0,
-    WAYBILL,
-    cny,
-    rejected,
-    requested,
-    return_approved,
-    return_requested,
-    return_shipped,
-    spec,
-)
 
 from aftersales_service.domain import errors
 from aftersales_service.domain.commands import (
@@ -46,6 +30,22 @@ from contracts.events.aftersales import (
 )
 from contracts.values import Address
 from eventing.decider import DomainError
+from tests.unit.aftersales.aftersales_scenarios import (
+    CASE_ID,
+    ORDER_ID,
+    POLICY,
+    RETURN_ADDRESS,
+    SHOP_ID,
+    T0,
+    WAYBILL,
+    cny,
+    rejected,
+    requested,
+    return_approved,
+    return_requested,
+    return_shipped,
+    spec,
+)
 
 AT = T0 + timedelta(hours=2)
 OWN_ADDRESS = Address(province="Jiangsu", city="Suzhou", street="9 Warehouse Lane")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aftersales_scenarios import (
+from aftersales_service.application.deadlines import (
+    CancelDeadline,
+    DeadlineKind,
+    ScheduleDeadline,
+    deadline_changes,
+)
+from contracts.events.aftersales import RefundClosed, RefundCloseReason
+from tests.unit.aftersales.aftersales_scenarios import (
     CASE_ID,
     T0,
     disputed,
@@ -14,14 +21,6 @@ from aftersales_scenarios import (
     return_rejected,
     return_shipped,
 )
-
-from aftersales_service.application.deadlines import (
-    CancelDeadline,
-    DeadlineKind,
-    ScheduleDeadline,
-    deadline_changes,
-)
-from contracts.events.aftersales import RefundClosed, RefundCloseReason
 
 
 def test_each_waiting_step_starts_its_deadline_and_stops_the_previous_one() -> None:

@@ -5,23 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from aftersales_scenarios import (
-    CASE_ID,
-    ORDER_ID,
-    POLICY,
-    RETURN_ADDRESS,
-    SHOP_ID,
-    T0,
-    cny,
-    disputed,
-    rejected,
-    requested,
-    return_approved,
-    return_rejected,
-    return_requested,
-    return_shipped,
-    spec,
-)
 
 from aftersales_service.domain import errors
 from aftersales_service.domain.commands import (
@@ -59,6 +42,23 @@ from contracts.events.aftersales import (
 )
 from contracts.values import Money
 from eventing.decider import DomainError
+from tests.unit.aftersales.aftersales_scenarios import (
+    CASE_ID,
+    ORDER_ID,
+    POLICY,
+    RETURN_ADDRESS,
+    SHOP_ID,
+    T0,
+    cny,
+    disputed,
+    rejected,
+    requested,
+    return_approved,
+    return_rejected,
+    return_requested,
+    return_shipped,
+    spec,
+)
 
 AT = T0 + timedelta(days=1)
 

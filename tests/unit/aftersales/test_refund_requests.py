@@ -6,7 +6,22 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from aftersales_scenarios import (
+
+from aftersales_service.domain import errors
+from aftersales_service.domain.commands import AmendRefund, OpenInterceptCase, WithdrawRefund
+from aftersales_service.domain.facts import OrderFacts
+from contracts.events.aftersales import (
+    GoodsStatus,
+    RefundAmended,
+    RefundApproved,
+    RefundKind,
+    RefundReason,
+    RefundRequested,
+    RefundWithdrawn,
+)
+from contracts.values import SkuQuantity
+from eventing.decider import DomainError, Rejection
+from tests.unit.aftersales.aftersales_scenarios import (
     BUYER_ID,
     CASE_ID,
     FACTS,
@@ -26,21 +41,6 @@ from aftersales_scenarios import (
     spec,
     terms,
 )
-
-from aftersales_service.domain import errors
-from aftersales_service.domain.commands import AmendRefund, OpenInterceptCase, WithdrawRefund
-from aftersales_service.domain.facts import OrderFacts
-from contracts.events.aftersales import (
-    GoodsStatus,
-    RefundAmended,
-    RefundApproved,
-    RefundKind,
-    RefundReason,
-    RefundRequested,
-    RefundWithdrawn,
-)
-from contracts.values import SkuQuantity
-from eventing.decider import DomainError, Rejection
 
 
 @pytest.mark.parametrize(

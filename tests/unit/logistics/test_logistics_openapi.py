@@ -60,5 +60,5 @@ def test_request_bodies_carry_examples(openapi: dict[str, Any]) -> None:
     schemas = openapi["components"]["schemas"]
     for name in ("DispatchRequest", "CheckpointRequest", "CheckpointBatchRequest",
                  "OpenExceptionRequest", "ResolveExceptionRequest", "DeliveryRequest",
-                 "ShopPolicyRequest"):  # fmt: skip
+                 "ShippingPolicy"):  # fmt: skip
         assert schemas[name].get("examples"), f"{name} has no example"

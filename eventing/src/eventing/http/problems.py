@@ -24,6 +24,9 @@ from eventing.store import ConcurrencyConflict
 PROBLEM_BASE = "https://orderflow.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = 1
+_RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "instance", "code", "retryable", "headers"}
+)
 
 _TITLES = {
     400: "Bad request",
@@ -126,6 +129,11 @@ async def _on_problem(request: Request, error: ProblemError) -> JSONResponse:
 async def _on_domain_error(request: Request, error: DomainError) -> JSONResponse:
     kind = error.kind
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if kind.retryable else None
+    # A detail may never overwrite a member the RFC or our clients rely on.
+    details = {
+        (f"detail_{name}" if name in _RESERVED_MEMBERS else name): value
+        for name, value in error.details.items()
+    }
     return problem_response(
         kind.status,
         error.code,
@@ -134,7 +142,7 @@ async def _on_domain_error(request: Request, error: DomainError) -> JSONResponse
         instance=request.url.path,
         headers=headers,
         retryable=kind.retryable,
-        **error.details,
+        **details,
     )
 
 

@@ -9,15 +9,16 @@ from contracts.parties import Service
 from eventing.aggregate import AggregateRepository
 from eventing.encoding import ConsumedEvent
 from eventing.runtime import ServiceRuntime
-from logistics_service.api import commands, policy, reads, tracking_feed
+from eventing.shop_policies import ShopPolicies, shop_policy_router
+from logistics_service.api import commands, reads, tracking_feed
 from logistics_service.api.context import ApiContext
 from logistics_service.application.deadlines import ship_deadline_handlers
 from logistics_service.application.order_facts import OrderFactsTable
 from logistics_service.application.order_policy import OrderPolicy
 from logistics_service.application.shipments import ShipmentCommands
-from logistics_service.application.shop_policies import ShopPolicies
+from logistics_service.application.shop_policies import ShippingPolicy
 from logistics_service.application.waybills import WaybillIndex
-from logistics_service.domain import ShippingWindow, shipment_decider
+from logistics_service.domain import shipment_decider
 from logistics_service.projections.projector import project_shipments
 from logistics_service.settings import LogisticsSettings
 
@@ -35,7 +36,9 @@ def create_app(settings: LogisticsSettings | None = None) -> FastAPI:
         waybills,
         runtime.clock,
     )
-    policies = ShopPolicies(ShippingWindow(settings.ship_by_target, settings.ship_by_limit))
+    policies = ShopPolicies(
+        ShippingPolicy(ship_by_target=settings.ship_by_target, ship_by_limit=settings.ship_by_limit)
+    )
     runtime.subscribe(
         "order-policy", (Service.ORDER,), OrderPolicy(shipments, OrderFactsTable(), policies)
     )
@@ -45,7 +48,12 @@ def create_app(settings: LogisticsSettings | None = None) -> FastAPI:
         title="Logistics service",
         description="Shipments: ship-by SLA, dispatch with the three checks, tracking, delivery "
         "exceptions and delivery. Events go to the logistics topic (see the event catalog).",
-        routers=(commands.router, tracking_feed.router, reads.router, policy.router),
+        routers=(
+            commands.router,
+            tracking_feed.router,
+            reads.router,
+            shop_policy_router(runtime, policies, what="ship-by window"),
+        ),
     )
     app.state.logistics = ApiContext(runtime, settings, shipments, policies, waybills)
     return app

@@ -12,7 +12,7 @@ from eventing.events import EventMetadata
 from eventing.http.auth import Caller, Role
 from eventing.runtime import ServiceRuntime
 from logistics_service.application.shipments import Acting, ShipmentCommands
-from logistics_service.application.shop_policies import ShopPolicies
+from logistics_service.application.shop_policies import ShippingPolicies
 from logistics_service.application.waybills import WaybillIndex
 from logistics_service.settings import LogisticsSettings
 
@@ -26,7 +26,7 @@ class ApiContext:
     runtime: ServiceRuntime
     settings: LogisticsSettings
     shipments: ShipmentCommands
-    policies: ShopPolicies
+    policies: ShippingPolicies
     waybills: WaybillIndex
 
 

@@ -229,20 +229,3 @@ class CarrierStats(BaseModel):
 
 class ShopStats(Figures):
     shop_id: str
-
-
-class ShopPolicyRequest(BaseModel):
-    """A shop's ship-by window (ISO 8601 durations or seconds)."""
-
-    model_config = _examples({"ship_by_target": "PT24H", "ship_by_limit": "PT48H"})
-
-    ship_by_target: timedelta = Field(description="Ship within this time after payment.")
-    ship_by_limit: timedelta = Field(description="Never later than this after payment.")
-
-
-class ShopPolicyView(ShopPolicyRequest):
-    shop_id: str
-    version: int = Field(description="0 while the shop runs on the defaults; the ETag.")
-    is_default: bool
-    updated_at: datetime | None
-    updated_by: str | None

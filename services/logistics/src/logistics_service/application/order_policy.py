@@ -26,7 +26,7 @@ from eventing.encoding import ConsumedEvent
 from eventing.events import EventMetadata
 from logistics_service.application.order_facts import OrderFactsTable
 from logistics_service.application.shipments import Acting, ShipmentCommands
-from logistics_service.application.shop_policies import ShopPolicies
+from logistics_service.application.shop_policies import ShippingPolicies
 from logistics_service.domain import CancelShipment, ChangeReceiver, RequestShipment
 from logistics_service.domain.errors import (
     OrderAlreadyCancelled,
@@ -49,7 +49,7 @@ class OrderPolicy:
         self,
         shipments: ShipmentCommands,
         facts: OrderFactsTable,
-        policies: ShopPolicies,
+        policies: ShippingPolicies,
         codec: ContractsCodec | None = None,
     ) -> None:
         self.shipments = shipments
@@ -105,7 +105,7 @@ class OrderPolicy:
             log.warning("logistics.payment_of_unknown_order", order_id=paid.order_id)
             return
         await self.facts.record_paid(paid.order_id, paid.paid_at, connection=connection)
-        policy = await self.policies.get(facts.shop_id, connection=connection)
+        policy = (await self.policies.get(connection, facts.shop_id)).policy
         command = RequestShipment(
             order_id=facts.order_id,
             shop_id=facts.shop_id,

@@ -1,85 +1,43 @@
-"""Per-shop ship-by policy: the target and limit after payment, with defaults from settings."""
+"""The shop's ship-by policy: how long after payment a parcel should and must leave.
+
+Stored and served by `eventing.shop_policies` (one mechanism for every service); shops that
+never set one get the defaults from settings.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from eventing.aggregate import VersionMismatch
+from eventing.shop_policies import ShopPolicies
 from logistics_service.domain.policy import ShippingWindow
-from logistics_service.projections.tables import shop_policies
 
 
-@dataclass(frozen=True, slots=True)
-class ShopShippingPolicy:
-    """A shop's ship-by window; `version` 0 means the shop runs on the defaults."""
+class ShippingPolicy(BaseModel):
+    """A shop's ship-by window (ISO 8601 durations, e.g. `PT24H`, or seconds)."""
 
-    shop_id: str
-    window: ShippingWindow
-    version: int
-    updated_at: datetime | None = None
-    updated_by: str | None = None
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={"examples": [{"ship_by_target": "PT24H", "ship_by_limit": "PT48H"}]},
+    )
+
+    ship_by_target: timedelta = Field(
+        gt=timedelta(0), description="Ship within this time after payment."
+    )
+    ship_by_limit: timedelta = Field(
+        gt=timedelta(0), description="Never later than this after payment."
+    )
+
+    @model_validator(mode="after")
+    def _limit_not_before_target(self) -> ShippingPolicy:
+        if self.ship_by_limit < self.ship_by_target:
+            raise ValueError("the ship-by limit cannot come before the target")
+        return self
 
     @property
-    def is_default(self) -> bool:
-        return self.version == 0
+    def window(self) -> ShippingWindow:
+        return ShippingWindow(target=self.ship_by_target, limit=self.ship_by_limit)
 
 
-class ShopPolicies:
-    """Reads and sets shop policies; shops that never set one get `defaults`."""
-
-    def __init__(self, defaults: ShippingWindow) -> None:
-        self.defaults = defaults
-
-    async def get(self, shop_id: str, *, connection: AsyncConnection) -> ShopShippingPolicy:
-        row = (
-            await connection.execute(
-                select(shop_policies).where(shop_policies.c.shop_id == shop_id)
-            )
-        ).first()
-        if row is None:
-            return ShopShippingPolicy(shop_id, self.defaults, 0)
-        window = ShippingWindow(
-            target=timedelta(seconds=row.ship_by_target_seconds),
-            limit=timedelta(seconds=row.ship_by_limit_seconds),
-        )
-        return ShopShippingPolicy(shop_id, window, row.version, row.updated_at, row.updated_by)
-
-    async def put(
-        self,
-        shop_id: str,
-        window: ShippingWindow,
-        *,
-        by: str,
-        at: datetime,
-        expected_version: int | None,
-        connection: AsyncConnection,
-    ) -> ShopShippingPolicy:
-        """Replace the shop's policy; `expected_version` (If-Match) guards against lost updates."""
-        current = await self.get(shop_id, connection=connection)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionMismatch(f"shop policy {shop_id}", expected_version, current.version)
-        version = current.version + 1
-        values = {
-            "ship_by_target_seconds": int(window.target.total_seconds()),
-            "ship_by_limit_seconds": int(window.limit.total_seconds()),
-            "version": version,
-            "updated_at": at,
-            "updated_by": by,
-        }
-        statement = insert(shop_policies).values(shop_id=shop_id, **values)
-        # The WHERE makes a concurrent writer that read the same version update nothing.
-        result = await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[shop_policies.c.shop_id],
-                set_=values,
-                where=shop_policies.c.version == current.version,
-            )
-        )
-        if result.rowcount == 0:
-            raise VersionMismatch(f"shop policy {shop_id}", current.version, current.version + 1)
-        return ShopShippingPolicy(shop_id, window, version, at, by)
+ShippingPolicies = ShopPolicies[ShippingPolicy]

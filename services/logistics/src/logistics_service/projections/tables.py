@@ -3,8 +3,8 @@
 Read models (`shipments`, `shipment_tracking`, `shipment_exceptions`) are fed from the
 logistics topic and can be rebuilt. The others are written in the transactions that decide:
 `order_facts` by the order-topic policy, `waybills` by dispatch and reshipment (so a carrier
-feed finds the order of a waybill at once, and one waybill never serves two orders), and
-`shop_policies` by the policy endpoint.
+feed finds the order of a waybill at once, and one waybill never serves two orders). Shop
+policies live in `eventing.shop_policies`.
 """
 
 from __future__ import annotations
@@ -117,17 +117,6 @@ waybills = Table(
     Column("tracking_number", String(64), primary_key=True),
     Column("order_id", String(64), nullable=False, index=True),
     Column("assigned_at", DateTime(timezone=True), nullable=False),
-)
-
-shop_policies = Table(
-    "shop_policies",
-    metadata,
-    Column("shop_id", String(64), primary_key=True),
-    Column("ship_by_target_seconds", BigInteger, nullable=False),
-    Column("ship_by_limit_seconds", BigInteger, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(128), nullable=False),
 )
 
 READ_MODEL_TABLES = ("shipments", "shipment_tracking", "shipment_exceptions")

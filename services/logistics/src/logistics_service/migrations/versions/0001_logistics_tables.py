@@ -94,18 +94,9 @@ CREATE TABLE public.waybills (
 );
 CREATE INDEX ix_waybills_order_id ON public.waybills (order_id);
 
-CREATE TABLE public.shop_policies (
-    shop_id varchar(64) PRIMARY KEY,
-    ship_by_target_seconds bigint NOT NULL,
-    ship_by_limit_seconds bigint NOT NULL,
-    version integer NOT NULL,
-    updated_at timestamptz NOT NULL,
-    updated_by varchar(128) NOT NULL
-);
 """
 
 _DOWNGRADE = """
-DROP TABLE public.shop_policies;
 DROP TABLE public.waybills;
 DROP TABLE public.order_facts;
 DROP TABLE public.shipment_exceptions;
