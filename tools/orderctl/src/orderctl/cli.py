@@ -19,7 +19,8 @@ letters, lag and outbox.
 Every command reads the three service databases and/or Kafka. Defaults point at `make run`
 (PostgreSQL 127.0.0.1:55432, databases order/logistics/aftersales; Kafka 127.0.0.1:59092);
 override with `ORDERCTL_ORDER_DB`, `ORDERCTL_LOGISTICS_DB`, `ORDERCTL_AFTERSALES_DB`,
-`ORDERCTL_BOOTSTRAP`, `ORDERCTL_<SERVICE>_TOPIC` or the options below.
+`ORDERCTL_BOOTSTRAP`, `ORDERCTL_<SERVICE>_TOPIC`, `ORDERCTL_GROUP_PREFIX` (the services'
+consumer group prefix) or the options below.
 `orderctl config` shows what is in effect.
 
 Exit codes: 0 done, 1 nothing found or differences found, 2 error (one line on stderr).

@@ -13,7 +13,7 @@ from orderctl.dlq import dead_letter_topics, read_dead_letters
 from orderctl.dlq_repair import discard_dead_letters, retry_dead_letters
 from orderctl.errors import NOTHING_FOUND
 
-TOPIC_HELP = "The dead-letter topic, <topic>.dlq.<group> (see `orderctl dlq list`)."
+TOPIC_HELP = "The dead-letter topic, `TOPIC.dlq.GROUP` (see `orderctl dlq list`)."
 dlq = typer.Typer(help="Dead letters: events a subscription could not apply.", no_args_is_help=True)
 
 
@@ -112,8 +112,8 @@ def retry(
     Runs the group's own handler over the dead-letter topic as the group `<group>.retry`
     (positions in the service database: each dead letter is applied once), then marks them
     handled. What fails again goes to `<dlq topic>.dlq.<group>.retry` and is reported.
-    Projections' groups are found by name; other handlers come from the service's
-    `dead_letter_handlers`.
+    A projection's group gets the projection's projector; other groups' handlers come
+    from the service's own wiring (`create_app`, built but not started).
 
     Example: `orderctl dlq retry orders.order.v1.dlq.order.read-model`
     """

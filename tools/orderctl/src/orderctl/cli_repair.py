@@ -101,9 +101,9 @@ def rebuild(
 
     Examples:
 
-    * `orderctl rebuild order order-summaries --from-position 1`
+    * `orderctl rebuild logistics shipments --from-position 1`
 
-    * `orderctl rebuild logistics shipments --from-beginning`
+    * `orderctl rebuild order order-read-model --from-beginning`
 
     * `orderctl rebuild aftersales refund-cases --since 2026-11-20T00:00:00Z`
     """
@@ -226,9 +226,9 @@ def verify(
 
     Examples:
 
-    * `orderctl verify order order-summaries`
+    * `orderctl verify order order-read-model`
 
-    * `orderctl verify logistics shipments --ignore-column refreshed_at --show 5`
+    * `orderctl verify logistics shipments --ignore-column updated_at --show 5`
     """
     settings, catalog = ops(ctx).settings, ops(ctx).catalog
     with reported():
