@@ -209,3 +209,21 @@ async def _scratch_tables(engine: AsyncEngine) -> list[str]:
             text("SELECT tablename FROM pg_tables WHERE tablename LIKE '%\\_\\_verify'")
         )
         return [row.tablename for row in rows]
+
+
+async def test_verify_waits_for_the_relay_and_warns_when_it_stays_behind_the_cut(
+    orderctl: Invoke, platform: Platform, model: SummaryProjection
+) -> None:
+    await _orders(platform, 2)
+    await platform.publish_outbox(Service.ORDER)
+    await platform.record(Service.ORDER, "O-unpublished", "order.placed")
+    catalog = FixedCatalog(model.projection)
+    await orderctl("rebuild", "order", "order-summaries", "--from-position", "1", catalog=catalog)
+
+    result = await orderctl("verify", "order", "order-summaries", "--wait", "0.5", catalog=catalog)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: compared although the live model may be behind: the order relay has"
+        " published up to position 4, the cut is at 5"
+    ) in result.stderr
