@@ -44,7 +44,7 @@ async def test_a_logistics_crash_while_orders_are_paid_neither_loses_nor_doubles
         flows.kill(system, Service.LOGISTICS)
         await paying
         await flows.restart(system, Service.LOGISTICS)
-        actors.forget(Service.LOGISTICS)
+        await actors.forget(Service.LOGISTICS)
 
         for order_id in orders:
             shipment = await flows.shipment_requested(actors, order_id, timeout=AFTER_RESTART)

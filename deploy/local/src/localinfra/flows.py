@@ -154,10 +154,10 @@ class Actors:
             )
         return self._clients[service, role]
 
-    def forget(self, service: Service) -> None:
-        """Drop the clients of a service that was restarted on another port."""
+    async def forget(self, service: Service) -> None:
+        """Close the clients of a service that was restarted on another port."""
         for key in [key for key in self._clients if key[0] is service]:
-            self._clients.pop(key)
+            await self._clients.pop(key).aclose()
 
     async def aclose(self) -> None:
         for client in self._clients.values():
@@ -313,9 +313,8 @@ async def shipment_when(
 
 async def shipment_requested(actors: Actors, order_id: str, timeout: float = 30.0) -> Json:
     """The shipment once logistics has requested it from the order's payment."""
-    return await shipment_when(
-        actors, order_id, lambda s: s["status"] != "not_requested", "shipment requested", timeout
-    )
+    requested: Condition = lambda s: s["status"] != "not_requested"  # noqa: E731
+    return await shipment_when(actors, order_id, requested, f"shipment of {order_id}", timeout)
 
 
 def dispatch_body(shipment: Json, parcel_waybill: Json | None = None) -> Json:
