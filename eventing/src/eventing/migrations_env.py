@@ -8,6 +8,7 @@ own version table, so eventing's schema and a service's read models upgrade inde
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from alembic import context
 from sqlalchemy import MetaData, text
@@ -16,6 +17,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from eventing.database import sqlalchemy_url
+
+
+def _only_schema(schema: str | None) -> Callable[[str | None, str, object], bool]:
+    """Autogenerate compares only the metadata's own schema (`public` for a service), so a
+    service's revision never proposes dropping eventing's tables, nor eventing a service's."""
+    wanted = {schema} if schema else {None, "public"}
+
+    def include(name: str | None, kind: str, _: object) -> bool:
+        return kind != "schema" or name in wanted
+
+    return include
 
 
 def run_migrations(
@@ -32,6 +44,7 @@ def run_migrations(
             version_table=version_table,
             version_table_schema=version_table_schema,
             include_schemas=True,
+            include_name=_only_schema(metadata.schema),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from aftersales_service.settings import AftersalesSettings
-from eventing.migrate import upgrade_service_async
 from localinfra.testing import InfraEndpoints
 from tests.integration.aftersales.aftersales_harness import (
     Aftersales,
-    DatabaseFactory,
     TopicFactory,
     running,
 )
@@ -20,11 +18,12 @@ from tests.integration.aftersales.aftersales_harness import (
 
 @pytest.fixture
 async def aftersales_settings(
-    infra: InfraEndpoints, database_factory: DatabaseFactory, topic_factory: TopicFactory
+    infra: InfraEndpoints,
+    migrated_database_factory: Callable[[str], Awaitable[str]],
+    topic_factory: TopicFactory,
 ) -> AftersalesSettings:
     """Settings of a service on a new migrated database, new topics, the database clock."""
-    url = await database_factory()
-    await upgrade_service_async(url, "aftersales")
+    url = await migrated_database_factory("aftersales")
     topics = [await topic_factory() for _ in range(3)]
     return AftersalesSettings(
         database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, clock="database",

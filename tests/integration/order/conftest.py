@@ -10,22 +10,22 @@ import httpx
 import pytest
 
 from eventing.database import create_engine
-from eventing.migrate import upgrade_service_async
 from localinfra.testing import InfraEndpoints
 from order_service.main import create_app
 from order_service.settings import OrderSettings
 from order_service.testing import OrderTestbed
 
 TopicFactory = Callable[..., Awaitable[str]]
-DatabaseFactory = Callable[[], Awaitable[str]]
+MigratedDatabaseFactory = Callable[[str], Awaitable[str]]
 
 
 @pytest.fixture
 async def service(
-    infra: InfraEndpoints, database_factory: DatabaseFactory, topic_factory: TopicFactory
+    infra: InfraEndpoints,
+    migrated_database_factory: MigratedDatabaseFactory,
+    topic_factory: TopicFactory,
 ) -> AsyncIterator[OrderTestbed]:
-    url = await database_factory()
-    await upgrade_service_async(url, "order")
+    url = await migrated_database_factory("order")
     topics = [await topic_factory() for _ in range(3)]
     settings = OrderSettings(
         database_url=url,

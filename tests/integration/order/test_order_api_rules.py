@@ -176,6 +176,7 @@ async def test_an_order_without_enough_stock_is_refused_naming_its_skus(
     await service.set_stock(CUP, 5, purchase_limit=2)
     refused = await service.command("/v1/orders", order_body(tea=2, cup=3), service.buyer)
     assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
     problem = refused.json()
     assert problem["code"] == "insufficient-stock"
     reasons = {s["sku"]: s["reason"] for s in problem["shortages"]}

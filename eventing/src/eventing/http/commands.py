@@ -37,6 +37,7 @@ class CommandResult:
     status_code: int = 200
     version: int | None = None
     location: str | None = None
+    media_type: str = "application/json"  # e.g. problem+json for a refusal that is recorded
 
 
 CommandWork = Callable[[AsyncConnection], Awaitable[CommandResult]]
@@ -140,11 +141,14 @@ def _stored(result: CommandResult) -> StoredResponse:
         headers["ETag"] = etag(result.version)
     if result.location is not None:
         headers["Location"] = result.location
+    if result.media_type != "application/json":
+        headers["Content-Type"] = result.media_type
     return StoredResponse(result.status_code, jsonable_encoder(result.body), headers)
 
 
 def _response(stored: StoredResponse, *, replayed: bool) -> JSONResponse:
     headers = dict(stored.headers)
+    media_type = headers.pop("Content-Type", "application/json")
     if replayed:
         headers[REPLAYED_HEADER] = "true"
-    return JSONResponse(stored.body, stored.status_code, headers=headers)
+    return JSONResponse(stored.body, stored.status_code, headers=headers, media_type=media_type)

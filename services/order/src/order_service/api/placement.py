@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.events.order import OrderChannel, StockRejected
 from eventing.http.auth import Caller, Role
 from eventing.http.commands import CommandResult, IdempotencyKey
-from eventing.http.problems import PROBLEM_BASE, ProblemError
+from eventing.http.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, ProblemError
 from order_service.api.dependencies import OrderApiDependencies, caller_metadata
 from order_service.api.models import CommandOutcome, PlaceOrderBody
 from order_service.api.order_commands import COMMAND_PROBLEMS, Placer
@@ -53,7 +53,8 @@ def placement_router(deps: OrderApiDependencies) -> APIRouter:
             decision = await deps.commands.place(connection, command, metadata)
             rejected = [e for e in decision.events if isinstance(e, StockRejected)]
             if rejected:
-                return CommandResult(_stock_problem(rejected[0], request), 409, decision.version)
+                problem = _stock_problem(rejected[0], request)
+                return CommandResult(problem, 409, decision.version, media_type=PROBLEM_MEDIA_TYPE)
             location = f"/v1/orders/{order_id}"
             return CommandResult(command_outcome(decision), 201, decision.version, location)
 
