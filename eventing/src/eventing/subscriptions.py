@@ -67,6 +67,11 @@ class Subscription:
         self.duplicates = 0
         self.dead_lettered = 0
 
+    @property
+    def handler(self) -> Handler:
+        """The handler this subscription applies (ops re-run dead letters through it)."""
+        return self._handler
+
     def stop(self) -> None:
         """Finish the batch in flight, commit it, leave the group and return from `run()`."""
         self._stopping.set()

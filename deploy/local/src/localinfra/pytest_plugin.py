@@ -142,7 +142,10 @@ async def topic_factory(infra: InfraEndpoints) -> AsyncIterator[TopicFactory]:
         except (KafkaError, OSError):
             return  # cleanup only: unique names never collide, a broker left down is reported
         try:
-            await admin.delete_topics(created)
+            # Dead-letter topics a test's subscriptions created go with their source topic.
+            existing = await admin.list_topics()
+            doomed = [t for t in existing if any(t.startswith(f"{c}.dlq.") for c in created)]
+            await admin.delete_topics([*created, *doomed])
         finally:
             await admin.close()
 

@@ -142,9 +142,8 @@ class Catalog:
             yield {}
             return
         try:
-            # Subscription keeps its handler private; see the report (eventing change wanted).
             yield {
-                worker.options.group: worker._handler
+                worker.options.group: worker.handler
                 for worker in runtime.workers
                 if isinstance(worker, Subscription)
             }
