@@ -1,0 +1,25 @@
+"""Faults: a service process killed (SIGKILL) and started again on its own state."""
+
+from __future__ import annotations
+
+from contracts.parties import Service
+from localinfra.system import System, start_service, wait_ready
+
+
+def kill(system: System, service: Service) -> None:
+    """SIGKILL one service's process: no shutdown, no flush, as a crash would."""
+    running = system.services[service]
+    running.process.kill()
+    running.process.wait()
+
+
+async def restart(system: System, service: Service) -> None:
+    """Start a killed service again on its database, topics and consumer groups (new port)."""
+    running = system.services[service]
+    await running.engine.dispose()
+    again = start_service(
+        service, running.database_url, system.topics, system.infra, system.run,
+        running.log_file.parent,
+    )  # fmt: skip
+    system.services[service] = again
+    await wait_ready(again)
