@@ -97,12 +97,13 @@ async def machine_facts(infra: BenchInfra) -> dict[str, str]:
     try:
         postgres = str(await connection.fetchval("SHOW server_version"))
         settings = await connection.fetch(
-            "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[])",
+            "SELECT name, current_setting(name) AS value FROM pg_settings"
+            " WHERE name = ANY($1::text[]) ORDER BY name",
             ["shared_buffers", "synchronous_commit", "fsync", "max_connections"],
         )
     finally:
         await connection.close()
-    tuned = ", ".join(f"{s['name']}={s['setting']}{s['unit'] or ''}" for s in settings)
+    tuned = ", ".join(f"{s['name']}={s['value']}" for s in settings)
     return {
         "cores": str(os.cpu_count()),
         "memory": _memory(),
