@@ -293,10 +293,9 @@ async def test_a_failed_attempt_is_recorded_and_the_order_stays_payable(
 async def test_a_shop_sets_its_policy_and_new_orders_use_it(service: OrderTestbed) -> None:
     await stocked(service)
     defaults = (await service.client.get(f"/v1/shops/{SHOP}/policy", headers=service.buyer)).json()
-    assert defaults["version"] == 0
-    assert defaults["payment_window_seconds"] == 72 * 3600
-    policy = {**defaults, "payment_window_seconds": 900}
-    del policy["shop_id"], policy["version"]
+    assert (defaults["version"], defaults["is_default"]) == (0, True)
+    assert defaults["policy"]["payment_window"] == "P3D"
+    policy = {**defaults["policy"], "payment_window": "PT15M"}
     stored = await service.command(
         f"/v1/shops/{SHOP}/policy", policy, service.seller, method="PUT", version=0
     )
@@ -306,7 +305,7 @@ async def test_a_shop_sets_its_policy_and_new_orders_use_it(service: OrderTestbe
     )
     assert refused.status_code == 403
     invalid = await service.command(
-        f"/v1/shops/{SHOP}/policy", {**policy, "payment_window_seconds": 0}, service.seller,
+        f"/v1/shops/{SHOP}/policy", {**policy, "payment_window": "PT0S"}, service.seller,
         method="PUT",
     )  # fmt: skip
     assert invalid.status_code == 422

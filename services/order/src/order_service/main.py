@@ -12,6 +12,7 @@ from eventing.deadlines import DeadlineWorkerOptions
 from eventing.encoding import ConsumedEvent
 from eventing.projections import Projection
 from eventing.runtime import ServiceRuntime
+from eventing.shop_policies import shop_policy_router
 from eventing.subscriptions import Handler
 from order_service.api.dependencies import OrderApiDependencies
 from order_service.api.order_commands import order_commands_router
@@ -68,6 +69,7 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
             order_commands_router(dependencies),
             order_queries_router(dependencies),
             shops_router(dependencies),
+            shop_policy_router(runtime, policies.stored, what="order time policy"),
         ],
     )
 

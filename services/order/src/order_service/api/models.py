@@ -245,18 +245,3 @@ class StockView(BaseModel):
     low: bool
     version: int
     updated_at: datetime
-
-
-class PolicyBody(Body):
-    """A shop's time policy; durations in seconds."""
-
-    payment_window_seconds: int = Field(examples=[259200])
-    balance_reminder_lead_seconds: int = Field(examples=[86400])
-    receipt_window_physical_seconds: int = Field(examples=[864000])
-    receipt_window_virtual_seconds: int = Field(examples=[259200])
-    forfeit_deposit_on_missed_balance: bool = True
-
-
-class PolicyView(PolicyBody):
-    shop_id: str
-    version: int = Field(description="0: the shop uses the service defaults.")

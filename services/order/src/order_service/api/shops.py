@@ -1,29 +1,24 @@
-"""A shop's SKU stock (set by stocktake, adjusted by delta) and its time policy."""
+"""A shop's SKU stock (set by stocktake, adjusted by delta)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eventing.aggregate import VersionMismatch
 from eventing.http.auth import Caller, CurrentCaller, Role, require_roles
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.problems import ProblemError, problem_responses
 from order_service.api.dependencies import OrderApiDependencies
 from order_service.api.models import (
-    PolicyBody,
-    PolicyView,
     StockAdjustmentBody,
     StockBody,
     StockView,
 )
 from order_service.application import stock_store
 from order_service.application.stock_store import StockChange, StockRow, Who
-from order_service.domain.policy import ShopPolicy
 
 ShopStaff = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.PLATFORM))]
 
@@ -46,18 +41,6 @@ def _stock_view(row: StockRow) -> StockView:
         low=level.available < level.warning_line,
         version=row.version,
         updated_at=row.updated_at,
-    )
-
-
-def _policy_view(shop_id: str, policy: ShopPolicy, version: int) -> PolicyView:
-    return PolicyView(
-        shop_id=shop_id,
-        version=version,
-        payment_window_seconds=int(policy.payment_window.total_seconds()),
-        balance_reminder_lead_seconds=int(policy.balance_reminder_lead.total_seconds()),
-        receipt_window_physical_seconds=int(policy.receipt_window_physical.total_seconds()),
-        receipt_window_virtual_seconds=int(policy.receipt_window_virtual.total_seconds()),
-        forfeit_deposit_on_missed_balance=policy.forfeit_deposit_on_missed_balance,
     )
 
 
@@ -140,48 +123,5 @@ def shops_router(deps: OrderApiDependencies) -> APIRouter:
         if row is None:
             raise ProblemError(404, "sku-not-found", "No such SKU", f"{shop_id} has no {sku}")
         return _stock_view(row)
-
-    @router.get(
-        "/policy",
-        summary="The shop's time policy (the service defaults until the shop sets one)",
-        response_model=PolicyView,
-        responses=problem_responses(401),
-    )
-    async def get_policy(shop_id: str, caller: CurrentCaller) -> PolicyView:
-        async with deps.engine.connect() as connection:
-            stored = await deps.policies.get(connection, shop_id)
-        return _policy_view(shop_id, stored.policy, stored.version)
-
-    @router.put(
-        "/policy",
-        summary="Set the shop's time policy (its seller or the platform)",
-        response_model=PolicyView,
-        responses=problem_responses(400, 401, 403, 412, 422),
-    )
-    async def put_policy(
-        shop_id: str,
-        body: PolicyBody,
-        request: Request,
-        caller: ShopStaff,
-        key: IdempotencyKey,
-        expected: IfMatch,
-    ) -> JSONResponse:
-        _require_shop(caller, shop_id)
-        policy = ShopPolicy(
-            payment_window=timedelta(seconds=body.payment_window_seconds),
-            balance_reminder_lead=timedelta(seconds=body.balance_reminder_lead_seconds),
-            receipt_window_physical=timedelta(seconds=body.receipt_window_physical_seconds),
-            receipt_window_virtual=timedelta(seconds=body.receipt_window_virtual_seconds),
-            forfeit_deposit_on_missed_balance=body.forfeit_deposit_on_missed_balance,
-        )
-
-        async def work(connection: AsyncConnection) -> CommandResult:
-            current = await deps.policies.get(connection, shop_id)
-            if expected is not None and expected != current.version:
-                raise VersionMismatch(f"policy of {shop_id}", expected, current.version)
-            version = await deps.policies.put(connection, shop_id, policy, deps.clock.now())
-            return CommandResult(_policy_view(shop_id, policy, version), 200, version)
-
-        return await deps.runner.run(request, key, caller, work)
 
     return router

@@ -1,10 +1,10 @@
-"""State of the order service that is not an event stream: SKU stock and shop policies."""
+"""State of the order service that is not an event stream: SKU stock (shop policies live in
+`eventing.shop_policies`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -65,18 +65,4 @@ buyer_purchases = Table(
     Column("quantity", Integer, nullable=False),
     CheckConstraint("quantity >= 0", name="buyer_purchases_not_negative"),
     comment="Units of a SKU a buyer holds in orders not cancelled or closed (purchase limits).",
-)
-
-shop_policies = Table(
-    "shop_policies",
-    metadata,
-    Column("shop_id", String(64), primary_key=True),
-    Column("payment_window_seconds", Integer, nullable=False),
-    Column("balance_reminder_lead_seconds", Integer, nullable=False),
-    Column("receipt_window_physical_seconds", Integer, nullable=False),
-    Column("receipt_window_virtual_seconds", Integer, nullable=False),
-    Column("forfeit_deposit_on_missed_balance", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("version", Integer, nullable=False),
-    comment="Per-shop time policies; shops without a row use the service defaults.",
 )

@@ -93,19 +93,6 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
-        "shop_policies",
-        sa.Column("shop_id", sa.String(length=64), nullable=False),
-        sa.Column("payment_window_seconds", sa.Integer(), nullable=False),
-        sa.Column("balance_reminder_lead_seconds", sa.Integer(), nullable=False),
-        sa.Column("receipt_window_physical_seconds", sa.Integer(), nullable=False),
-        sa.Column("receipt_window_virtual_seconds", sa.Integer(), nullable=False),
-        sa.Column("forfeit_deposit_on_missed_balance", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("shop_id"),
-        comment="Per-shop time policies; shops without a row use the service defaults.",
-    )
-    op.create_table(
         "sku_stock",
         sa.Column("shop_id", sa.String(length=64), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
@@ -156,7 +143,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("stock_movements")
     op.drop_table("sku_stock")
-    op.drop_table("shop_policies")
     op.drop_table("order_view")
     op.drop_table("order_timeline")
     op.drop_table("buyer_purchases")
