@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 
 from contracts.parties import Service
+from eventing.testing.waiting import ConditionNotMet
 from localinfra import flows
 from localinfra.flows import CUP, TEA, Actors
 from localinfra.system import System
@@ -47,7 +48,10 @@ async def test_a_logistics_crash_while_orders_are_paid_neither_loses_nor_doubles
         await actors.forget(Service.LOGISTICS)
 
         for order_id in orders:
-            shipment = await flows.shipment_requested(actors, order_id, timeout=AFTER_RESTART)
+            try:
+                shipment = await flows.shipment_requested(actors, order_id, timeout=AFTER_RESTART)
+            except ConditionNotMet:
+                pytest.fail(await _where_it_stopped(system, order_id))
             assert shipment["status"] == "awaiting_dispatch"
             assert shipment["version"] == 1
         envelopes = await flows.published_when(
@@ -60,6 +64,18 @@ async def test_a_logistics_crash_while_orders_are_paid_neither_loses_nor_doubles
         )  # fmt: skip
         assert {order_id: requested[order_id] for order_id in orders} == dict.fromkeys(orders, 1)
         await flows.dispatch(actors, orders[0])  # the restarted service works as before
+
+
+async def _where_it_stopped(system: System, order_id: str) -> str:
+    """What the topics show of an order whose shipment never appeared (policy or read model?)."""
+    seen = {
+        service.value: flows.types_of(
+            await flows.published(system.bootstrap, system.topics[service]), order_id
+        )
+        for service in (Service.ORDER, Service.LOGISTICS)
+    }
+    log = system.services[Service.LOGISTICS].log_file
+    return f"no shipment for {order_id} after the restart; topics: {seen}; log: {log}"
 
 
 async def test_a_flow_interrupted_by_a_broker_restart_completes_when_it_is_back(
