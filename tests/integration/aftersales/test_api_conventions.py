@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 
 from contracts.catalog import REGISTRY
@@ -135,16 +137,18 @@ async def test_each_role_sees_and_does_only_its_part(aftersales: Aftersales) -> 
 async def test_a_shop_sets_its_own_time_limits(aftersales: Aftersales) -> None:
     policy_path = f"/v1/shops/{SHOP}/policy"
     defaults = (await aftersales.client.get(policy_path, headers=aftersales.buyer)).json()
-    assert defaults["answer_before_shipment"] == "P1D"
-    mine = {**defaults, "answer_before_shipment": "PT2H"}
-    refused = await aftersales.client.put(policy_path, json=mine, headers=aftersales.buyer)
-    assert refused.status_code == 403
-    invalid = await aftersales.client.put(
-        policy_path, json={**mine, "appeal_window": "PT0S"}, headers=aftersales.seller
-    )
-    assert invalid.status_code == 422
-    saved = await aftersales.client.put(policy_path, json=mine, headers=aftersales.seller)
+    assert (defaults["policy"]["answer_before_shipment"], defaults["version"]) == ("P1D", 0)
+    mine = {**defaults["policy"], "answer_before_shipment": "PT2H"}
+
+    async def put(body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        sent = {**headers, "Idempotency-Key": str(uuid.uuid4()), "If-Match": '"0"'}
+        return await aftersales.client.put(policy_path, json=body, headers=sent)
+
+    assert (await put(mine, aftersales.buyer)).status_code == 403
+    assert (await put({**mine, "appeal_window": "PT0S"}, aftersales.seller)).status_code == 422
+    saved = await put(mine, aftersales.seller)
     assert saved.status_code == 200, saved.text
+    assert (await put(mine, aftersales.seller)).status_code == 412
 
     order_id = await paid_order(aftersales)
     created = await open_case(aftersales, order_id, REFUND_ONLY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -70,13 +71,13 @@ async def test_a_return_not_shipped_in_time_closes_the_case(aftersales: Aftersal
 async def test_a_return_not_confirmed_in_time_is_refunded(aftersales: Aftersales) -> None:
     order_id = await paid_order(aftersales, delivered_too=True)
     case_id = (await open_case(aftersales, order_id, RETURN_ONE_TEA))["case_id"]
+    current = await aftersales.client.get("/v1/shops/shop-tea/policy", headers=aftersales.seller)
+    address = {"province": "Jiangsu", "city": "Suzhou", "street": "2 Road"}
     policy = await aftersales.client.put(
         "/v1/shops/shop-tea/policy",
-        json={**(await aftersales.client.get("/v1/shops/shop-tea/policy",
-                                             headers=aftersales.seller)).json(),
-              "return_address": {"province": "Jiangsu", "city": "Suzhou", "street": "2 Road"}},
-        headers=aftersales.seller,
-    )  # fmt: skip
+        json={**current.json()["policy"], "return_address": address},
+        headers={**aftersales.seller, "Idempotency-Key": str(uuid.uuid4())},
+    )
     assert policy.status_code == 200, policy.text
     await aftersales.command(f"/v1/refund-cases/{case_id}/approval", {}, aftersales.seller)
     shipped_back = await aftersales.command(

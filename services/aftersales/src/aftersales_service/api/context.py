@@ -9,7 +9,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aftersales_service.application.service import AftersalesCommands, CaseRef
-from aftersales_service.application.shop_policies import ShopPolicies
+from aftersales_service.application.shop_policies import RefundPolicies
 from eventing.clock import Clock
 from eventing.events import EventMetadata
 from eventing.http.auth import Caller, Role
@@ -22,7 +22,7 @@ class AftersalesContext:
     engine: AsyncEngine
     runner: CommandRunner
     commands: AftersalesCommands
-    policies: ShopPolicies
+    policies: RefundPolicies
     clock: Clock
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.application.order_facts import FACT_EVENTS, record_facts
 from aftersales_service.application.service import AftersalesCommands, intercept_case_id
-from aftersales_service.application.shop_policies import ShopPolicies
+from aftersales_service.application.shop_policies import RefundPolicies
 from aftersales_service.domain.commands import OpenInterceptCase, RecordOrderShipped
 from aftersales_service.domain.facts import OrderFacts
 from contracts.envelope import Envelope
@@ -32,7 +32,7 @@ class UpstreamPolicies:
     def __init__(
         self,
         commands: AftersalesCommands,
-        policies: ShopPolicies,
+        policies: RefundPolicies,
         clock: Clock,
         codec: ContractsCodec | None = None,
     ) -> None:

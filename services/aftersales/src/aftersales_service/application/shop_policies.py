@@ -1,4 +1,5 @@
-"""Per-shop refund policies (agreement 10): stored per shop, defaults from settings."""
+"""Per-shop refund policies (agreement 10): stored by `eventing.shop_policies`, defaults from
+settings."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.domain.policy import RefundPolicy
-from aftersales_service.projections.tables import shop_policies
 from aftersales_service.settings import AftersalesSettings
 from contracts.values import Address
+from eventing.shop_policies import ShopPolicies
 
 
 def _duration(description: str) -> Any:
@@ -60,35 +59,12 @@ def default_policy(settings: AftersalesSettings) -> ShopRefundPolicy:
     )
 
 
-class ShopPolicies:
-    """Reads and writes `shop_policies`; a shop without a row has the settings' defaults."""
+class RefundPolicies:
+    """The shops' refund policies, stored by `eventing.shop_policies`; defaults from settings."""
 
     def __init__(self, defaults: ShopRefundPolicy) -> None:
+        self.stored = ShopPolicies(defaults)
         self.defaults = defaults
 
-    async def get(self, connection: AsyncConnection, shop_id: str) -> ShopRefundPolicy:
-        stored = await connection.scalar(
-            select(shop_policies.c.policy).where(shop_policies.c.shop_id == shop_id)
-        )
-        if stored is None:
-            return self.defaults
-        return ShopRefundPolicy.model_validate(stored)
-
     async def refund_policy(self, connection: AsyncConnection, shop_id: str) -> RefundPolicy:
-        return (await self.get(connection, shop_id)).to_domain()
-
-    async def put(
-        self, connection: AsyncConnection, shop_id: str, policy: ShopRefundPolicy, by: str
-    ) -> None:
-        document = policy.model_dump(mode="json")
-        statement = insert(shop_policies).values(shop_id=shop_id, policy=document, updated_by=by)
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["shop_id"],
-                set_={
-                    "policy": document,
-                    "updated_by": by,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-        )
+        return (await self.stored.get(connection, shop_id)).policy.to_domain()

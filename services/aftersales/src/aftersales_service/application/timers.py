@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.application.deadlines import DeadlineKind, deadline_command
 from aftersales_service.application.service import AftersalesCommands, find_case
-from aftersales_service.application.shop_policies import ShopPolicies
+from aftersales_service.application.shop_policies import RefundPolicies
 from contracts.parties import Actor
 from eventing.clock import Clock
 from eventing.deadlines import Deadline
@@ -18,7 +18,9 @@ from eventing.events import EventMetadata
 class CaseDeadlines:
     """The deadline handler for every `DeadlineKind`."""
 
-    def __init__(self, commands: AftersalesCommands, policies: ShopPolicies, clock: Clock) -> None:
+    def __init__(
+        self, commands: AftersalesCommands, policies: RefundPolicies, clock: Clock
+    ) -> None:
         self._commands = commands
         self._policies = policies
         self._clock = clock

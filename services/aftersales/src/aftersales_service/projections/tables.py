@@ -1,6 +1,6 @@
 """The aftersales service's own tables in `public` (SQLAlchemy Core, shared with migrations).
 
-`order_facts`, `shop_policies` and `refund_case_index` are the service's working data (written
+`order_facts` and `refund_case_index` are the service's working data (written
 by policies and commands); `refund_orders` and `refund_cases` are the read model projected from
 the aftersales topic.
 """
@@ -47,14 +47,6 @@ order_facts = Table(
 )
 Index("order_facts_shop_paid", order_facts.c.shop_id, order_facts.c.paid)
 
-shop_policies = Table(
-    "shop_policies",
-    metadata,
-    Column("shop_id", Text, primary_key=True),
-    Column("policy", JSONB, nullable=False),
-    Column("updated_by", Text, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-)
 
 refund_case_index = Table(
     "refund_case_index",

@@ -35,12 +35,6 @@ CREATE TABLE order_facts (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX order_facts_shop_paid ON order_facts (shop_id, paid);
-CREATE TABLE shop_policies (
-    shop_id text PRIMARY KEY,
-    policy jsonb NOT NULL,
-    updated_by text NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
 CREATE TABLE refund_case_index (
     case_id text PRIMARY KEY,
     order_id text NOT NULL,
@@ -103,7 +97,6 @@ _DOWNGRADE = """
 DROP TABLE refund_cases;
 DROP TABLE refund_orders;
 DROP TABLE refund_case_index;
-DROP TABLE shop_policies;
 DROP TABLE order_facts;
 """
 
