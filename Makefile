@@ -115,3 +115,16 @@ bench-subscription: $(STAMP) ## Benchmark 4: subscription catch-up vs raw consum
 bench-rebuild: $(STAMP) ## Benchmark 5: read-model rebuild from the store vs a raw sequential read
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench rebuild $(BENCH_ARGS)
+.PHONY: bench-commands bench-freshness bench-growth bench-memory
+bench-commands: $(STAMP) ## Benchmark 2: place + pay over HTTP (order service) vs a bare FastAPI INSERT
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench commands $(BENCH_ARGS)
+bench-freshness: $(STAMP) ## Benchmark 6: payment to shipment read model (three services) vs raw Kafka hops
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench freshness $(BENCH_ARGS)
+bench-growth: $(STAMP) ## Benchmark 7: command throughput with 1M vs 10M events stored
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench growth $(BENCH_ARGS)
+bench-memory: $(STAMP) ## Benchmark 8: peak RSS of each service process under load
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench memory $(BENCH_ARGS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bench import append, rebuild, relay, subscription
+from bench import append, commands, freshness, growth, memory, rebuild, relay, subscription
 from bench.figures import Figure
 from bench.harness import BenchInfra
 
@@ -26,9 +26,13 @@ class Benchmark:
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("append", 1, "Append to the event store", append.run),
+    Benchmark("commands", 2, "Commands over HTTP (place + pay)", commands.run),
     Benchmark("relay", 3, "Outbox relay to Kafka (backlog)", relay.run),
     Benchmark("subscription", 4, "Subscription catch-up into a read model", subscription.run),
     Benchmark("rebuild", 5, "Read-model rebuild from the store", rebuild.run),
+    Benchmark("freshness", 6, "Freshness: payment to shipment read model", freshness.run),
+    Benchmark("growth", 7, "Command throughput as the store grows", growth.run),
+    Benchmark("memory", 8, "Peak RSS of the service processes", memory.run),
 )
 
 
