@@ -319,3 +319,33 @@ async def test_a_lost_parcel_is_reshipped_under_a_new_waybill_and_delivered(
             < timeline.index("logistics.delivered")
         )
         assert delivered["status"] == "shipped"
+
+
+async def test_a_parcel_the_buyer_never_confirms_completes_after_the_extended_window(
+    system: System,
+) -> None:
+    async with Actors.of(system) as actors:
+        order_id = await flows.paid_order(actors)
+        await flows.dispatch(actors, order_id)
+        shipped = await flows.order_when(
+            actors, order_id, lambda o: o["status"] == "shipped", "order shipped"
+        )
+        auto_confirm_at = at(shipped["timeout_at"])
+        extended = await actors.command(
+            Service.ORDER, Role.BUYER, f"/v1/orders/{order_id}/auto-confirm-extension",
+            {"days": 3},
+        )  # fmt: skip
+        assert at(extended["timeout_at"]) == auto_confirm_at + timedelta(days=3)
+
+        # Past the original window first, then past the extended one: the confirmation, by
+        # the system, carries a time after the extended deadline.
+        await system.advance(auto_confirm_at - await system_now(system) + timedelta(hours=1))
+        await system.advance(timedelta(days=3))
+        completed = await flows.order_when(
+            actors, order_id, lambda o: o["status"] == "completed", "confirmed automatically"
+        )
+        assert completed["platform_status"] == "TRADE_FINISHED"
+        (receipt,) = [e for e in completed["timeline"] if e["type"] == "order.receipt_confirmed"]
+        assert receipt["actor"] == "system"
+        assert receipt["data"]["automatic"] is True
+        assert at(receipt["occurred_at"]) >= at(extended["timeout_at"])
