@@ -15,10 +15,14 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import typer
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from contracts.topics import TOPICS
+from eventing.clock import advance_clock, read_clock_offset, set_clock_offset
+from eventing.database import create_engine
 from eventing.http.auth import Role, TokenIssuer
 from eventing.settings import DEVELOPMENT_AUTH_SECRET
 from eventing.topics import connect_admin, ensure_topics
@@ -265,6 +269,64 @@ def token(
     secret = os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET)
     issued = TokenIssuer(secret).issue(chosen, subject, shop, ttl=timedelta(hours=hours))
     print(issued)
+
+
+clock_app = typer.Typer(
+    help="Move the services' database clock (CLOCK=database, the `make run` default): "
+    "deadlines such as unpaid auto-close, auto-confirm and refund time-outs fire when it passes.",
+    no_args_is_help=True,
+)
+app.add_typer(clock_app, name="clock")
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    """Show each service database's clock offset."""
+    offsets = asyncio.run(_clock_offsets(None))
+    for name, offset in offsets.items():
+        console.print(f"{name:<11} offset {offset}")
+
+
+@clock_app.command("advance")
+def clock_advance(
+    by: Annotated[str, typer.Argument(help="ISO 8601 duration (PT73H, P10D) or seconds.")],
+) -> None:
+    """Move every service's time forward, e.g. `localinfra clock advance PT73H`."""
+    try:
+        step = TypeAdapter(timedelta).validate_python(int(by) if by.isdigit() else by)
+    except ValidationError:
+        _fail(f"{by!r} is not a duration: use ISO 8601 such as PT73H or P10D, or seconds")
+        return
+    if step <= timedelta(0):
+        _fail("time only moves forward: give a positive duration")
+    offsets = asyncio.run(_clock_offsets(step))
+    for name, offset in offsets.items():
+        console.print(f"{name:<11} offset now {offset}")
+
+
+@clock_app.command("reset")
+def clock_reset() -> None:
+    """Back to wall time (offset zero) on every service database."""
+    asyncio.run(_clock_offsets(None, reset=True))
+    console.print("clocks reset to wall time")
+
+
+async def _clock_offsets(step: timedelta | None, *, reset: bool = False) -> dict[str, timedelta]:
+    settings = InfraSettings()
+    offsets: dict[str, timedelta] = {}
+    for name in SERVICES:
+        engine = create_engine(settings.postgres_dsn(name), pool_size=1, max_overflow=0)
+        try:
+            if reset:
+                await set_clock_offset(engine, timedelta(0))
+            offsets[name] = (
+                await advance_clock(engine, step) if step else await read_clock_offset(engine)
+            )
+        except (OSError, DBAPIError) as error:
+            _fail(f"cannot reach the {name} database at {settings.postgres_dsn(name)}: {error}")
+        finally:
+            await engine.dispose()
+    return offsets
 
 
 def main() -> None:
