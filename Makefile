@@ -44,6 +44,10 @@ lock: ## Re-resolve requirements/constraints.txt after changing a dependency
 		-o requirements/constraints.txt
 	@sed -i '1i # Pinned versions of every dependency (direct and transitive). Regenerate with `make lock`.' requirements/constraints.txt
 
+.PHONY: demo
+demo: $(STAMP) ## Against a running `make run`: drive a realistic mix of orders, print where to look
+	$(BIN)/localinfra demo
+
 .PHONY: infra-up infra-down infra-status
 infra-up: $(STAMP) ## Start local PostgreSQL + Kafka (idempotent), create databases and topics
 	$(BIN)/localinfra up
@@ -89,6 +93,7 @@ schemas-check: $(STAMP) ## Fail if generated contract artefacts are stale or a s
 clean: ## Stop infrastructure and remove .venv, .run (data) and caches
 	-test -x $(BIN)/localinfra && $(BIN)/localinfra down
 	-test -x $(BIN)/localinfra && $(TEST_ENV) $(BIN)/localinfra down
+	-test -x $(BIN)/localinfra && $(BENCH_ENV) $(BIN)/localinfra down
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
 
 # `make bench` runs on its own infrastructure (not `make run`'s nor `make test`'s), so figures

@@ -20,13 +20,18 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
+from contracts.parties import Service
 from contracts.topics import TOPICS
 from eventing.clock import advance_clock, read_clock_offset, set_clock_offset
 from eventing.database import create_engine
 from eventing.http.auth import Role, TokenIssuer
 from eventing.settings import DEVELOPMENT_AUTH_SECRET
+from eventing.testing.waiting import ConditionNotMet
 from eventing.topics import connect_admin, ensure_topics
 from localinfra.config import SERVICES, InfraSettings
+from localinfra.demo import STORIES, DemoError
+from localinfra.demo import run as run_demo_sync
+from localinfra.flows import ServiceUrls, UnexpectedAnswer
 from localinfra.kafka import KafkaError
 from localinfra.postgres import PostgresError, ensure_databases
 from localinfra.services import (
@@ -269,6 +274,43 @@ def token(
     secret = os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET)
     issued = TokenIssuer(secret).issue(chosen, subject, shop, ttl=timedelta(hours=hours))
     print(issued)
+
+
+@app.command()
+def demo() -> None:
+    """Drive a realistic mix of orders through the APIs of the system `make run` started.
+
+    One new shop; orders completed and rated, shipped, awaiting shipment, cancelled, refunded
+    in full and in part, returned, disputed and ruled, paid twice, reshipped after a lost parcel,
+    and one closed by the payment time-out (every service's clock moves 73 h forward).
+    """
+    settings = InfraSettings()
+    urls = ServiceUrls(*(f"http://{settings.host}:{settings.service_port(s)}" for s in SERVICES))
+    tokens = TokenIssuer(os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET))
+    databases = {Service(name): settings.postgres_dsn(name) for name in SERVICES}
+    console.print(f"driving {len(STORIES) + 1} orders through {urls.order}, … (about a minute)")
+    try:
+        outcome = run_demo_sync(urls, tokens, databases)
+    except (DemoError, UnexpectedAnswer, ConditionNotMet) as error:
+        _fail(str(error).splitlines()[0])
+        return
+    table = Table(title=f"demo orders of shop {outcome.shop_id}")
+    table.add_column("order")
+    table.add_column("story")
+    for order_id, story in outcome.orders.items():
+        table.add_row(order_id, story)
+    console.print(table)
+    first = next(iter(outcome.orders))
+    console.print(
+        f"Where to look:\n"
+        f"  API docs        {urls.order}/docs  {urls.logistics}/docs  {urls.aftersales}/docs\n"
+        f"  a token         .venv/bin/localinfra token platform ops-1\n"
+        f"  one order       .venv/bin/orderctl events show {first}\n"
+        f"  the topics      .venv/bin/orderctl events tail order --from-beginning --max 20\n"
+        f"  health          .venv/bin/orderctl lag; .venv/bin/orderctl outbox status\n"
+        f"  shop figures    GET {urls.logistics}/v1/stats/shops/{outcome.shop_id}, "
+        f"GET {urls.aftersales}/v1/stats/shops/{outcome.shop_id}"
+    )
 
 
 clock_app = typer.Typer(
