@@ -7,7 +7,6 @@ upcasting to the current version, through the contracts registry).
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -18,7 +17,7 @@ from contracts.events.base import EventPayload
 from contracts.kafka_binding import from_kafka
 from contracts.parties import Service
 from contracts.registry import EventRegistry
-from eventing.encoding import ConsumedEvent, cloudevents_encoder, decode_record
+from eventing.encoding import ConsumedEvent, cloudevents_encoder, decode_record, event_data_json
 from eventing.events import EventMetadata, NewEvent, RecordedEvent
 
 
@@ -57,7 +56,7 @@ class ContractsCodec:
     def decode(self, recorded: RecordedEvent) -> EventPayload:
         """The stored event's payload at the current version of its type."""
         return self.registry.load(
-            recorded.event_type, recorded.schema_version, json.dumps(dict(recorded.data))
+            recorded.event_type, recorded.schema_version, event_data_json(recorded)
         )
 
     def envelope(self, consumed: ConsumedEvent) -> Envelope:

@@ -17,7 +17,7 @@ from typing import Any
 
 from contracts.envelope import format_time, schema_uri
 from contracts.kafka_binding import CONTENT_TYPE_HEADER, HEADER_PREFIX
-from eventing.events import RecordedEvent
+from eventing.events import JsonText, RecordedEvent
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -59,10 +59,17 @@ def cloudevents_encoder(source: str) -> EventEncoder:
         }
         headers = [(HEADER_PREFIX + k, v.encode()) for k, v in attributes.items() if v is not None]
         headers.append((CONTENT_TYPE_HEADER, b"application/json"))
-        value = json.dumps(event.data, separators=(",", ":"), ensure_ascii=False).encode()
+        value = event_data_json(event).encode()
         return OutgoingRecord(event.topic, event.stream_id.encode(), value, tuple(headers))
 
     return encode
+
+
+def event_data_json(event: RecordedEvent) -> str:
+    """The record value: the stored text when the reader kept it (relay), else compact JSON."""
+    if isinstance(event.data, JsonText):
+        return event.data.text
+    return json.dumps(event.data, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 JsonObject = Mapping[str, Any]
+
+
+class JsonText(Mapping[str, Any]):
+    """A stored JSON object kept as the text PostgreSQL sent, parsed only when read.
+
+    Readers that mostly pass `data` on (the relay, a rebuild from the store) fetch `data::text`
+    and wrap it, so the payload is neither decoded nor encoded again on its way to Kafka; the
+    CloudEvents encoder publishes `text` as is. PostgreSQL's jsonb text output separates with
+    `", "` and `": "`, so such a value is valid JSON but not the compact form.
+    """
+
+    __slots__ = ("_parsed", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parsed: dict[str, Any] | None = None
+
+    def _document(self) -> dict[str, Any]:
+        if self._parsed is None:
+            parsed = json.loads(self.text)
+            if not isinstance(parsed, dict):
+                raise ValueError(f"stored event data is not a JSON object: {self.text[:80]!r}")
+            self._parsed = parsed
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        return self._document()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._document())
+
+    def __len__(self) -> int:
+        return len(self._document())
+
+    def __repr__(self) -> str:
+        return f"JsonText({self.text!r})"
 
 
 class StreamState(Enum):

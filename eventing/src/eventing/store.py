@@ -2,17 +2,20 @@
 
 The events table is also the outbox the relay publishes from. Positions are allocated while a
 transaction-scoped advisory lock is held, so global position order equals commit order and a
-reader that has seen position N has seen every committed position below N.
+reader that has seen position N has seen every committed position below N. An append is one
+call to the database function `eventing.append_events` (migration 0003), so the lock is held for
+server time and the commit only, never across a client round trip.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics
@@ -21,6 +24,8 @@ from eventing.events import (
     AppendResult,
     EventMetadata,
     ExpectedVersion,
+    JsonObject,
+    JsonText,
     NewEvent,
     RecordedEvent,
     Snapshot,
@@ -31,6 +36,22 @@ from eventing.schema import events, snapshots, streams
 # Serialises position allocation across writers until commit (see module docstring).
 POSITION_LOCK_KEY = 0x6576_656E_7473  # "events"
 NOTIFY_CHANNEL = "eventing_events"
+# Both are also written into `eventing.append_events` (migration 0003), which uses them.
+
+_APPEND = text(
+    "SELECT stream_version, position FROM eventing.append_events(:stream_id, :expected,"
+    " :event_ids, :event_types, :schema_versions, :topics, :data, :metadata, :occurred_at)"
+)
+_WRONG_VERSION_STATE = "EV001"  # raised by append_events when the expectation fails
+
+
+# Readers on a raw asyncpg connection (relay, rebuild): events after $1 in position order, at
+# most $2, with `data` as text so it can be passed on without a decode and re-encode.
+READ_ALL_RAW = """
+SELECT position, stream_id, stream_version, event_id, event_type, schema_version, topic,
+       data::text AS data, metadata, occurred_at, recorded_at
+FROM eventing.events WHERE position > $1 ORDER BY position LIMIT $2
+"""
 
 
 class ConcurrencyConflict(Exception):
@@ -73,8 +94,12 @@ class EventStore:
             raise ValueError("append needs at least one event")
         if connection is not None:
             return await self._append(connection, stream_id, new_events, expected_version)
-        async with self.engine.begin() as own:
-            return await self._append(own, stream_id, new_events, expected_version)
+        # Alone, the append is one statement in its own implicit transaction: the server
+        # commits right after the function, so the position lock is never held across a
+        # client round trip (no BEGIN, no separate COMMIT).
+        async with self.engine.connect() as own:
+            alone = await own.execution_options(isolation_level="AUTOCOMMIT")
+            return await self._append(alone, stream_id, new_events, expected_version)
 
     async def _append(
         self,
@@ -83,39 +108,39 @@ class EventStore:
         new_events: Sequence[NewEvent],
         expected_version: ExpectedVersion,
     ) -> AppendResult:
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, '')"),
-            {"key": POSITION_LOCK_KEY, "channel": NOTIFY_CHANNEL},
-        )
-        count = len(new_events)
-        last = await _claim_versions(connection, stream_id, count, expected_version)
-        first = last - count + 1
-        rows = [
-            self._row(stream_id, first + index, event) for index, event in enumerate(new_events)
-        ]
-        statement = insert(events).returning(events.c.position, sort_by_parameter_order=True)
-        try:
-            result = await connection.execute(statement, rows)
-        except IntegrityError as error:
-            if "events_stream_version_key" in str(error.orig):
-                raise WrongExpectedVersion(stream_id, expected_version, first - 1) from error
-            raise
-        positions = tuple(result.scalars().all())
-        metrics.EVENTS_APPENDED.inc(count)
-        return AppendResult(stream_id, first, last, positions)
-
-    def _row(self, stream_id: str, version: int, event: NewEvent) -> dict[str, Any]:
-        return {
+        """One statement: `eventing.append_events` takes the position lock, claims the
+        versions and inserts (migration 0003), so no client round trip sits inside the lock."""
+        now = self.clock.now()
+        params = {
             "stream_id": stream_id,
-            "stream_version": version,
-            "event_id": event.event_id,
-            "event_type": event.event_type,
-            "schema_version": event.schema_version,
-            "topic": event.topic or self.topic,
-            "data": dict(event.data),
-            "metadata": event.metadata.to_json(),
-            "occurred_at": event.occurred_at or self.clock.now(),
+            "expected": _expected_argument(expected_version),
+            "event_ids": [event.event_id for event in new_events],
+            "event_types": [event.event_type for event in new_events],
+            "schema_versions": [event.schema_version for event in new_events],
+            "topics": [event.topic or self.topic for event in new_events],
+            "data": [_json(event.data) for event in new_events],
+            "metadata": [_json(event.metadata.to_json()) for event in new_events],
+            "occurred_at": [event.occurred_at or now for event in new_events],
         }
+        try:
+            rows = (await connection.execute(_APPEND, params)).all()
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) == _WRONG_VERSION_STATE:
+                actual = _actual_version(error)
+                raise WrongExpectedVersion(stream_id, expected_version, actual) from error
+            if isinstance(error, IntegrityError) and "events_stream_version_key" in str(error.orig):
+                raise WrongExpectedVersion(stream_id, expected_version, -1) from error
+            raise
+        # RETURNING order is not promised by SQL; the versions say which position is whose.
+        ordered = sorted((int(row[0]), int(row[1])) for row in rows)
+        count = len(new_events)
+        metrics.EVENTS_APPENDED.inc(count)
+        return AppendResult(
+            stream_id,
+            ordered[0][0],
+            ordered[-1][0],
+            tuple(position for _, position in ordered),
+        )
 
     async def current_version(self, stream_id: str) -> int:
         """The stream's version (0 when it has no events)."""
@@ -191,37 +216,29 @@ class EventStore:
         return Snapshot(row.stream_id, row.stream_version, row.schema_version, row.state)
 
 
-async def _claim_versions(
-    connection: AsyncConnection, stream_id: str, count: int, expected: ExpectedVersion
-) -> int:
-    """Move the stream's version forward by `count` if it is as expected; the new version."""
-    params: dict[str, Any] = {"stream_id": stream_id, "count": count}
+def _expected_argument(expected: ExpectedVersion) -> int:
+    """`ExpectedVersion` as `append_events` takes it: -1 any, 0 no stream, n exactly n."""
     if expected is StreamState.ANY:
-        sql = (
-            "INSERT INTO eventing.streams (stream_id, version) VALUES (:stream_id, :count)"
-            " ON CONFLICT (stream_id) DO UPDATE SET version = eventing.streams.version + :count"
-            " RETURNING version"
-        )
-    elif expected is StreamState.NO_STREAM or expected == 0:
-        sql = (
-            "INSERT INTO eventing.streams (stream_id, version) VALUES (:stream_id, :count)"
-            " ON CONFLICT (stream_id) DO NOTHING RETURNING version"
-        )
-    else:
-        if expected < 0:
-            raise ValueError(f"expected version must be >= 0, got {expected}")
-        params["expected"] = expected
-        sql = (
-            "UPDATE eventing.streams SET version = version + :count"
-            " WHERE stream_id = :stream_id AND version = :expected RETURNING version"
-        )
-    version = await connection.scalar(text(sql), params)
-    if version is None:
-        actual = await connection.scalar(
-            select(streams.c.version).where(streams.c.stream_id == stream_id)
-        )
-        raise WrongExpectedVersion(stream_id, expected, int(actual or 0))
-    return int(version)
+        return -1
+    if expected is StreamState.NO_STREAM:
+        return 0
+    if expected < 0:
+        raise ValueError(f"expected version must be >= 0, got {expected}")
+    return expected
+
+
+def _json(document: JsonObject) -> str:
+    # Text for the jsonb[] parameter (SQLAlchemy's asyncpg jsonb codec takes JSON text).
+    return json.dumps(dict(document), separators=(",", ":"), ensure_ascii=False)
+
+
+def _actual_version(error: DBAPIError) -> int:
+    """The stream's version that `append_events` reports in the EV001 error's DETAIL."""
+    detail = getattr(error.orig.__cause__, "detail", None) if error.orig else None
+    try:
+        return int(detail) if detail is not None else -1
+    except ValueError:
+        return -1
 
 
 class _Fields(Protocol):
@@ -229,8 +246,10 @@ class _Fields(Protocol):
 
 
 def recorded_event(row: Row[Any] | _Fields) -> RecordedEvent:
-    """A stored row of `eventing.events` (SQLAlchemy row or asyncpg record) as an event."""
+    """A stored row of `eventing.events` (SQLAlchemy row or asyncpg record) as an event;
+    `data` read as text (`READ_ALL_RAW`) stays text until used (`JsonText`)."""
     fields: _Fields = row._mapping if isinstance(row, Row) else row
+    data = fields["data"]
     return RecordedEvent(
         position=fields["position"],
         stream_id=fields["stream_id"],
@@ -239,7 +258,7 @@ def recorded_event(row: Row[Any] | _Fields) -> RecordedEvent:
         event_type=fields["event_type"],
         schema_version=fields["schema_version"],
         topic=fields["topic"],
-        data=fields["data"],
+        data=JsonText(data) if isinstance(data, str) else data,
         metadata=EventMetadata.from_json(fields["metadata"]),
         occurred_at=fields["occurred_at"],
         recorded_at=fields["recorded_at"],

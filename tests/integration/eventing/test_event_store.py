@@ -6,11 +6,13 @@ import asyncio
 import uuid
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventing.events import EventMetadata, NewEvent, Snapshot, StreamState
 from eventing.migrate import upgrade_async
 from eventing.store import EventStore, WrongExpectedVersion
+from eventing.testing.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -84,6 +86,59 @@ async def test_concurrent_writers_on_one_stream_never_lose_an_update(store: Even
 
     assert outcomes.count(True) == 1
     assert [e.stream_version for e in await store.read_stream("order-1")] == [1, 2]
+
+
+async def test_a_refused_expectation_reports_the_actual_version_of_a_new_stream(
+    store: EventStore,
+) -> None:
+    with pytest.raises(WrongExpectedVersion) as refused:
+        await store.append("order-1", [_event(1)], 3)
+
+    assert (refused.value.expected, refused.value.actual) == (3, 0)
+    assert await store.current_version("order-1") == 0
+
+
+async def test_a_negative_expected_version_is_a_programming_error(store: EventStore) -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        await store.append("order-1", [_event(1)], -1)
+
+
+async def test_a_batch_gets_consecutive_versions_and_ascending_positions(
+    store: EventStore,
+) -> None:
+    await store.append("order-1", [_event(0)], StreamState.NO_STREAM)
+
+    result = await store.append("order-1", [_event(n) for n in range(1, 101)], 1)
+
+    stream = await store.read_stream("order-1", 2)
+    assert (result.first_version, result.last_version) == (2, 101)
+    assert [e.data["n"] for e in stream] == list(range(1, 101))
+    assert [e.position for e in stream] == list(result.positions)
+    assert list(result.positions) == sorted(result.positions)
+
+
+async def _lock_waiters(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        waiting = await connection.scalar(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        )
+    return int(waiting or 0)
+
+
+async def test_a_transaction_appending_to_two_streams_does_not_deadlock_with_a_writer_of_the_second(
+    store: EventStore, engine: AsyncEngine
+) -> None:
+    # The position lock is taken before the stream row is claimed, so the single writer of "b"
+    # waits for the lock holding no row, and the two-stream transaction can claim "b".
+    async with engine.begin() as connection:
+        await store.append("a", [_event(1)], StreamState.NO_STREAM, connection=connection)
+        writer = asyncio.create_task(store.append("b", [_event(2)], StreamState.ANY))
+        await eventually(lambda: _lock_waiters(engine), lambda waiting: waiting == 1)
+        await store.append("b", [_event(3)], StreamState.NO_STREAM, connection=connection)
+    second = await writer
+
+    assert [e.data["n"] for e in await store.read_stream("b")] == [3, 2]
+    assert second.first_version == 2
 
 
 async def test_an_append_inside_the_callers_transaction_rolls_back_with_it(

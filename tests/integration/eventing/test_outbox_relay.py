@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contracts.examples import example_payloads
+from contracts.kafka_binding import from_kafka
+from eventing.codec import ContractsCodec
 from eventing.encoding import cloudevents_encoder
-from eventing.events import NewEvent, StreamState
+from eventing.events import EventMetadata, NewEvent, StreamState
 from eventing.relay import OutboxRelay, RelayOptions
 from eventing.store import EventStore
 from eventing.testing.kafka import first_deliveries, read_topic, sequences_by_stream
@@ -115,6 +119,32 @@ async def test_published_records_carry_cloudevents_headers_and_the_stream_as_key
     assert record.attributes["specversion"] == "1.0"
     assert record.attributes["source"] == "/orderflow/test"
     assert ("content-type", b"application/json") in record.headers
+
+
+async def test_the_relay_publishes_the_stored_payload_text_and_contracts_read_it(
+    database_url: str, store: EventStore, engine: AsyncEngine, topic: str, infra: InfraEndpoints
+) -> None:
+    payload = example_payloads()["order.placed"]
+    encoder = cloudevents_encoder(payload.producer.source)
+    relay = OutboxRelay(database_url, infra.kafka_bootstrap, encoder, RelayOptions())
+    task = asyncio.create_task(relay.run())
+    event = ContractsCodec().encode(payload, EventMetadata(actor="buyer"))
+    await store.append(payload.order_id, [replace(event, topic=topic)], StreamState.NO_STREAM)
+    async with engine.connect() as connection:
+        stored = await connection.scalar(
+            text("SELECT data::text FROM eventing.events WHERE event_id = :id"),
+            {"id": event.event_id},
+        )
+
+    try:
+        [record] = await read_topic(infra.kafka_bootstrap, topic, until=lambda got: len(got) >= 1)
+    finally:
+        relay.stop()
+        await task
+
+    assert record.value == stored.encode()  # passed on, not decoded and encoded again
+    envelope = from_kafka(record.key, record.value, record.headers)
+    assert (envelope.data, envelope.id) == (payload, event.event_id)
 
 
 async def test_only_one_of_two_relays_publishes_and_the_other_takes_over_when_it_dies(

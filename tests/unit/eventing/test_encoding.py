@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from contracts.examples import example_payloads
 from contracts.kafka_binding import CONTENT_TYPE_HEADER, from_kafka
 from eventing.encoding import UndecodableRecord, cloudevents_encoder, decode_record
-from eventing.events import EventMetadata, RecordedEvent
+from eventing.events import EventMetadata, JsonText, RecordedEvent
 
 MOMENT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -116,3 +120,59 @@ def test_contracts_kafka_binding_reads_what_the_relay_writes(event_type: str) ->
     assert envelope.data == payload
     assert (envelope.id, envelope.sequence, envelope.time) == (stored.event_id, 4, MOMENT)
     assert envelope.correlationid == "corr-1"
+
+
+def _postgres_text(data: Mapping[str, Any]) -> str:
+    # PostgreSQL's jsonb text output: ", " and ": " separators, non-ASCII kept as UTF-8.
+    return json.dumps(data, ensure_ascii=False)
+
+
+def test_stored_json_text_is_published_as_is_without_a_re_encode() -> None:
+    text = '{"amount": {"minor": 1999, "currency": "CNY"}, "order_id": "订单-1"}'
+    stored = replace(_event(), data=JsonText(text))
+
+    record = cloudevents_encoder("/orderflow/order")(stored)
+
+    assert record.value == text.encode()
+    assert decode_record("t", 0, 0, record.key, record.value, record.headers).data == {
+        "amount": {"minor": 1999, "currency": "CNY"},
+        "order_id": "订单-1",
+    }
+
+
+def test_decoded_data_is_still_encoded_compactly() -> None:
+    record = cloudevents_encoder("/x")(_event())
+
+    assert record.value == b'{"order_id":"order-1","amount":{"minor":1999,"currency":"CNY"}}'
+
+
+def test_json_text_reads_as_the_mapping_it_holds_and_refuses_a_non_object() -> None:
+    data = JsonText('{"b": [1, 2], "a": null}')
+
+    assert data == {"a": None, "b": [1, 2]}
+    assert (data["b"], len(data), sorted(data)) == ([1, 2], 2, ["a", "b"])
+    with pytest.raises(ValueError, match="not a JSON object"):
+        len(JsonText("[1, 2]"))
+
+
+@pytest.mark.parametrize("event_type", sorted(example_payloads()))
+def test_contracts_kafka_binding_reads_the_stored_text_the_relay_passes_on(
+    event_type: str,
+) -> None:
+    payload = example_payloads()[event_type]
+    stored = RecordedEvent(
+        position=1,
+        stream_id=payload.order_id,
+        stream_version=2,
+        event_id=uuid.uuid4(),
+        event_type=payload.event_type,
+        schema_version=payload.event_version,
+        topic="orders.x.v1",
+        data=JsonText(_postgres_text(payload.model_dump(mode="json"))),
+        metadata=EventMetadata(correlation_id="corr-1", actor="system"),
+        occurred_at=MOMENT,
+        recorded_at=MOMENT,
+    )
+    record = cloudevents_encoder(payload.producer.source)(stored)
+
+    assert from_kafka(record.key, record.value, record.headers).data == payload
