@@ -30,7 +30,7 @@ from eventing.idempotency import IdempotencyStore
 from eventing.relay import OutboxRelay, RelayOptions
 from eventing.settings import ServiceSettings
 from eventing.store import EventStore
-from eventing.subscriptions import Handler, Subscription, SubscriptionOptions
+from eventing.subscriptions import BatchHandler, Handler, Subscription, SubscriptionOptions
 
 
 class ServiceRuntime:
@@ -71,8 +71,11 @@ class ServiceRuntime:
         topics: Sequence[Service],
         handler: Handler,
         options: SubscriptionOptions | None = None,
+        *,
+        batch_handler: BatchHandler | None = None,
     ) -> Subscription:
-        """Run `handler` over the topics of `topics` in group `<prefix><service>.<purpose>`."""
+        """Run `handler` over the topics of `topics` in group `<prefix><service>.<purpose>`
+        (with `batch_handler`, a whole partition batch at once when it succeeds)."""
         group = self.settings.consumer_group(self.service, purpose)
         names = tuple(self.settings.topic(source) for source in topics)
         chosen = replace(options, group=group, topics=names) if options else None
@@ -81,6 +84,7 @@ class ServiceRuntime:
             self.settings.kafka_bootstrap_servers,
             chosen or SubscriptionOptions(group=group, topics=names),
             handler,
+            batch_handler=batch_handler,
         )
         self._workers.append(subscription)
         return subscription

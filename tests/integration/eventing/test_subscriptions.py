@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from eventing.dead_letters import dead_letter_topic
 from eventing.encoding import ConsumedEvent, OutgoingRecord
 from eventing.subscriptions import (
+    BatchHandler,
     Handler,
     Subscription,
     SubscriptionOptions,
@@ -50,6 +51,35 @@ async def record_applied(event: ConsumedEvent, connection: AsyncConnection) -> N
     )
 
 
+_RECORD_BATCH = text(
+    "INSERT INTO applied (event_id, stream_id, sequence)"
+    " SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:streams AS text[]),"
+    " CAST(:seqs AS bigint[]))"
+)
+
+
+class BatchRecorder:
+    """A set-based batch handler: one statement per batch; remembers the batches it got."""
+
+    def __init__(self, *, refuse_poison: bool = True) -> None:
+        self.batches: list[list[ConsumedEvent]] = []
+        self._refuse_poison = refuse_poison
+
+    async def __call__(self, events: Sequence[ConsumedEvent], connection: AsyncConnection) -> None:
+        self.batches.append(list(events))
+        await connection.execute(
+            _RECORD_BATCH,
+            {
+                "ids": [event.event_id for event in events],
+                "streams": [event.stream_id for event in events],
+                "seqs": [event.sequence for event in events],
+            },
+        )
+        # Written first, refused after: the rollback must leave none of the batch behind.
+        if self._refuse_poison and any(event.data.get("poison") for event in events):
+            raise Poison("a poison event in the batch")
+
+
 async def applied_counts(engine: AsyncEngine) -> tuple[int, int]:
     """(rows, distinct event ids) in the `applied` table."""
     async with engine.connect() as connection:
@@ -71,11 +101,19 @@ class Subscriptions:
         self._engine, self._bootstrap, self._topic = engine, bootstrap, topic
         self._running: list[tuple[Subscription, asyncio.Task[None]]] = []
 
-    def start(self, handler: Handler = record_applied, group: str = "projector") -> Subscription:
+    def start(
+        self,
+        handler: Handler = record_applied,
+        group: str = "projector",
+        *,
+        batch_handler: BatchHandler | None = None,
+    ) -> Subscription:
         options = SubscriptionOptions(
             group=group, topics=(self._topic,), poll_timeout_ms=100, retry_backoff=0.01
         )
-        subscription = Subscription(self._engine, self._bootstrap, options, handler)
+        subscription = Subscription(
+            self._engine, self._bootstrap, options, handler, batch_handler=batch_handler
+        )
         self._running.append((subscription, asyncio.create_task(subscription.run())))
         return subscription
 
@@ -223,3 +261,50 @@ async def test_dead_letters_can_be_retried_once_the_handler_is_fixed(
         await task
 
     assert await applied_counts(engine) == (1, 1)
+
+
+async def test_a_batch_handler_gets_each_partition_batch_once_fresh_and_in_order(
+    subscriptions: Subscriptions, engine: AsyncEngine, infra: InfraEndpoints, topic: str
+) -> None:
+    records = _records(topic, streams=10, per_stream=30)
+    await publish_records(infra.kafka_bootstrap, records)
+    batch_handler = BatchRecorder()
+
+    subscription = subscriptions.start(batch_handler=batch_handler)
+    await eventually(lambda: applied_counts(engine), lambda c: c[1] >= 300, message="applied")
+    await publish_records(infra.kafka_bootstrap, records)  # a relay redelivering after a crash
+    await eventually(
+        lambda: _as_future(subscription.duplicates), lambda d: d >= 300, message="dupes seen"
+    )
+
+    assert await applied_counts(engine) == (300, 300)
+    assert sum(len(batch) for batch in batch_handler.batches) == 300
+    assert max(len(batch) for batch in batch_handler.batches) > 1
+    for batch in batch_handler.batches:
+        assert len({(event.topic, event.partition) for event in batch}) == 1
+        assert [event.offset for event in batch] == sorted(event.offset for event in batch)
+    assert subscription.applied == 300
+
+
+async def test_a_failing_batch_is_redone_one_event_at_a_time_with_the_event_handler(
+    subscriptions: Subscriptions, engine: AsyncEngine, infra: InfraEndpoints, topic: str
+) -> None:
+    poison_id = uuid.uuid4()
+    records = [
+        synthetic_record(topic, "order-1", 1, {"n": 1}),
+        synthetic_record(topic, "order-1", 2, {"poison": True}, event_id=poison_id),
+        synthetic_record(topic, "order-1", 3, {"n": 3}),
+    ]
+    await publish_records(infra.kafka_bootstrap, records)
+    batch_handler = BatchRecorder()
+
+    subscription = subscriptions.start(batch_handler=batch_handler)
+    await eventually(lambda: applied_counts(engine), lambda c: c[1] >= 2, message="applied")
+    [dead] = await read_topic(
+        infra.kafka_bootstrap, dead_letter_topic(topic, "projector"), until=lambda got: got != []
+    )
+
+    assert dead.event_id == poison_id
+    assert await applied_counts(engine) == (2, 2)  # the refused batch left nothing behind
+    assert (subscription.applied, subscription.dead_lettered) == (2, 1)
+    assert poison_id in {event.event_id for batch in batch_handler.batches for event in batch}
