@@ -9,6 +9,7 @@ a rebuild from the topics and a rebuild from the event store (via
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,13 +34,22 @@ class Projection:
         """The same read model fed from stored events (for a rebuild from the event store)."""
         adapt = (codec or ContractsCodec()).consumed_from_recorded
         projector = self.tables.projector
+        batch_projector = self.tables.batch_projector
 
         async def project(
             event: RecordedEvent, connection: AsyncConnection, tables: TableNames
         ) -> None:
             await projector(adapt(event), connection, tables)
 
-        return ProjectionTables(self.tables.tables, project)
+        async def project_batch(
+            events: Sequence[RecordedEvent], connection: AsyncConnection, tables: TableNames
+        ) -> None:
+            assert batch_projector is not None  # only handed out when there is one
+            await batch_projector([adapt(event) for event in events], connection, tables)
+
+        return ProjectionTables(
+            self.tables.tables, project, project_batch if batch_projector else None
+        )
 
 
 def service_projections(service: Service | str) -> tuple[Projection, ...]:

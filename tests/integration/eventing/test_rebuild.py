@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from contracts.parties import Service
 from eventing.encoding import ConsumedEvent
 from eventing.events import NewEvent, RecordedEvent, StreamState
+from eventing.projections import Projection
 from eventing.rebuild import (
     ProjectionTables,
     RebuildProgress,
@@ -157,3 +159,88 @@ async def test_a_read_model_can_be_rebuilt_from_a_topic(
 
     assert applied == 30
     assert await totals(live_table) == {f"order-{n}": 15 for n in range(10)}
+
+
+async def _not_called(event: object, connection: AsyncConnection, tables: TableNames) -> None:
+    raise AssertionError("the batch projector should have been used")
+
+
+class StoredBatches:
+    """A batch projector over stored events; remembers the size of every page it got."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    async def __call__(
+        self, events: Sequence[RecordedEvent], connection: AsyncConnection, tables: TableNames
+    ) -> None:
+        self.sizes.append(len(events))
+        for event in events:
+            await project_stored(event, connection, tables)
+
+
+async def test_a_batch_projector_gets_the_store_page_by_page_in_position_order(
+    live_table: AsyncEngine, store: EventStore
+) -> None:
+    await _append_orders(store, orders=20, per_order=5)
+    batches = StoredBatches()
+
+    applied = await rebuild_from_store(
+        store, ProjectionTables(("order_totals",), _not_called, batches), batch_size=30
+    )
+
+    assert applied == 100
+    assert batches.sizes == [30, 30, 30, 10]
+    assert await totals(live_table) == {f"order-{n}": 50 for n in range(20)}
+
+
+async def test_a_projections_batch_projector_also_serves_a_rebuild_from_the_store(
+    live_table: AsyncEngine, store: EventStore
+) -> None:
+    await _append_orders(store, orders=10, per_order=3)
+    seen: list[ConsumedEvent] = []
+
+    async def project_batch(
+        events: Sequence[ConsumedEvent], connection: AsyncConnection, tables: TableNames
+    ) -> None:
+        seen.extend(events)
+        for event in events:
+            await project_consumed(event, connection, tables)
+
+    projection = Projection(
+        "order-totals", "totals per order",
+        ProjectionTables(("order_totals",), _not_called, project_batch), (Service.ORDER,),
+    )  # fmt: skip
+
+    applied = await rebuild_from_store(store, projection.from_store())
+
+    assert applied == 30
+    assert await totals(live_table) == {f"order-{n}": 30 for n in range(10)}
+    assert [e.offset for e in seen] == sorted(e.offset for e in seen)  # offset = position
+    assert {e.partition for e in seen} == {-1}
+
+
+async def test_a_batch_projector_serves_a_rebuild_from_topics(
+    live_table: AsyncEngine, topic_factory: TopicFactory, infra: InfraEndpoints
+) -> None:
+    topic = await topic_factory(3)
+    records = [synthetic_record(topic, f"order-{n}", 1, {"amount": 7}) for n in range(12)]
+    await publish_records(infra.kafka_bootstrap, records)
+    sizes: list[int] = []
+
+    async def project_batch(
+        events: Sequence[ConsumedEvent], connection: AsyncConnection, tables: TableNames
+    ) -> None:
+        sizes.append(len(events))
+        for event in events:
+            await project_consumed(event, connection, tables)
+
+    applied = await rebuild_from_topics(
+        live_table,
+        infra.kafka_bootstrap,
+        [topic],
+        ProjectionTables(("order_totals",), _not_called, project_batch),
+    )
+
+    assert applied == sum(sizes) == 12
+    assert await totals(live_table) == {f"order-{n}": 7 for n in range(12)}
