@@ -8,6 +8,7 @@ service can plug in another one.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -40,29 +41,58 @@ class UndecodableRecord(ValueError):
 
 
 def cloudevents_encoder(source: str) -> EventEncoder:
-    """An encoder stamping `source` (e.g. `/orderflow/order`) on every event."""
+    """An encoder stamping `source` (e.g. `/orderflow/order`) on every event.
+
+    Headers in this order: specversion, id, source, type, subject, time, dataschema,
+    sequence, then correlationid, causationid, actor, actorid when present, content-type.
+    The headers that repeat (source, type, dataschema) are built once: the relay encodes
+    every event it publishes.
+    """
+    specversion = (HEADER_PREFIX + "specversion", b"1.0")
+    source_header = (HEADER_PREFIX + "source", source.encode())
+    content_type = (CONTENT_TYPE_HEADER, b"application/json")
+
+    @functools.lru_cache(maxsize=1024)
+    def type_headers(event_type: str, schema_version: int) -> Headers:
+        dataschema = schema_uri(event_type, schema_version)
+        return (
+            (HEADER_PREFIX + "type", event_type.encode()),
+            (HEADER_PREFIX + "dataschema", dataschema.encode()),
+        )
 
     def encode(event: RecordedEvent) -> OutgoingRecord:
-        attributes: dict[str, str | None] = {
-            "specversion": "1.0",
-            "id": str(event.event_id),
-            "source": source,
-            "type": event.event_type,
-            "subject": event.stream_id,
-            "time": format_time(event.occurred_at),
-            "dataschema": schema_uri(event.event_type, event.schema_version),
-            "sequence": str(event.stream_version),
-            "correlationid": event.metadata.correlation_id,
-            "causationid": event.metadata.causation_id,
-            "actor": event.metadata.actor,
-            "actorid": event.metadata.actor_id,
-        }
-        headers = [(HEADER_PREFIX + k, v.encode()) for k, v in attributes.items() if v is not None]
-        headers.append((CONTENT_TYPE_HEADER, b"application/json"))
+        type_header, dataschema_header = type_headers(event.event_type, event.schema_version)
+        subject = event.stream_id.encode()
+        headers = [
+            specversion,
+            (_ID, str(event.event_id).encode()),
+            source_header,
+            type_header,
+            (_SUBJECT, subject),
+            (_TIME, format_time(event.occurred_at).encode()),
+            dataschema_header,
+            (_SEQUENCE, str(event.stream_version).encode()),
+        ]
+        metadata = event.metadata
+        for name, attribute in (
+            (_CORRELATION_ID, metadata.correlation_id),
+            (_CAUSATION_ID, metadata.causation_id),
+            (_ACTOR, metadata.actor),
+            (_ACTOR_ID, metadata.actor_id),
+        ):
+            if attribute is not None:
+                headers.append((name, attribute.encode()))
+        headers.append(content_type)
         value = event_data_json(event).encode()
-        return OutgoingRecord(event.topic, event.stream_id.encode(), value, tuple(headers))
+        return OutgoingRecord(event.topic, subject, value, tuple(headers))
 
     return encode
+
+
+_ID, _SUBJECT, _TIME, _SEQUENCE = (HEADER_PREFIX + n for n in ("id", "subject", "time", "sequence"))
+_CORRELATION_ID, _CAUSATION_ID, _ACTOR, _ACTOR_ID = (
+    HEADER_PREFIX + n for n in ("correlationid", "causationid", "actor", "actorid")
+)
 
 
 def event_data_json(event: RecordedEvent) -> str:

@@ -95,22 +95,33 @@ class OutboxRelay:
         await connection.add_listener(NOTIFY_CHANNEL, self._on_notify)
         checkpoint = await _load_checkpoint(connection, self.options.name)
         publisher = _Publisher(self._bootstrap, self.options)
+        size = self.options.batch_size
+        ahead: list[RecordedEvent] | None = None  # read while the previous batch was in flight
         try:
             while not self._stopping.is_set():
                 self._wake.clear()
-                batch = await _fetch(connection, checkpoint, self.options.batch_size)
-                if batch and await publisher.publish([self._encode(e) for e in batch]):
-                    checkpoint = batch[-1].position
-                    await _save_checkpoint(connection, self.options.name, checkpoint)
-                    self.published += len(batch)
-                    metrics.RELAY_PUBLISHED.labels(self.options.name).inc(len(batch))
-                    if len(batch) == self.options.batch_size:
-                        continue
-                elif batch:
+                batch = ahead if ahead is not None else await _fetch(connection, checkpoint, size)
+                ahead = None
+                if not batch:
+                    await self._report_lag(connection, checkpoint)
+                    await self._idle()
+                    continue
+                in_flight = await publisher.send([self._encode(e) for e in batch])
+                if in_flight is not None and len(batch) == size:
+                    # The broker acknowledges while the next batch is read; that batch is sent
+                    # only after this one is acknowledged and checkpointed (order is kept).
+                    ahead = await _fetch(connection, batch[-1].position, size)
+                if in_flight is None or not await publisher.acknowledged(in_flight):
+                    ahead = None
                     await self._pause(publisher.backoff)
                     continue
-                await self._report_lag(connection, checkpoint)
-                await self._idle()
+                checkpoint = batch[-1].position
+                await _save_checkpoint(connection, self.options.name, checkpoint)
+                self.published += len(batch)
+                metrics.RELAY_PUBLISHED.labels(self.options.name).inc(len(batch))
+                if len(batch) < size:
+                    await self._report_lag(connection, checkpoint)
+                    await self._idle()
         finally:
             await publisher.close()
 
@@ -134,6 +145,14 @@ class OutboxRelay:
         metrics.RELAY_ACTIVE.labels(self.options.name).set(1 if leading else 0)
 
 
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    """A batch handed to the producer, not yet acknowledged."""
+
+    futures: list[asyncio.Future[Any]]
+    started: float
+
+
 class _Publisher:
     """An idempotent, acks=all producer, recreated after any failure."""
 
@@ -143,8 +162,8 @@ class _Publisher:
         self._producer: AIOKafkaProducer | None = None
         self.backoff = options.retry_backoff
 
-    async def publish(self, records: Sequence[OutgoingRecord]) -> bool:
-        """True once Kafka acknowledged every record; False (after logging) on any failure."""
+    async def send(self, records: Sequence[OutgoingRecord]) -> _InFlight | None:
+        """Hand every record to the producer; None (after logging) if that already failed."""
         started = time.perf_counter()
         try:
             producer = await self._started()
@@ -152,21 +171,31 @@ class _Publisher:
                 await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
                 for r in records
             ]
-            outcomes = await asyncio.gather(*futures, return_exceptions=True)
-            failures = [o for o in outcomes if isinstance(o, BaseException)]
-            if failures:
-                raise failures[0]
         except (KafkaError, OSError) as error:
-            metrics.RELAY_ERRORS.labels(self._options.name).inc()
-            log.warning("relay.publish_failed", relay=self._options.name, error=repr(error))
-            await self.close()
-            self.backoff = min(self.backoff * 2, self._options.max_backoff)
+            await self._failed(error)
+            return None
+        return _InFlight(futures, started)
+
+    async def acknowledged(self, in_flight: _InFlight) -> bool:
+        """True once Kafka acknowledged every record sent; False (after logging) otherwise."""
+        outcomes = await asyncio.gather(*in_flight.futures, return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures:
+            if not isinstance(failures[0], KafkaError | OSError):
+                raise failures[0]
+            await self._failed(failures[0])
             return False
         self.backoff = self._options.retry_backoff
         metrics.RELAY_BATCH_SECONDS.labels(self._options.name).observe(
-            time.perf_counter() - started
+            time.perf_counter() - in_flight.started
         )
         return True
+
+    async def _failed(self, error: BaseException) -> None:
+        metrics.RELAY_ERRORS.labels(self._options.name).inc()
+        log.warning("relay.publish_failed", relay=self._options.name, error=repr(error))
+        await self.close()
+        self.backoff = min(self.backoff * 2, self._options.max_backoff)
 
     async def _started(self) -> AIOKafkaProducer:
         if self._producer is None:
