@@ -108,6 +108,7 @@ def command_figures(ours: Latencies, bare: Latencies, measured: Measured) -> lis
     connections = concurrency()
     bound = P99_FACTOR * bare.percentile(99)
     rates = ", ".join(f"{kind} {result.of(kind).per_second:,.0f}/s" for kind in COMMANDS)
+    rates += "; load from bench.loadgen, a separate Python process (httpx, one connection per loop)"
     failures = f"; failed: {result.failures}" if result.failures else ""
     limits = f"; {measured.diagnosis.summary()}" if measured.diagnosis else ""
     return [

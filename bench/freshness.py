@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from bench import commands
+from bench.diagnosis import Diagnosis, diagnosing
 from bench.figures import Figure, Target
 from bench.harness import BenchInfra
 from bench.kafka_hops import raw_delays
@@ -104,6 +105,7 @@ class Paced:
 
     watcher: Watcher
     first_hop: Latencies
+    logistics: Diagnosis
 
 
 async def _first_hop(system: System, answered: dict[str, float]) -> Latencies:
@@ -137,13 +139,22 @@ async def _paced_orders(system: System, orders_per_second: float, seconds: float
 
         watcher = Watcher(system.services[Service.LOGISTICS].database_url, VISIBLE)
         pids = {service.value: system.services[service].process.pid for service in system.services}
-        async with sampling(pids) as sampler:
+        logistics = system.services[Service.LOGISTICS]
+        async with (
+            sampling(pids) as sampler,
+            diagnosing(
+                logistics.process.pid,
+                system.infra.admin_dsn,
+                system.database_name(Service.LOGISTICS),
+            ) as diagnosis,
+        ):
             failures = await paced(orders_per_second, seconds, act, watcher)
         LAST_PEAKS.update(sampler.peaks)
         if failures or watcher.missing:
             print(f"    {failures} orders failed, {watcher.missing} never visible", flush=True)
         first_hop = await _first_hop(system, answered)
-        return Paced(watcher, first_hop)
+        print(f"    logistics: {diagnosis.summary()}", flush=True)
+        return Paced(watcher, first_hop, diagnosis)
     finally:
         for actors in shops:
             await actors.aclose()
@@ -165,7 +176,8 @@ def _figures(paced_run: Paced, raw: Watcher, orders_per_second: float) -> list[F
     hop = (
         f"first hop (order relay → Kafka → logistics records the request) p50 "
         f"{_ms(paced_run.first_hop, 50):.0f} ms, p99 {_ms(paced_run.first_hop, 99):.0f} ms; "
-        "the rest is logistics' relay → Kafka → its read-model subscription"
+        "the rest is logistics' relay → Kafka → its read-model subscription; logistics: "
+        + paced_run.logistics.summary()
     )
     return [
         Figure("payment answered → shipment visible, p50", _ms(mine, 50), "ms",
