@@ -9,9 +9,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from aftersales_service.settings import AftersalesSettings
 from eventing.settings import ServiceSettings
 from localinfra.config import SERVICES
 from localinfra.testing import InfraEndpoints
+from logistics_service.settings import LogisticsSettings
+from order_service.settings import OrderSettings
 
 pytestmark = pytest.mark.integration
 
@@ -23,8 +26,18 @@ def _free_port() -> int:
         return port
 
 
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "order": OrderSettings,
+    "logistics": LogisticsSettings,
+    "aftersales": AftersalesSettings,
+}
+
+
 def _app(service: str, database_url: str, kafka: str) -> FastAPI:
-    settings = ServiceSettings(database_url=database_url, kafka_bootstrap_servers=kafka)
+    # Readiness only: no relay, subscriptions or deadline workers on the shared databases.
+    settings = SETTINGS[service](
+        database_url=database_url, kafka_bootstrap_servers=kafka, run_workers=False
+    )
     app: FastAPI = import_module(f"{service}_service.main").create_app(settings)
     return app
 
