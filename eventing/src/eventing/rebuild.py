@@ -18,7 +18,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -108,21 +107,28 @@ async def rebuild_from_store(
     model: ProjectionTables[RecordedEvent],
     *,
     batch_size: int = 2000,
+    after_position: int = 0,
     progress: ProgressCallback | None = None,
 ) -> int:
-    """Rebuild `model` from the whole event store and swap it in; the events applied.
+    """Rebuild `model` from the event store (events after `after_position`) and swap it in;
+    the events applied.
 
     Pages are read on a dedicated asyncpg connection (payloads stay JSON text until a
-    projector reads them) and the next page is fetched while the current one is applied.
+    projector reads them) and the next page is fetched while the current one is applied. A
+    store whose `read_all` is overridden (e.g. to start later) is read through that instead.
     """
     engine = store.engine
     await _create_shadows(engine, model)
-    reader = await connect(engine.url.render_as_string(hide_password=False))
-    try:
-        total = int(await reader.fetchval("SELECT count(*) FROM eventing.events") or 0)
-        meter = _Meter(total, progress)
-        position = 0
-        async with contextlib.aclosing(_prefetched_pages(reader, batch_size)) as pages:
+    async with engine.connect() as connection:
+        total = await connection.scalar(
+            text("SELECT count(*) FROM eventing.events WHERE position > :after"),
+            {"after": after_position},
+        )
+    meter = _Meter(int(total or 0), progress)
+    position = after_position
+    async with _page_reader(store) as read_page:
+        pages = _prefetched_pages(read_page, position, batch_size)
+        async with contextlib.aclosing(pages):
             async for page in pages:
                 async with engine.begin() as connection:
                     await model.apply(page, connection)
@@ -130,34 +136,47 @@ async def rebuild_from_store(
                 await meter.add(len(page))
         async with engine.begin() as connection:
             await _lock_live(connection, model)
-            while tail := await _page(reader, position, batch_size):
+            while tail := await read_page(position, batch_size):
                 await model.apply(tail, connection)
                 position = tail[-1].position
                 await meter.add(len(tail))
             await _swap(connection, model)
-    finally:
-        await reader.close()
     return meter.processed
 
 
-async def _page(reader: asyncpg.Connection, after: int, limit: int) -> list[RecordedEvent]:
-    return [recorded_event(row) for row in await reader.fetch(READ_ALL_RAW, after, limit)]
+PageReader = Callable[[int, int], Awaitable[list[RecordedEvent]]]  # (after, limit) -> events
+
+
+@contextlib.asynccontextmanager
+async def _page_reader(store: EventStore) -> AsyncIterator[PageReader]:
+    if type(store).read_all is not EventStore.read_all:
+        yield lambda after, limit: store.read_all(after_position=after, limit=limit)
+        return
+    reader = await connect(store.engine.url.render_as_string(hide_password=False))
+
+    async def read_page(after: int, limit: int) -> list[RecordedEvent]:
+        return [recorded_event(row) for row in await reader.fetch(READ_ALL_RAW, after, limit)]
+
+    try:
+        yield read_page
+    finally:
+        await reader.close()
 
 
 async def _prefetched_pages(
-    reader: asyncpg.Connection, limit: int
+    read_page: PageReader, after: int, limit: int
 ) -> AsyncGenerator[list[RecordedEvent], None]:
-    """Every page of the store in position order; the next is read while one is applied."""
-    pending = asyncio.ensure_future(_page(reader, 0, limit))
+    """Every page after `after` in position order; the next is read while one is applied."""
+    pending = asyncio.ensure_future(read_page(after, limit))
     try:
         while page := await pending:
-            pending = asyncio.ensure_future(_page(reader, page[-1].position, limit))
+            pending = asyncio.ensure_future(read_page(page[-1].position, limit))
             yield page
     finally:
-        if not pending.done():
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, asyncpg.PostgresError):
-                await pending
+        # Left early (the caller failed): the read ahead is dropped, whatever became of it.
+        pending.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await pending
 
 
 async def rebuild_from_topics(

@@ -244,3 +244,41 @@ async def test_a_batch_projector_serves_a_rebuild_from_topics(
 
     assert applied == sum(sizes) == 12
     assert await totals(live_table) == {f"order-{n}": 7 for n in range(12)}
+
+
+async def test_a_rebuild_from_a_position_applies_only_the_later_events(
+    live_table: AsyncEngine, store: EventStore
+) -> None:
+    await _append_orders(store, orders=4, per_order=5)
+    after = (await store.read_all(limit=10))[-1].position  # orders 0 and 1
+
+    applied = await rebuild_from_store(
+        store, ProjectionTables(("order_totals",), project_stored), after_position=after
+    )
+
+    assert applied == 10
+    assert await totals(live_table) == {"order-2": 50, "order-3": 50}
+
+
+class _StoreFromOrderTwo(EventStore):
+    """A store that narrows `read_all`, as orderctl's rebuild from a position does."""
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        events = await super().read_all(after_position, limit)
+        while events and events[0].stream_id in ("order-0", "order-1"):
+            events = await super().read_all(events[-1].position, limit)
+        return events
+
+
+async def test_a_store_that_narrows_read_all_is_read_through_it(
+    live_table: AsyncEngine, store: EventStore
+) -> None:
+    await _append_orders(store, orders=4, per_order=5)
+    narrowed = _StoreFromOrderTwo(store.engine, topic=store.topic)
+
+    applied = await rebuild_from_store(
+        narrowed, ProjectionTables(("order_totals",), project_stored), batch_size=5
+    )
+
+    assert applied == 10
+    assert await totals(live_table) == {"order-2": 50, "order-3": 50}
