@@ -16,6 +16,7 @@ from bench.diagnosis import Diagnosis, diagnosing
 from bench.figures import Figure, Target
 from bench.harness import BenchInfra
 from bench.loadgen import LoadSpec
+from bench.profiling import profiled
 from bench.servers import (
     Latencies,
     LoadResult,
@@ -42,6 +43,7 @@ class Measured:
     result: LoadResult
     peak_rss: int
     diagnosis: Diagnosis | None = None
+    profile: str = ""
 
 
 # Peak RSS of the order service and the bare app during the last run of this benchmark in this
@@ -62,10 +64,13 @@ async def service_load(
         async with (
             sampling({"order": running.process.pid}) as sampler,
             diagnosing(running.process.pid, infra.dsn(), database) as diagnosis,
+            profiled(running.process.pid, warmup + seconds) as profile,
         ):
             result = await drive(spec, f"order service ({purpose})")
     print(f"    {diagnosis.summary()}", flush=True)
-    return Measured(result, _peak(sampler, "order"), diagnosis)
+    if profile.summary:
+        print(f"    {profile.summary}", flush=True)
+    return Measured(result, _peak(sampler, "order"), diagnosis, profile.summary)
 
 
 async def bare_load(infra: BenchInfra, seconds: float, warmup: float) -> Measured:
@@ -111,6 +116,7 @@ def command_figures(ours: Latencies, bare: Latencies, measured: Measured) -> lis
     rates += "; load from bench.loadgen, a separate Python process (httpx, one connection per loop)"
     failures = f"; failed: {result.failures}" if result.failures else ""
     limits = f"; {measured.diagnosis.summary()}" if measured.diagnosis else ""
+    limits += f"; {measured.profile}" if measured.profile else ""
     return [
         Figure(f"place + pay, {connections} connections", ours.per_second, "requests/s",
                "bare FastAPI + asyncpg INSERT", bare.per_second,

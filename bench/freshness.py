@@ -25,6 +25,7 @@ from bench.harness import BenchInfra
 from bench.kafka_hops import raw_delays
 from bench.loadgen import LoadSpec
 from bench.pacing import Watcher, paced
+from bench.profiling import profiled
 from bench.servers import (
     ON_HAND,
     Latencies,
@@ -106,6 +107,7 @@ class Paced:
     watcher: Watcher
     first_hop: Latencies
     logistics: Diagnosis
+    profile: str
 
 
 async def _first_hop(system: System, answered: dict[str, float]) -> Latencies:
@@ -147,6 +149,7 @@ async def _paced_orders(system: System, orders_per_second: float, seconds: float
                 system.infra.admin_dsn,
                 system.database_name(Service.LOGISTICS),
             ) as diagnosis,
+            profiled(logistics.process.pid, seconds) as profile,
         ):
             failures = await paced(orders_per_second, seconds, act, watcher)
         LAST_PEAKS.update(sampler.peaks)
@@ -154,7 +157,9 @@ async def _paced_orders(system: System, orders_per_second: float, seconds: float
             print(f"    {failures} orders failed, {watcher.missing} never visible", flush=True)
         first_hop = await _first_hop(system, answered)
         print(f"    logistics: {diagnosis.summary()}", flush=True)
-        return Paced(watcher, first_hop, diagnosis)
+        if profile.summary:
+            print(f"    logistics: {profile.summary}", flush=True)
+        return Paced(watcher, first_hop, diagnosis, profile.summary)
     finally:
         for actors in shops:
             await actors.aclose()
@@ -178,6 +183,7 @@ def _figures(paced_run: Paced, raw: Watcher, orders_per_second: float) -> list[F
         f"{_ms(paced_run.first_hop, 50):.0f} ms, p99 {_ms(paced_run.first_hop, 99):.0f} ms; "
         "the rest is logistics' relay → Kafka → its read-model subscription; logistics: "
         + paced_run.logistics.summary()
+        + (f"; logistics {paced_run.profile}" if paced_run.profile else "")
     )
     return [
         Figure("payment answered → shipment visible, p50", _ms(mine, 50), "ms",
