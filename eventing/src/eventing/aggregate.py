@@ -8,6 +8,7 @@ lock until commit.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
@@ -22,6 +23,8 @@ from eventing.store import ConcurrencyConflict, EventStore
 C = TypeVar("C")
 E = TypeVar("E", bound=EventPayload)
 S = TypeVar("S")
+
+BeforeAppend = Callable[[S, S, tuple[E, ...]], Awaitable[None]]
 
 
 class VersionMismatch(ConcurrencyConflict):
@@ -83,22 +86,28 @@ class AggregateRepository(Generic[C, E, S]):
         connection: AsyncConnection,
         expected_version: int | None = None,
         loaded: Loaded[S] | None = None,
+        before_append: BeforeAppend[S, E] | None = None,
     ) -> Decision[S, E]:
         """Decide and append; raises the decider's `DomainError`s, `VersionMismatch` when
         `expected_version` is not the current version, `WrongExpectedVersion` when another
         writer appended since the stream was loaded. Pass `loaded` to reuse a state already
-        loaded in this transaction."""
+        loaded in this transaction. `before_append(state_before, state_after, events)` runs
+        in the same transaction once something was decided, before the append takes the
+        store's position lock: the place for side tables (stock, deadlines) that must commit
+        with the events."""
         current = loaded or await self.load(stream_id, connection=connection)
         if expected_version is not None and expected_version != current.version:
             raise VersionMismatch(stream_id, expected_version, current.version)
         decided = tuple(self.decider.decide(command, current.state))
         if not decided:
             return Decision(current.state, (), current.version)
+        state = self.decider.fold(decided, current.state)
+        if before_append is not None:
+            await before_append(current.state, state, decided)
         result = await self.store.append(
             stream_id,
             [self.codec.encode(event, metadata) for event in decided],
             current.version if current.version else StreamState.NO_STREAM,
             connection=connection,
         )
-        state = self.decider.fold(decided, current.state)
         return Decision(state, decided, result.last_version, result.positions)

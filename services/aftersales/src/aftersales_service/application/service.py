@@ -22,7 +22,7 @@ from aftersales_service.domain.decide import aftersales_decider
 from aftersales_service.domain.state import AftersalesState
 from aftersales_service.projections.tables import refund_case_index
 from contracts.events.aftersales import RefundCaseEvent, RefundRequested
-from eventing.aggregate import AggregateRepository, Decision, VersionMismatch
+from eventing.aggregate import AggregateRepository, Decision
 from eventing.deadlines import Deadline, DeadlineScheduler
 from eventing.events import EventMetadata
 from eventing.store import EventStore
@@ -71,17 +71,16 @@ class AftersalesCommands:
         expected_version: int | None = None,
     ) -> AftersalesDecision:
         """Decide, record the side tables the events call for, then append (last)."""
-        loaded = await self.repository.load(order_id, connection=connection)
-        if expected_version is not None and expected_version != loaded.version:
-            raise VersionMismatch(order_id, expected_version, loaded.version)
-        # Deciding is pure, so deciding here and again inside `execute` gives the same events;
-        # it lets the index and deadline rows be written before the append, which comes last.
-        events = aftersales_decider.decide(command, loaded.state)
-        await self._index_new_cases(connection, events)
-        await self._apply_deadlines(connection, order_id, events)
+
+        async def record_side_tables(
+            _: AftersalesState, __: AftersalesState, events: tuple[RefundCaseEvent, ...]
+        ) -> None:
+            await self._index_new_cases(connection, events)
+            await self._apply_deadlines(connection, order_id, events)
+
         return await self.repository.execute(
             order_id, command, metadata=metadata, connection=connection,
-            expected_version=expected_version, loaded=loaded,
+            expected_version=expected_version, before_append=record_side_tables,
         )  # fmt: skip
 
     async def _index_new_cases(

@@ -25,7 +25,7 @@ from eventing.clock import Clock
 from eventing.deadlines import Deadline, DeadlineScheduler
 from eventing.events import EventMetadata
 from logistics_service.application.waybills import WaybillIndex
-from logistics_service.domain import Shipment, ShipmentCommand, shipment_decider
+from logistics_service.domain import Shipment, ShipmentCommand
 from logistics_service.domain.errors import NotTheShopsShipment
 
 ShipmentRepository = AggregateRepository[ShipmentCommand, LogisticsEvent, Shipment]
@@ -77,11 +77,10 @@ class ShipmentCommands:
         shop_id = loaded.state.shop_id
         if acting.seller_shop_id is not None and shop_id not in (None, acting.seller_shop_id):
             raise NotTheShopsShipment(f"order {order_id} is not an order of your shop")
-        # Deciding is pure, so the outcome can be previewed to write what must commit with it;
-        # the repository then decides the same again on the same state and appends.
-        if expected_version is None or expected_version == loaded.version:
-            events = shipment_decider.decide(command, loaded.state)
+
+        async def accompany(_: Shipment, __: Shipment, events: tuple[LogisticsEvent, ...]) -> None:
             await self._accompany(order_id, events, acting.metadata, connection)
+
         return await self.repository.execute(
             order_id,
             command,
@@ -89,6 +88,7 @@ class ShipmentCommands:
             connection=connection,
             expected_version=expected_version,
             loaded=loaded,
+            before_append=accompany,
         )
 
     async def _accompany(

@@ -19,7 +19,6 @@ from order_service.application import stock_store
 from order_service.application.effects import OrderEffects
 from order_service.application.policy_store import PolicyStore
 from order_service.application.stock_store import Who
-from order_service.domain import order_decider
 from order_service.domain.commands import OrderCommand, PlaceOrder
 from order_service.domain.policy import ShopPolicy
 from order_service.domain.state import OrderState
@@ -82,17 +81,20 @@ class OrderCommands:
         if loaded.state.shop_id:
             policy = (await self.policies.get(connection, loaded.state.shop_id)).policy
         command = command_for(loaded.state, policy)
-        # The decider is pure, so deciding here and again in `execute` gives the same events;
-        # deciding first lets stock and deadlines move before the append takes its lock.
-        events = list(order_decider.decide(command, loaded.state))
-        if events:
-            after = order_decider.fold(events, loaded.state)
-            who = Who(
-                actor=metadata.actor or "system", actor_id=metadata.actor_id, order_id=order_id
-            )
+        who = Who(actor=metadata.actor or "system", actor_id=metadata.actor_id, order_id=order_id)
+
+        async def move_stock_and_deadlines(
+            before: OrderState, after: OrderState, events: tuple[OrderEvent, ...]
+        ) -> None:
             await self.effects.apply(
-                connection, loaded.state, after, events, policy, who, self.clock.now()
+                connection, before, after, list(events), policy, who, self.clock.now()
             )
+
         return await self.repository.execute(
-            order_id, command, metadata=metadata, connection=connection, loaded=loaded
+            order_id,
+            command,
+            metadata=metadata,
+            connection=connection,
+            loaded=loaded,
+            before_append=move_stock_and_deadlines,
         )
