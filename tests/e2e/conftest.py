@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,8 +16,17 @@ from localinfra.testing import InfraEndpoints
 async def system(
     infra: InfraEndpoints, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[System]:
-    """The running system for the whole session; each test uses its own orders."""
-    running = await start_system(infra, tmp_path_factory.mktemp("e2e-logs"))
+    """The running system for the whole session; each test uses its own orders.
+
+    Service logs go under the local infrastructure's home (`.run/test/e2e-logs/…`), where
+    they outlive pytest's rotation of temporary directories, so a failure can be read later.
+    """
+    if infra.settings is not None:
+        logs = infra.settings.infra_home / "e2e-logs" / f"{os.getpid()}-{int(time.time())}"
+        logs.mkdir(parents=True, exist_ok=True)
+    else:
+        logs = tmp_path_factory.mktemp("e2e-logs")
+    running = await start_system(infra, logs)
     try:
         yield running
     finally:
