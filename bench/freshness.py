@@ -55,7 +55,8 @@ LAST_PEAKS: dict[str, int] = {}
 
 async def run(infra: BenchInfra) -> list[Figure]:
     seconds = infra.size(full=60, quick=20)
-    system = await start_system(endpoints(infra), logs_dir(infra, f"fresh_{uuid.uuid4().hex[:8]}"))
+    logs = logs_dir(infra, f"fresh_{uuid.uuid4().hex[:8]}")
+    system = await start_system(endpoints(infra), logs, clock="system")
     try:
         rate = await _sustainable_rate(infra, system)
         orders_per_second = rate / 2 / 2

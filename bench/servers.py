@@ -114,7 +114,7 @@ async def order_service(
             if preload is not None:
                 await preload(dsn)
             running = start_service(
-                Service.ORDER, dsn, topics, endpoints(infra), run, logs_dir(infra, run)
+                Service.ORDER, dsn, topics, endpoints(infra), run, logs_dir(infra, run), "system"
             )
             try:
                 await wait_ready(running)

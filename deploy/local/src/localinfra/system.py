@@ -130,7 +130,11 @@ def start_service(
     infra: InfraEndpoints,
     run: str,
     logs: Path,
+    clock: str = "database",
 ) -> RunningService:
+    """Start one service process on a free port. The database clock (the default) lets tests
+    move time; benchmarks pass `clock="system"`, the production setting, which saves a query
+    per command."""
     port = _free_port()
     log_file = logs / f"{service.value}.log"
     env = {
@@ -138,7 +142,7 @@ def start_service(
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
         "AUTH_SECRET": AUTH_SECRET,
-        "CLOCK": "database",
+        "CLOCK": clock,
         "CONSUMER_GROUP_PREFIX": f"e2e.{run}.",
         "TOPIC_ORDER": topics[Service.ORDER],
         "TOPIC_LOGISTICS": topics[Service.LOGISTICS],
@@ -163,7 +167,7 @@ def start_service(
     )
 
 
-async def start_system(infra: InfraEndpoints, logs: Path) -> System:
+async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database") -> System:
     """Fresh databases and topics, migrated, and the three services ready on free ports."""
     run = uuid.uuid4().hex[:10]
     topics = {service: f"e2e.{run}.{service.value}" for service in SERVICES}
@@ -177,7 +181,7 @@ async def start_system(infra: InfraEndpoints, logs: Path) -> System:
         for service in SERVICES:
             url = await _create_database(infra, system.database_name(service))
             await upgrade_service_async(url, service.value)
-            system.services[service] = start_service(service, url, topics, infra, run, logs)
+            system.services[service] = start_service(service, url, topics, infra, run, logs, clock)
         for running in system.services.values():
             await wait_ready(running)
     except BaseException:
