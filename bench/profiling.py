@@ -1,7 +1,9 @@
 """Optional py-spy profile of a service process while a benchmark measures it.
 
-With `BENCH_PROFILE=1` and a `py-spy` executable next to the interpreter (it is not a pinned
-dependency: `pip install py-spy` into the venv by hand), `profiled(pid)` samples the process at
+With `BENCH_PROFILE=1` and a `py-spy` executable next to the interpreter (pinned in
+requirements/dev.in, so `make venv` installs it; it needs ptrace rights over the service
+process, which a process's own user has unless `kernel.yama.ptrace_scope` forbids it),
+`profiled(pid)` samples the process at
 50 Hz without pausing it (`--nonblocking`) and summarises where its CPU went: the share of
 samples whose innermost frame is in each library, and the service's own functions that are most
 often the innermost frame of our own code (where our code hands over to a library). The summary
