@@ -4,13 +4,23 @@ Commands run inside the caller's transaction (the HTTP command runner, a policy'
 transaction or a deadline's), so read-model or stock changes made in the same transaction
 commit together with the events. The append comes last, because it holds the store's position
 lock until commit.
+
+Inside `deferred_append()` (the HTTP command runner's scope) the append is not made at once but
+handed to the scope, which makes it after the caller's own last writes (the stored idempotent
+response), right before the commit: the position lock then covers the append and the commit
+only. The decision's version is known before the append (loaded version + events decided); a
+writer that got there first still fails the append with `WrongExpectedVersion`, and the whole
+transaction rolls back as before. One command per scope: a second command (or a load) while an
+append is pending is a programming error, raised at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,12 +59,58 @@ class Loaded(Generic[S]):
 
 @dataclass(frozen=True, slots=True)
 class Decision(Generic[S, E]):
-    """What a command did: the events appended, the new state and version."""
+    """What a command did: the events appended, the new state and version (`positions`: the
+    events' store positions; empty when the append was deferred)."""
 
     state: S
     events: tuple[E, ...]
     version: int
     positions: tuple[int, ...] = ()
+
+
+class PendingAppend:
+    """The append a command decided inside `deferred_append()`, made by `flush()`."""
+
+    def __init__(self) -> None:
+        self._stream_id: str | None = None
+        self._append: Callable[[], Awaitable[Any]] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._append is not None
+
+    def defer(self, stream_id: str, append: Callable[[], Awaitable[Any]]) -> None:
+        self.check_idle(stream_id)
+        self._stream_id, self._append = stream_id, append
+
+    def check_idle(self, stream_id: str) -> None:
+        if self._append is not None:
+            raise RuntimeError(
+                f"{stream_id}: a command ran while the append to {self._stream_id} is deferred;"
+                " run one command per deferred_append() scope (or none: append at once)"
+            )
+
+    async def flush(self) -> None:
+        """Make the deferred append, if any (raises `WrongExpectedVersion` as `append` does)."""
+        append, self._append = self._append, None
+        if append is not None:
+            await append()
+
+
+_pending: ContextVar[PendingAppend | None] = ContextVar("eventing_pending_append", default=None)
+
+
+@contextmanager
+def deferred_append() -> Iterator[PendingAppend]:
+    """Commands run in this scope (this task) defer their append to `PendingAppend.flush()`;
+    the caller must flush before it commits. A scope left without a flush drops the append, so
+    leave it only by an exception that rolls the transaction back."""
+    pending = PendingAppend()
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
 
 
 class AggregateRepository(Generic[C, E, S]):
@@ -72,6 +128,9 @@ class AggregateRepository(Generic[C, E, S]):
 
     async def load(self, stream_id: str, *, connection: AsyncConnection) -> Loaded[S]:
         """Fold the whole stream (events upcast to their current version)."""
+        pending = _pending.get()
+        if pending is not None:
+            pending.check_idle(stream_id)
         recorded = await self.store.read_stream(stream_id, connection=connection)
         events = [cast(E, self.codec.decode(event)) for event in recorded]
         state = self.decider.fold(events)
@@ -104,10 +163,15 @@ class AggregateRepository(Generic[C, E, S]):
         state = self.decider.fold(decided, current.state)
         if before_append is not None:
             await before_append(current.state, state, decided)
-        result = await self.store.append(
-            stream_id,
-            [self.codec.encode(event, metadata) for event in decided],
-            current.version if current.version else StreamState.NO_STREAM,
-            connection=connection,
-        )
+        encoded = [self.codec.encode(event, metadata) for event in decided]
+        expected = current.version if current.version else StreamState.NO_STREAM
+        pending = _pending.get()
+        if pending is not None:
+
+            async def append() -> None:
+                await self.store.append(stream_id, encoded, expected, connection=connection)
+
+            pending.defer(stream_id, append)
+            return Decision(state, decided, current.version + len(decided))
+        result = await self.store.append(stream_id, encoded, expected, connection=connection)
         return Decision(state, decided, result.last_version, result.positions)

@@ -5,6 +5,11 @@ transaction-scoped advisory lock taken before anything else, so it never waits w
 the event store's position lock), answers a retry with the stored first response, otherwise
 runs the command and stores its response in the same transaction as its events. Refusals
 (domain errors, conflicts) roll everything back and are not stored: a retry decides again.
+
+The command's append is deferred (`eventing.aggregate.deferred_append`) until after the response
+is stored, so the event store's position lock is held for the append and the commit only, not
+for the idempotency write too. Work that runs several commands in one transaction (a batch
+endpoint) passes `defer_append=False`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics
+from eventing.aggregate import deferred_append
 from eventing.clock import Clock, refresh_clock
 from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.problems import ProblemError
@@ -114,7 +120,13 @@ class CommandRunner:
         self._clock = clock
 
     async def run(
-        self, request: Request, key: str, caller: Caller, work: CommandWork
+        self,
+        request: Request,
+        key: str,
+        caller: Caller,
+        work: CommandWork,
+        *,
+        defer_append: bool = True,
     ) -> JSONResponse:
         """Run `work` once per (caller, key); a retry gets the stored response back."""
         scope = f"{caller.role.value}:{caller.subject}"
@@ -129,9 +141,20 @@ class CommandRunner:
             if stored is not None:
                 metrics.IDEMPOTENT_REPLAYS.inc()
                 return _response(stored, replayed=True)
-            result = await work(connection)
-            response = _stored(result)
-            await self._idempotency.save(scope, key, fingerprint, response, connection=connection)
+            if not defer_append:
+                result = await work(connection)
+                response = _stored(result)
+                await self._idempotency.save(
+                    scope, key, fingerprint, response, connection=connection
+                )
+                return _response(response, replayed=False)
+            with deferred_append() as pending:
+                result = await work(connection)
+                response = _stored(result)
+                await self._idempotency.save(
+                    scope, key, fingerprint, response, connection=connection
+                )
+                await pending.flush()
         return _response(response, replayed=False)
 
 

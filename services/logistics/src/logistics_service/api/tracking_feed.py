@@ -68,7 +68,8 @@ async def record_batch(
         )
         return CommandResult(result.model_dump(mode="json"))
 
-    return await context.runtime.commands.run(request, key, caller, work)
+    # Several commands, one savepoint per order: each append is made as its command runs.
+    return await context.runtime.commands.run(request, key, caller, work, defer_append=False)
 
 
 async def _record_all(
