@@ -19,6 +19,7 @@ from eventing.codec import ContractsCodec
 from eventing.encoding import ConsumedEvent
 from eventing.events import RecordedEvent
 from eventing.rebuild import ProjectionTables, TableNames
+from eventing.subscriptions import BatchHandler, Handler
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,26 @@ class Projection:
         return ProjectionTables(
             self.tables.tables, project, project_batch if batch_projector else None
         )
+
+    def live_handler(self) -> Handler:
+        """The projector as a subscription handler writing to the live tables."""
+        projector = self.tables.projector
+
+        async def handle(event: ConsumedEvent, connection: AsyncConnection) -> None:
+            await projector(event, connection, {})
+
+        return handle
+
+    def live_batch_handler(self) -> BatchHandler | None:
+        """The batch projector as a subscription batch handler (None without one)."""
+        batch_projector = self.tables.batch_projector
+        if batch_projector is None:
+            return None
+
+        async def handle(events: Sequence[ConsumedEvent], connection: AsyncConnection) -> None:
+            await batch_projector(events, connection, {})
+
+        return handle
 
 
 def service_projections(service: Service | str) -> tuple[Projection, ...]:

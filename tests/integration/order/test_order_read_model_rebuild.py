@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from eventing.rebuild import rebuild_from_store, rebuild_from_topics
+from eventing.projections import Projection
+from eventing.rebuild import ProjectionTables, rebuild_from_store, rebuild_from_topics
 from eventing.store import EventStore
 from order_service.projections import PROJECTIONS
 from order_service.projections.tables import order_view
@@ -43,4 +45,30 @@ async def test_a_rebuild_from_the_store_or_the_topics_gives_the_same_orders(
     await rebuild_from_topics(
         service.engine, service.bootstrap, [service.order_topic], projection.tables
     )
+    assert await orders(service) == live
+
+
+async def test_the_batch_projector_and_the_per_event_projector_give_the_same_orders(
+    service: OrderTestbed,
+) -> None:
+    (projection,) = PROJECTIONS
+    assert projection.tables.batch_projector is not None
+    await service.set_stock(TEA, 10)
+    await service.set_stock(CUP, 10)
+    first = await service.place()
+    second = await service.place()
+    paid = await service.pay(first["order_id"], payable())
+    cancelled = await service.command(
+        f"/v1/orders/{second['order_id']}/cancellation",
+        {"reason": "buyer_changed_mind"},
+        service.buyer,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await service.order(first["order_id"], min_version=paid.json()["version"])
+    await service.order(second["order_id"], min_version=cancelled.json()["version"])
+    live = await orders(service)
+
+    one_by_one = ProjectionTables(projection.tables.tables, projection.tables.projector)
+    store = EventStore(service.engine, topic=service.order_topic)
+    await rebuild_from_store(store, Projection.from_store(replace(projection, tables=one_by_one)))
     assert await orders(service) == live

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.events.base import OrderEvent
 from contracts.parties import Service
 from eventing.aggregate import AggregateRepository
 from eventing.deadlines import DeadlineWorkerOptions
-from eventing.encoding import ConsumedEvent
-from eventing.projections import Projection
 from eventing.runtime import ServiceRuntime
 from eventing.shop_policies import shop_policy_router
-from eventing.subscriptions import Handler
 from order_service.api.dependencies import OrderApiDependencies
 from order_service.api.order_commands import order_commands_router
 from order_service.api.order_queries import order_queries_router
@@ -47,7 +43,12 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
     policies = PolicyStore(default_policy(settings))
     commands = OrderCommands(repository, OrderEffects(runtime.deadlines), policies, runtime.clock)
     reactions = OrderPolicies(commands, runtime.codec)
-    runtime.subscribe("read-model", ORDER_READ_MODEL.topics, _live(ORDER_READ_MODEL))
+    runtime.subscribe(
+        "read-model",
+        ORDER_READ_MODEL.topics,
+        ORDER_READ_MODEL.live_handler(),
+        batch_handler=ORDER_READ_MODEL.live_batch_handler(),
+    )
     runtime.subscribe("shipment-policy", (Service.LOGISTICS,), reactions.on_logistics_event)
     runtime.subscribe("refund-policy", (Service.AFTERSALES,), reactions.on_aftersales_event)
     runtime.fire_deadlines(
@@ -72,13 +73,3 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
             shop_policy_router(runtime, policies.stored, what="order time policy"),
         ],
     )
-
-
-def _live(projection: Projection) -> Handler:
-    """The projection's projector as a subscription handler (writing to the live tables)."""
-    project = projection.tables.projector
-
-    async def handle(event: ConsumedEvent, connection: AsyncConnection) -> None:
-        await project(event, connection, {})
-
-    return handle

@@ -9,14 +9,16 @@ from __future__ import annotations
 from contracts.parties import Service
 from eventing.projections import Projection
 from eventing.rebuild import ProjectionTables
-from order_service.projections.projector import project_order_event
+from order_service.projections.projector import project_order_event, project_order_events
 from order_service.projections.tables import order_timeline, order_view
 
 ORDER_READ_MODEL = Projection(
     name="order-read-model",
     description="Order detail, cross-service timeline and order lists (by buyer, shop, status).",
     tables=ProjectionTables(
-        tables=(order_view.name, order_timeline.name), projector=project_order_event
+        tables=(order_view.name, order_timeline.name),
+        projector=project_order_event,
+        batch_projector=project_order_events,
     ),
     topics=(Service.ORDER, Service.LOGISTICS, Service.AFTERSALES),
 )

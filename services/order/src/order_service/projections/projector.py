@@ -1,10 +1,12 @@
 """The order read model's projector: one timeline row per event of any service, then the
 order's row recomputed from its timeline. Idempotent per event id, so a redelivery, a replay
-from the store or from the topics, and the live subscription can all feed it."""
+from the store or from the topics, and the live subscription can all feed it. The batch form
+(`project_order_events`) inserts a batch's rows at once and recomputes each order once."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, TableClause, column, select, table
@@ -28,32 +30,55 @@ def named(live: Table, tables: TableNames) -> TableClause:
     return table(tables.get(live.name, live.name), *(column(c.name, c.type) for c in live.c))
 
 
+def _timeline_row(event: ConsumedEvent) -> dict[str, Any]:
+    envelope = _codec.envelope(event)
+    payload = envelope.data
+    return {
+        "order_id": payload.order_id,
+        "event_id": str(envelope.id),
+        "source": payload.producer.value,
+        "event_type": envelope.type,
+        "schema_version": envelope.dataversion,
+        "sequence": envelope.sequence,
+        "occurred_at": envelope.time,
+        "actor": envelope.actor.value,
+        "data": payload.model_dump(mode="json"),
+    }
+
+
+async def _record(
+    connection: AsyncConnection, tables: TableNames, rows: Sequence[dict[str, Any]]
+) -> list[str]:
+    """Insert timeline rows (in order); the orders of those that were new (not seen before)."""
+    timeline = named(order_timeline, tables)
+    statement = (
+        insert(timeline)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(timeline.c.order_id)
+    )
+    return list((await connection.execute(statement)).scalars())
+
+
 async def project_order_event(
     event: ConsumedEvent, connection: AsyncConnection, tables: TableNames
 ) -> None:
     """Apply one consumed event of the order, logistics or aftersales topic."""
-    envelope = _codec.envelope(event)
-    payload = envelope.data
-    timeline = named(order_timeline, tables)
-    statement = (
-        insert(timeline)
-        .values(
-            order_id=payload.order_id,
-            event_id=str(envelope.id),
-            source=payload.producer.value,
-            event_type=envelope.type,
-            schema_version=envelope.dataversion,
-            sequence=envelope.sequence,
-            occurred_at=envelope.time,
-            actor=envelope.actor.value,
-            data=payload.model_dump(mode="json"),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(timeline.c.entry_id)
-    )
-    if (await connection.execute(statement)).first() is None:
-        return  # applied before
-    await refresh_order(connection, tables, payload.order_id)
+    for order_id in await _record(connection, tables, [_timeline_row(event)]):
+        await refresh_order(connection, tables, order_id)
+
+
+async def project_order_events(
+    events: Sequence[ConsumedEvent], connection: AsyncConnection, tables: TableNames
+) -> None:
+    """Apply several events at once: their timeline rows in one statement, then each order that
+    got a new row recomputed once (the row is a function of the whole timeline, so this is the
+    same as applying the events one by one, with one recomputation instead of one per event)."""
+    if not events:
+        return
+    changed = await _record(connection, tables, [_timeline_row(event) for event in events])
+    for order_id in dict.fromkeys(changed):
+        await refresh_order(connection, tables, order_id)
 
 
 async def refresh_order(connection: AsyncConnection, tables: TableNames, order_id: str) -> None:
