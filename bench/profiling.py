@@ -7,7 +7,8 @@ process, which a process's own user has unless `kernel.yama.ptrace_scope` forbid
 50 Hz without pausing it (`--nonblocking`) and summarises where its CPU went: the share of
 samples whose innermost frame is in each library, and the service's own functions that are most
 often the innermost frame of our own code (where our code hands over to a library). The summary
-goes into the figure's note; without py-spy (or without BENCH_PROFILE=1) it is empty.
+goes into the figure's note, and the raw stacks are kept under `$ORDERS_INFRA_HOME/profiles`
+for a flame graph; without py-spy (or without BENCH_PROFILE=1) it is empty.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -86,4 +88,18 @@ async def profiled(pid: int, seconds: float) -> AsyncIterator[Profile]:
         finally:
             await spy.wait()
             if await asyncio.to_thread(out.exists):
-                profile.summary = summarise(await asyncio.to_thread(out.read_text))
+                raw = await asyncio.to_thread(out.read_text)
+                profile.summary = summarise(raw)
+                kept = await asyncio.to_thread(_keep, raw, pid)
+                profile.summary += f" (stacks: {kept})"
+
+
+def _keep(raw: str, pid: int) -> Path:
+    """Keep the raw stacks (collapsed format: `flamegraph.pl`, speedscope and inferno read it)
+    under `$ORDERS_INFRA_HOME/profiles`, or the working directory's `.run/bench/profiles`."""
+    home = Path(os.environ.get("ORDERS_INFRA_HOME", ".run/bench"))
+    folder = home / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"py-spy-{time.strftime('%Y%m%dT%H%M%S')}-{pid}.txt"
+    path.write_text(raw)
+    return path
