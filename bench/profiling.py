@@ -91,7 +91,8 @@ async def profiled(pid: int, seconds: float) -> AsyncIterator[Profile]:
                 raw = await asyncio.to_thread(out.read_text)
                 profile.summary = summarise(raw)
                 kept = await asyncio.to_thread(_keep, raw, pid)
-                profile.summary += f" (stacks: {kept})"
+                shown = kept.relative_to(Path.cwd()) if kept.is_relative_to(Path.cwd()) else kept
+                profile.summary += f" (stacks: {shown})"
 
 
 def _keep(raw: str, pid: int) -> Path:

@@ -19,6 +19,7 @@ import asyncpg
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bench.payloads import StoredRow
 from eventing.encoding import ConsumedEvent
 from eventing.events import RecordedEvent
 from eventing.rebuild import ProjectionTables
@@ -139,40 +140,30 @@ async def apply(
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """One event as the projector needs it (from a topic or from the store)."""
-
-    event_type: str
-    order_id: str
-    sequence: int
-    data: Mapping[str, Any]
-
-
-async def apply_batch(connection: AsyncConnection, table: str, events: Sequence[Applied]) -> None:
+async def apply_batch(connection: AsyncConnection, table: str, events: Sequence[StoredRow]) -> None:
     """Apply `events` with two statements, to the same effect as one by one. Placements go
     first: an order's payment always follows its placement in its stream. Of several payments
     of one order (a redelivery, a replay) only the highest sequence can leave a mark, as one by
     one, where each raises the row's version and an older one is then ignored."""
     placed = [event for event in events if event.event_type == "order.placed"]
-    paid: dict[str, Applied] = {}
+    paid: dict[str, StoredRow] = {}
     for event in events:
         if event.event_type == "order.paid":
-            seen = paid.get(event.order_id)
-            if seen is None or event.sequence > seen.sequence:
-                paid[event.order_id] = event
+            seen = paid.get(event.stream_id)
+            if seen is None or event.stream_version > seen.stream_version:
+                paid[event.stream_id] = event
     statements = _statements(table)
     if placed:
         await connection.execute(
             statements.insert_placed_batch,
             {
-                "order_ids": [e.order_id for e in placed],
+                "order_ids": [e.stream_id for e in placed],
                 "shop_ids": [e.data["shop_id"] for e in placed],
                 "buyer_ids": [e.data["buyer_id"] for e in placed],
                 "payables": [e.data["payable"]["amount"] for e in placed],
                 "currencies": [e.data["payable"]["currency"] for e in placed],
                 "lines": [len(e.data["items"]) for e in placed],
-                "versions": [e.sequence for e in placed],
+                "versions": [e.stream_version for e in placed],
             },
         )
     if paid:
@@ -181,7 +172,7 @@ async def apply_batch(connection: AsyncConnection, table: str, events: Sequence[
             {
                 "order_ids": list(paid),
                 "amounts": [e.data["amount"]["amount"] for e in paid.values()],
-                "versions": [e.sequence for e in paid.values()],
+                "versions": [e.stream_version for e in paid.values()],
             },
         )
 
@@ -193,7 +184,7 @@ async def apply_consumed_batch(
     await apply_batch(
         connection,
         SUMMARIES,
-        [Applied(e.event_type, e.stream_id, e.sequence, e.data) for e in events],
+        [StoredRow(e.stream_id, e.sequence, e.event_type, dict(e.data)) for e in events],
     )
 
 
@@ -223,7 +214,7 @@ async def _project_recorded_batch(
     await apply_batch(
         connection,
         tables[SUMMARIES],
-        [Applied(e.event_type, e.stream_id, e.stream_version, e.data) for e in events],
+        [StoredRow(e.stream_id, e.stream_version, e.event_type, dict(e.data)) for e in events],
     )
 
 

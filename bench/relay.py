@@ -60,7 +60,8 @@ async def _relay(dsn: str, bootstrap: str, backlog: int) -> Rate:
         await until_reached(lambda: relay.published, backlog)
 
     try:
-        return await timed("eventing OutboxRelay (batch 500)", backlog, publish_backlog)
+        name = f"eventing OutboxRelay (batch {RelayOptions().batch_size})"
+        return await timed(name, backlog, publish_backlog)
     finally:
         relay.stop()
         if task is not None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench import payloads, readmodel
-from bench.readmodel import Applied
+from bench.payloads import StoredRow
 from eventing.database import create_engine
 
 pytestmark = pytest.mark.asyncio
@@ -20,16 +20,15 @@ pytestmark = pytest.mark.asyncio
 DatabaseFactory = Callable[[], Awaitable[str]]
 
 
-def lifecycle_events(orders: int) -> list[Applied]:
+def lifecycle_events(orders: int) -> list[StoredRow]:
     """Placed and paid per order, interleaved, with a redelivered placement and payment and a
     stale payment (an older version arriving after a newer one) mixed in."""
-    rows = list(payloads.order_lifecycles("rm", orders))
-    events = [Applied(r.event_type, r.stream_id, r.stream_version, r.data) for r in rows]
+    events = list(payloads.order_lifecycles("rm", orders))
     first_paid = next(e for e in events if e.event_type == "order.paid")
-    newer_paid = Applied(
-        "order.paid",
-        first_paid.order_id,
+    newer_paid = StoredRow(
+        first_paid.stream_id,
         3,
+        "order.paid",
         {**first_paid.data, "amount": {**first_paid.data["amount"], "amount": 1}},
     )
     return [*events, events[0], first_paid, newer_paid, first_paid]
@@ -37,8 +36,8 @@ def lifecycle_events(orders: int) -> list[Applied]:
 
 async def project(
     dsn: str,
-    events: Sequence[Applied],
-    apply: Callable[[AsyncConnection, Sequence[Applied]], Awaitable[None]],
+    events: Sequence[StoredRow],
+    apply: Callable[[AsyncConnection, Sequence[StoredRow]], Awaitable[None]],
     batch_size: int,
 ) -> str:
     await readmodel.create_summaries(dsn)
@@ -52,14 +51,14 @@ async def project(
     return await readmodel.digest(dsn)
 
 
-async def one_by_one(connection: AsyncConnection, events: Sequence[Applied]) -> None:
+async def one_by_one(connection: AsyncConnection, events: Sequence[StoredRow]) -> None:
     for e in events:
         await readmodel.apply(
-            connection, readmodel.SUMMARIES, e.event_type, e.order_id, e.sequence, e.data
+            connection, readmodel.SUMMARIES, e.event_type, e.stream_id, e.stream_version, e.data
         )
 
 
-async def batched(connection: AsyncConnection, events: Sequence[Applied]) -> None:
+async def batched(connection: AsyncConnection, events: Sequence[StoredRow]) -> None:
     await readmodel.apply_batch(connection, readmodel.SUMMARIES, events)
 
 
@@ -95,7 +94,7 @@ async def test_the_newest_payment_wins_and_stale_ones_are_ignored(
     finally:
         await engine.dispose()
     by_order = {row.order_id: row for row in rows}
-    first = events[1].order_id  # the order whose payment was redelivered and superseded
+    first = events[1].stream_id  # the order whose payment was redelivered and superseded
     assert (by_order[first].status, by_order[first].paid, by_order[first].version) == (
         "paid",
         1,
