@@ -15,6 +15,7 @@ endpoint) passes `defer_append=False`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -141,20 +142,14 @@ class CommandRunner:
             if stored is not None:
                 metrics.IDEMPOTENT_REPLAYS.inc()
                 return _response(stored, replayed=True)
-            if not defer_append:
+            with deferred_append() if defer_append else nullcontext() as pending:
                 result = await work(connection)
                 response = _stored(result)
                 await self._idempotency.save(
                     scope, key, fingerprint, response, connection=connection
                 )
-                return _response(response, replayed=False)
-            with deferred_append() as pending:
-                result = await work(connection)
-                response = _stored(result)
-                await self._idempotency.save(
-                    scope, key, fingerprint, response, connection=connection
-                )
-                await pending.flush()
+                if pending is not None:
+                    await pending.flush()
         return _response(response, replayed=False)
 
 
