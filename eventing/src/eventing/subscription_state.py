@@ -6,13 +6,38 @@ from collections.abc import Iterable, Mapping
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import bindparam, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.schema import consumer_positions, consumer_streams
 
 log = structlog.get_logger(__name__)
+
+
+# Built once: a subscription runs these for every partition batch.
+_PARTITION_ROW = (
+    consumer_positions.c.consumer_group == bindparam("p_group"),
+    consumer_positions.c.topic == bindparam("p_topic"),
+    consumer_positions.c.partition == bindparam("p_partition"),
+)
+_ENSURE_POSITION = (
+    insert(consumer_positions)
+    .values(consumer_group=bindparam("p_group"), topic=bindparam("p_topic"),
+            partition=bindparam("p_partition"), next_offset=0, updated_at=text("now()"))
+    .on_conflict_do_nothing()
+)  # fmt: skip
+_LOCK_POSITION = select(consumer_positions.c.next_offset).where(*_PARTITION_ROW).with_for_update()
+_SAVE_POSITION = (
+    consumer_positions.update()
+    .where(*_PARTITION_ROW)
+    .values(next_offset=bindparam("p_offset"), updated_at=text("now()"))
+)
+_SEQUENCES = select(consumer_streams.c.stream_id, consumer_streams.c.last_sequence).where(
+    consumer_streams.c.consumer_group == bindparam("p_group"),
+    consumer_streams.c.topic == bindparam("p_topic"),
+    consumer_streams.c.stream_id.in_(bindparam("p_streams", expanding=True)),
+)
 
 
 class PartitionState:
@@ -27,24 +52,17 @@ class PartitionState:
         """The partition's next offset to apply, row-locked until the transaction ends.
 
         The lock serialises two members that briefly both hold the partition during a
-        rebalance; the second then sees the first's position and skips what it applied.
+        rebalance; the second then sees the first's position and skips what it applied. A
+        partition whose row this member has read or written is locked in one statement; the
+        row is created first only when it is missing (a new group, or a position reset).
         """
-        await connection.execute(
-            insert(consumer_positions)
-            .values(consumer_group=self.group, topic=tp.topic, partition=tp.partition,
-                    next_offset=0, updated_at=text("now()"))
-            .on_conflict_do_nothing()
-        )  # fmt: skip
-        offset = await connection.scalar(
-            select(consumer_positions.c.next_offset)
-            .where(
-                consumer_positions.c.consumer_group == self.group,
-                consumer_positions.c.topic == tp.topic,
-                consumer_positions.c.partition == tp.partition,
-            )
-            .with_for_update()
-        )
-        return int(offset or 0)
+        params = {"p_group": self.group, "p_topic": tp.topic, "p_partition": tp.partition}
+        if tp in self.positions:
+            offset = await connection.scalar(_LOCK_POSITION, params)
+            if offset is not None:
+                return int(offset)
+        await connection.execute(_ENSURE_POSITION, params)
+        return int(await connection.scalar(_LOCK_POSITION, params) or 0)
 
     async def load_sequences(
         self, connection: AsyncConnection, topic: str, streams: Iterable[str]
@@ -54,11 +72,7 @@ class PartitionState:
         if not wanted:
             return {}
         rows = await connection.execute(
-            select(consumer_streams.c.stream_id, consumer_streams.c.last_sequence).where(
-                consumer_streams.c.consumer_group == self.group,
-                consumer_streams.c.topic == topic,
-                consumer_streams.c.stream_id.in_(wanted),
-            )
+            _SEQUENCES, {"p_group": self.group, "p_topic": topic, "p_streams": wanted}
         )
         return {row.stream_id: row.last_sequence for row in rows}
 
@@ -71,14 +85,10 @@ class PartitionState:
     ) -> None:
         """Record the batch as applied (in the batch's transaction)."""
         await connection.execute(
-            consumer_positions.update()
-            .where(
-                consumer_positions.c.consumer_group == self.group,
-                consumer_positions.c.topic == tp.topic,
-                consumer_positions.c.partition == tp.partition,
-            )
-            .values(next_offset=next_offset, updated_at=text("now()"))
-        )
+            _SAVE_POSITION,
+            {"p_group": self.group, "p_topic": tp.topic, "p_partition": tp.partition,
+             "p_offset": next_offset},
+        )  # fmt: skip
         if sequences:
             statement = insert(consumer_streams).values(
                 [
