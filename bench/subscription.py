@@ -112,16 +112,17 @@ async def _subscription(
 
     try:
         name = "batch handler" if batched else "one statement per event"
-        return await timed(f"eventing Subscription ({name})", events, catch_up)
+        rate = await timed(f"eventing Subscription ({name})", events, catch_up)
     finally:
         subscription.stop()
         if task is not None:
             await task
         await engine.dispose()
         await _delete_topic(infra.bootstrap, dead_letter_topic(topic, group))
-        rows = await readmodel.count_rows(dsn)
-        if rows != events // 2:
-            raise RuntimeError(f"the subscription left {rows} summaries, expected {events // 2}")
+    rows = await readmodel.count_rows(dsn)
+    if rows != events // 2:
+        raise RuntimeError(f"the subscription left {rows} summaries, expected {events // 2}")
+    return rate
 
 
 async def _naive(bootstrap: str, dsn: str, topic: str, events: int) -> Rate:
