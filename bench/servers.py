@@ -29,13 +29,14 @@ from aiokafka.admin import NewTopic
 
 from bench.harness import BenchInfra
 from bench.loadgen import Connection, LoadSpec
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from eventing.database import create_engine
 from eventing.http.auth import Role, TokenIssuer
 from eventing.migrate import upgrade_service_async
 from eventing.topics import connect_admin
 from localinfra import flows
-from localinfra.system import AUTH_SECRET, SERVICES, RunningService, start_service, wait_ready
+from localinfra.services import wait_ready
+from localinfra.system import AUTH_SECRET, RunningService, start_service
 from localinfra.testing import InfraEndpoints
 
 ON_HAND = 10_000_000  # stock per SKU and shop: never the limit during a run

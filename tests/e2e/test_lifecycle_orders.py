@@ -296,7 +296,7 @@ async def test_a_lost_parcel_is_reshipped_under_a_new_waybill_and_delivered(
         await flows.dispatch(actors, order_id, first)
         raised = await flows.open_exception(actors, order_id, "lost", "no scan for five days")
         resolved = await flows.reship(actors, order_id, raised["exception_id"], second)
-        assert resolved["recorded"] == ["logistics.exception_resolved"]
+        assert resolved["events"] == ["logistics.exception_resolved"]
 
         shipment = await flows.shipment_when(
             actors, order_id, lambda s: s["version"] >= resolved["version"], "reshipped"

@@ -14,7 +14,7 @@ import httpx
 import psutil
 import pytest
 
-from localinfra.config import SERVICES
+from contracts.parties import SERVICES
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from localinfra.system import SERVICES, System
+from contracts.parties import SERVICES
+from localinfra.system import System
 
 pytestmark = pytest.mark.e2e
 

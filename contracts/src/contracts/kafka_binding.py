@@ -18,6 +18,23 @@ HEADER_PREFIX = "ce_"
 CONTENT_TYPE_HEADER = "content-type"
 
 
+def header_name(attribute: str) -> str:
+    """The header carrying a CloudEvents attribute: `content-type` for `datacontenttype`,
+    `ce_<attribute>` for every other one (the relay's encoder builds its headers with it too)."""
+    return CONTENT_TYPE_HEADER if attribute == "datacontenttype" else HEADER_PREFIX + attribute
+
+
+def attribute_name(header: str) -> str | None:
+    """The attribute a header carries (the inverse of `header_name`, any case); None when the
+    header is not a CloudEvents one."""
+    lowered = header.lower()
+    if lowered == CONTENT_TYPE_HEADER:
+        return "datacontenttype"
+    if lowered.startswith(HEADER_PREFIX):
+        return lowered.removeprefix(HEADER_PREFIX)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class KafkaRecord:
     """What to hand to a Kafka producer: key, value and headers."""
@@ -29,13 +46,10 @@ class KafkaRecord:
 
 def to_kafka(envelope: Envelope) -> KafkaRecord:
     """Encode an envelope for Kafka; integers become decimal strings, as header values must."""
-    headers: list[tuple[str, bytes]] = []
-    for name, value in envelope.attributes().items():
-        header = CONTENT_TYPE_HEADER if name == "datacontenttype" else HEADER_PREFIX + name
-        headers.append((header, str(value).encode()))
-    return KafkaRecord(
-        key=envelope.subject.encode(), value=envelope.data_json(), headers=tuple(headers)
+    headers = tuple(
+        (header_name(name), str(value).encode()) for name, value in envelope.attributes().items()
     )
+    return KafkaRecord(key=envelope.subject.encode(), value=envelope.data_json(), headers=headers)
 
 
 def from_kafka(
@@ -57,12 +71,8 @@ def from_kafka(
 def _attributes(headers: Iterable[tuple[str, bytes | None]]) -> dict[str, WireValue]:
     attributes: dict[str, WireValue] = {}
     for header, raw in headers:
-        lowered = header.lower()
-        if lowered == CONTENT_TYPE_HEADER:
-            name = "datacontenttype"
-        elif lowered.startswith(HEADER_PREFIX):
-            name = lowered.removeprefix(HEADER_PREFIX)
-        else:
+        name = attribute_name(header)
+        if name is None:
             continue
         if name in attributes:
             raise InvalidAttribute(name, f"header {header!r} appears twice")

@@ -20,6 +20,10 @@ class Service(StrEnum):
         return f"{SOURCE_PREFIX}{self.value}"
 
 
+SERVICES: tuple[Service, ...] = tuple(Service)
+"""Every service, in the order tools list them (order, logistics, aftersales)."""
+
+
 class Actor(StrEnum):
     """Who caused an event: a person in one of three roles, or the system itself."""
 

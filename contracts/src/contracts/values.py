@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -73,6 +74,26 @@ class Address(ContractModel):
         min_length=1, max_length=256, description="Street, building, unit: the detailed line."
     )
     postal_code: str | None = Field(default=None, max_length=16, description="Postal code.")
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
+_DIALLABLE_PHONE = re.compile(
+    r"1[3-9]\d{9}"  # mainland mobile: 13812345678
+    r"|0\d{9,11}"  # mainland landline with its area code: 010-12345678, 0571-8888888
+    r"|\+\d{7,15}"  # international, E.164: + and at most 15 digits (+852 2123 4567)
+)
+PHONE_RULE = (
+    "a mainland mobile (1[3-9] and 9 digits), a landline with its area code (0 and 9 to 11 "
+    "digits) or an international number (+ and 7 to 15 digits); spaces, dashes and brackets "
+    "are ignored"
+)
+
+
+def diallable_phone(raw: str) -> str | None:
+    """The receiver's phone as a courier dials it (separators dropped), or None when it is not
+    a number a courier can call (`PHONE_RULE`): the one rule placement and dispatch share."""
+    phone = _PHONE_SEPARATORS.sub("", raw)
+    return phone if _DIALLABLE_PHONE.fullmatch(phone) else None
 
 
 class Receiver(ContractModel):

@@ -40,8 +40,9 @@ def dead_letter_topic(topic: str, group: str) -> str:
 async def ensure_dead_letter_topics(bootstrap: str, names: Iterable[str]) -> None:
     """Create missing dead-letter topics (the brokers do not auto-create topics)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
     try:
+        # Inside the try: a start that fails (broker down) must not leave the client open.
+        await admin.start()
         missing = set(names) - set(await admin.list_topics())
         # Another replica may create one between our list and create: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):

@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from eventing import metrics
 from eventing.clock import Clock, RefreshableClock
 from eventing.schema import deadlines
+from eventing.supervision import Heartbeat
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    """A timer: `kind` names the rule (e.g. `order.auto_close`), `key` the thing it is about."""
+    """A timer: `kind` names the rule (e.g. `order.unpaid_close`), `key` the thing it is about."""
 
     kind: str
     key: str
@@ -132,17 +133,26 @@ class DeadlineWorker:
         self._handlers = dict(handlers)
         self.options = options or DeadlineWorkerOptions()
         self._stopping = asyncio.Event()
+        self.heartbeat = Heartbeat()  # beats after each scan the database answered
+
+    @property
+    def name(self) -> str:
+        return "deadlines"
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
+        """Scan until `stop()`; holds nothing between scans, so it may be run again after it
+        raised."""
         while not self._stopping.is_set():
             try:
                 fired = await self.fire_due()
             except (DBAPIError, OSError) as error:
                 log.warning("deadline.worker_database_error", error=repr(error))
                 fired = 0
+            else:
+                self.heartbeat.beat()
             if fired < self.options.batch_size:
                 try:
                     await asyncio.wait_for(self._stopping.wait(), self.options.poll_interval)

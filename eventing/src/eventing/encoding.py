@@ -1,10 +1,5 @@
-"""Stored events to Kafka records and back: the CloudEvents Kafka binding, binary mode.
-
-The layout matches `contracts.kafka_binding` (attributes as `ce_*` headers, JSON payload as the
-value, key = subject), so `contracts.kafka_binding.from_kafka` reads what the relay writes and
-any CloudEvents consumer reads a topic without our code. Encoding is a plain function, so a
-service can plug in another one.
-"""
+"""Stored events to Kafka records and back, in the one CloudEvents binding
+(`contracts.kafka_binding`, whose `header_name` names every header the relay's encoder writes)."""
 
 from __future__ import annotations
 
@@ -16,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import format_time, schema_uri
-from contracts.kafka_binding import CONTENT_TYPE_HEADER, HEADER_PREFIX
+from contracts.envelope import DATACONTENTTYPE, SPECVERSION, format_time, schema_uri
+from contracts.kafka_binding import HEADER_PREFIX, header_name
 from eventing.events import JsonText, RecordedEvent
 
 Headers = tuple[tuple[str, bytes], ...]
@@ -48,16 +43,16 @@ def cloudevents_encoder(source: str) -> EventEncoder:
     The headers that repeat (source, type, dataschema) are built once: the relay encodes
     every event it publishes.
     """
-    specversion = (HEADER_PREFIX + "specversion", b"1.0")
-    source_header = (HEADER_PREFIX + "source", source.encode())
-    content_type = (CONTENT_TYPE_HEADER, b"application/json")
+    specversion = (header_name("specversion"), SPECVERSION.encode())
+    source_header = (header_name("source"), source.encode())
+    content_type = (header_name("datacontenttype"), DATACONTENTTYPE.encode())
 
     @functools.lru_cache(maxsize=1024)
     def type_headers(event_type: str, schema_version: int) -> Headers:
         dataschema = schema_uri(event_type, schema_version)
         return (
-            (HEADER_PREFIX + "type", event_type.encode()),
-            (HEADER_PREFIX + "dataschema", dataschema.encode()),
+            (_TYPE, event_type.encode()),
+            (_DATASCHEMA, dataschema.encode()),
         )
 
     def encode(event: RecordedEvent) -> OutgoingRecord:
@@ -89,9 +84,11 @@ def cloudevents_encoder(source: str) -> EventEncoder:
     return encode
 
 
-_ID, _SUBJECT, _TIME, _SEQUENCE = (HEADER_PREFIX + n for n in ("id", "subject", "time", "sequence"))
-_CORRELATION_ID, _CAUSATION_ID, _ACTOR, _ACTOR_ID = (
-    HEADER_PREFIX + n for n in ("correlationid", "causationid", "actor", "actorid")
+_ID, _TYPE, _SUBJECT, _TIME, _DATASCHEMA, _SEQUENCE = map(
+    header_name, ("id", "type", "subject", "time", "dataschema", "sequence")
+)
+_CORRELATION_ID, _CAUSATION_ID, _ACTOR, _ACTOR_ID = map(
+    header_name, ("correlationid", "causationid", "actor", "actorid")
 )
 
 

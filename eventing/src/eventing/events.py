@@ -133,13 +133,3 @@ class AppendResult:
     @property
     def next_expected_version(self) -> int:
         return self.last_version
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A stream's folded state at `stream_version` (state is JSON)."""
-
-    stream_id: str
-    stream_version: int
-    schema_version: int
-    state: JsonObject

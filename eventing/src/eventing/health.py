@@ -1,9 +1,11 @@
-"""Liveness (`/health`) and readiness (`/ready`: PostgreSQL and Kafka reachable) endpoints."""
+"""Liveness (`/health`) and readiness (`/ready`: PostgreSQL and Kafka reachable, no worker
+down) endpoints."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -11,7 +13,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from eventing.supervision import WorkerHealth
+
 _CHECK_TIMEOUT_S = 2.0
+WorkerHealthProbe = Callable[[], Sequence[WorkerHealth]]
 
 
 class DependencyChecks:
@@ -64,8 +69,11 @@ class DependencyChecks:
         return {"status": "up", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-def health_router(service: str, checks: DependencyChecks) -> APIRouter:
-    """`/health` says the process is alive; `/ready` says it can serve (dependencies up)."""
+def health_router(
+    service: str, checks: DependencyChecks, workers: WorkerHealthProbe = tuple
+) -> APIRouter:
+    """`/health` says the process is alive; `/ready` says it can serve: dependencies up and
+    no background worker down (`workers` reports them)."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/health", summary="Liveness: the process is up")
@@ -74,22 +82,36 @@ def health_router(service: str, checks: DependencyChecks) -> APIRouter:
 
     @router.get(
         "/ready",
-        summary="Readiness: PostgreSQL and Kafka are reachable",
-        responses={503: {"description": "A dependency is down (problem+json)"}},
+        summary="Readiness: PostgreSQL and Kafka are reachable and no background worker is down",
+        responses={503: {"description": "A dependency or a worker is down (problem+json)"}},
     )
     async def ready() -> JSONResponse:
         results = await checks.run()
-        if all(result["status"] == "up" for result in results.values()):
-            return JSONResponse({"status": "ready", "service": service, "checks": results})
-        down = ", ".join(name for name, result in results.items() if result["status"] != "up")
-        return JSONResponse(
+        reported = workers()
+        states = {worker.name: worker.as_json() for worker in reported}
+        down = [name for name, result in results.items() if result["status"] != "up"]
+        failing = [worker for worker in reported if worker.down]
+        if not down and not failing:
+            return JSONResponse(
+                {"status": "ready", "service": service, "checks": results, "workers": states}
+            )
+        # A dependency outage usually takes workers down with it: name the cause first.
+        problem = (
             {
                 "type": "https://orderflow.dev/problems/dependency-unavailable",
                 "title": "A dependency is unavailable",
-                "status": 503,
-                "detail": f"{service} cannot reach: {down}",
-                "checks": results,
-            },
+                "detail": f"{service} cannot reach: {', '.join(down)}",
+            }
+            if down
+            else {
+                "type": "https://orderflow.dev/problems/worker-unavailable",
+                "title": "A background worker is down",
+                "detail": f"{service} has workers down: "
+                + "; ".join(f"{worker.name} ({worker.detail})" for worker in failing),
+            }
+        )
+        return JSONResponse(
+            {**problem, "status": 503, "checks": results, "workers": states},
             status_code=503,
             media_type="application/problem+json",
         )

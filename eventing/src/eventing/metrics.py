@@ -48,3 +48,14 @@ DEADLINES_FAILED = Counter(
 IDEMPOTENT_REPLAYS = Counter(
     "eventing_idempotent_replays_total", "Commands answered from a stored Idempotency-Key response"
 )
+
+WORKER_UP = Gauge(
+    "eventing_worker_up",
+    "1 while a background worker runs healthily, 0 while it is down (failed or stalled)",
+    ["service", "worker"],
+)
+WORKER_RESTARTS = Counter(
+    "eventing_worker_restarts_total",
+    "Restarts of a background worker by its supervisor after a failure",
+    ["service", "worker"],
+)

@@ -10,13 +10,21 @@ import asyncpg
 from eventing.database import asyncpg_dsn
 
 
-async def connect(dsn: str) -> asyncpg.Connection:
-    """A connection that decodes json/jsonb to Python objects."""
-    connection: asyncpg.Connection = await asyncpg.connect(asyncpg_dsn(dsn))
-    for type_name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
+async def connect(dsn: str, *, application_name: str | None = None) -> asyncpg.Connection:
+    """A connection that decodes json/jsonb to Python objects; `application_name` shows in
+    `pg_stat_activity` (an operator can tell a worker's connection from the others)."""
+    settings = {"application_name": application_name} if application_name else None
+    connection: asyncpg.Connection = await asyncpg.connect(
+        asyncpg_dsn(dsn), server_settings=settings
+    )
+    try:
+        for type_name in ("json", "jsonb"):
+            await connection.set_type_codec(
+                type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
+    except BaseException:
+        connection.terminate()  # a half-set-up connection would leak with its socket
+        raise
     return connection
 
 

@@ -1,6 +1,7 @@
 """The read models a service declares, so operators can rebuild and verify them by name.
 
-Each service lists its read models in `<service>_service.projections.PROJECTIONS`. A
+Each service lists its read models in `<service>_service.projections.PROJECTIONS`, which its
+manifest (`eventing.service`) declares. A
 projection's projector takes `ConsumedEvent`s, so one projector serves the live subscription,
 a rebuild from the topics and a rebuild from the event store (via
 `ContractsCodec.consumed_from_recorded`).
@@ -8,7 +9,6 @@ a rebuild from the topics and a rebuild from the event store (via
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +30,12 @@ class Projection:
     description: str
     tables: ProjectionTables[ConsumedEvent]
     topics: tuple[Service, ...]
+    # The live subscription's purpose: group `<prefix><service>.<group>` (default: the name).
+    subscription: str | None = None
+
+    @property
+    def group(self) -> str:
+        return self.subscription or self.name
 
     def from_store(self, codec: ContractsCodec | None = None) -> ProjectionTables[RecordedEvent]:
         """The same read model fed from stored events (for a rebuild from the event store)."""
@@ -71,11 +77,3 @@ class Projection:
             await batch_projector(events, connection, {})
 
         return handle
-
-
-def service_projections(service: Service | str) -> tuple[Projection, ...]:
-    """The projections `<service>_service.projections.PROJECTIONS` declares."""
-    name = Service(service).value
-    module = importlib.import_module(f"{name}_service.projections")
-    projections: tuple[Projection, ...] = tuple(module.PROJECTIONS)
-    return projections

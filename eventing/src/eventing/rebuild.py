@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.encoding import ConsumedEvent, decode_record
@@ -32,6 +33,22 @@ SHADOW_SUFFIX = "__rebuild"
 E = TypeVar("E", contravariant=True)
 
 TableNames = Mapping[str, str]  # live name -> name to write to
+
+
+def shadow_name(live: str) -> str:
+    """The name of `live`'s shadow during a rebuild."""
+    return live + SHADOW_SUFFIX
+
+
+def table_for(live: Table, tables: TableNames) -> Table:
+    """`live` under the name a projector must write to: itself, or its shadow in a rebuild
+    (`tables` maps live names to the names to write to; a name not in it is written live)."""
+    return _renamed(live, tables.get(live.name, live.name))
+
+
+@functools.lru_cache(maxsize=128)
+def _renamed(live: Table, name: str) -> Table:
+    return live if name == live.name else live.to_metadata(MetaData(), name=name)
 
 
 class Projector(Protocol[E]):
@@ -73,7 +90,7 @@ class ProjectionTables(Generic[E]):
 
     @property
     def shadows(self) -> dict[str, str]:
-        return {table: table + SHADOW_SUFFIX for table in self.tables}
+        return {table: shadow_name(table) for table in self.tables}
 
     async def apply(self, events: Sequence[E], connection: AsyncConnection) -> None:
         """Apply `events` in order to the shadow tables."""

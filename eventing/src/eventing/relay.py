@@ -25,8 +25,20 @@ from eventing.encoding import EventEncoder, OutgoingRecord
 from eventing.events import RecordedEvent
 from eventing.postgres import advisory_key, connect
 from eventing.store import NOTIFY_CHANNEL, READ_ALL_RAW, recorded_event
+from eventing.supervision import Heartbeat
 
 log = structlog.get_logger(__name__)
+
+# What a lost or restarting database raises on the relay's own connection; the relay then
+# reconnects with backoff. `InternalClientError` ("cannot switch to state 12; another
+# operation is in progress") is what asyncpg raises on a connection broken mid-operation.
+_DATABASE_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,12 @@ class OutboxRelay:
         self.is_leader = False
         self.published = 0
         self._lock_key = advisory_key(f"eventing.relay.{options.name}")
+        self.heartbeat = Heartbeat()  # beats after each publish round, idle poll or standby try
+
+    @property
+    def name(self) -> str:
+        """`relay:<name>`; its connection shows as `eventing.relay.<name>` in pg_stat_activity."""
+        return f"relay:{self.options.name}"
 
     def stop(self) -> None:
         """Finish the batch in flight, release leadership and return from `run()`."""
@@ -69,8 +87,10 @@ class OutboxRelay:
         backoff = self.options.retry_backoff
         while not self._stopping.is_set():
             try:
-                connection = await connect(self._dsn)
-            except (OSError, asyncpg.PostgresError) as error:
+                connection = await connect(
+                    self._dsn, application_name=f"eventing.relay.{self.options.name}"
+                )
+            except _DATABASE_ERRORS as error:
                 log.warning("relay.database_unavailable", relay=self.options.name, error=str(error))
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff)
@@ -80,8 +100,9 @@ class OutboxRelay:
                     backoff = self.options.retry_backoff
                     await self._lead(connection)
                 else:
+                    self.heartbeat.beat()  # a standby that could ask for the lock is healthy
                     await self._pause(self.options.standby_interval)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except _DATABASE_ERRORS as error:
                 log.warning("relay.connection_lost", relay=self.options.name, error=str(error))
                 await self._pause(backoff)
                 backoff = min(backoff * 2, self.options.max_backoff)
@@ -104,6 +125,7 @@ class OutboxRelay:
                 ahead = None
                 if not batch:
                     await self._report_lag(connection, checkpoint)
+                    self.heartbeat.beat()
                     await self._idle()
                     continue
                 in_flight = await publisher.send([self._encode(e) for e in batch])
@@ -119,6 +141,7 @@ class OutboxRelay:
                 await _save_checkpoint(connection, self.options.name, checkpoint)
                 self.published += len(batch)
                 metrics.RELAY_PUBLISHED.labels(self.options.name).inc(len(batch))
+                self.heartbeat.beat()
                 if len(batch) < size:
                     await self._report_lag(connection, checkpoint)
                     await self._idle()
@@ -252,5 +275,6 @@ async def _save_checkpoint(connection: asyncpg.Connection, relay: str, position:
 async def _close_quietly(connection: asyncpg.Connection) -> None:
     try:
         await asyncio.wait_for(connection.close(), 5)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+    except _DATABASE_ERRORS:
+        # The socket must go (it holds the leadership lock), even when a polite close fails.
         connection.terminate()

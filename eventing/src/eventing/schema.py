@@ -49,16 +49,6 @@ streams = Table(
     Column("version", BigInteger, nullable=False),
 )
 
-snapshots = Table(
-    "snapshots",
-    metadata,
-    Column("stream_id", Text, primary_key=True),
-    Column("stream_version", BigInteger, nullable=False),
-    Column("schema_version", Integer, nullable=False),
-    Column("state", JSONB, nullable=False),
-    Column("taken_at", DateTime(timezone=True), nullable=False),
-)
-
 relay_checkpoints = Table(
     "relay_checkpoints",
     metadata,

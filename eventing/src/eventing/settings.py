@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
     topic_aftersales: str = Field(
         default=topic_for(Service.AFTERSALES).name, description="Topic of the aftersales service."
     )
+    deadline_poll_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between the deadline worker's scans."
+    )
     run_workers: bool = Field(
         default=True,
         description="Run the relay, subscriptions and deadline workers in this process "

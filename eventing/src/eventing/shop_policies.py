@@ -1,10 +1,11 @@
 """Per-shop policies: the time limits and rules a shop may set, with service-wide defaults.
 
 Every time-based rule of the business is a per-shop policy default, never a constant. A service
-describes its policy as a pydantic model (durations as `timedelta`, ISO 8601 on the wire, e.g.
-`PT24H`), gives the defaults from its settings, and gets a store (`ShopPolicies`) and the
-`GET/PUT /v1/shops/{shop_id}/policy` endpoints (`shop_policy_router`). A stored policy is one
-JSON document per shop; fields added to the model later take their defaults.
+describes its policy as a `ShopPolicyModel` (durations as `timedelta`, ISO 8601 on the wire,
+e.g. `PT24H`) whose `domain()` is the value its pure rules take, gives the defaults from its
+settings, and gets a store (`ShopPolicies`) and the `GET/PUT /v1/shops/{shop_id}/policy`
+endpoints (`shop_policy_router`). A stored policy is one JSON document per shop; fields added
+to the model later take their defaults.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from eventing.schema import shop_policies
 if TYPE_CHECKING:
     from eventing.runtime import ServiceRuntime
 
+D = TypeVar("D")
 P = TypeVar("P", bound=BaseModel)
+
+
+class ShopPolicyModel(BaseModel, Generic[D]):
+    """A service's shop policy as stored and shown; `domain()` is what its rules take."""
+
+    def domain(self) -> D:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +51,22 @@ class StoredPolicy(Generic[P]):
     updated_by: str | None = None
 
 
-class ShopPolicies(Generic[P]):
+class ShopPolicies(Generic[D]):
     """Reads and writes one service's shop policies inside the caller's transaction."""
 
-    def __init__(self, defaults: P) -> None:
+    def __init__(self, defaults: ShopPolicyModel[D]) -> None:
         self.defaults = defaults
-        self.model: type[P] = type(defaults)
+        self.model: type[ShopPolicyModel[D]] = type(defaults)
 
-    async def get(self, connection: AsyncConnection, shop_id: str) -> StoredPolicy[P]:
+    async def domain_for(self, connection: AsyncConnection, shop_id: str | None) -> D:
+        """The policy the rules apply to `shop_id` (the defaults for no shop)."""
+        if shop_id is None:
+            return self.defaults.domain()
+        return (await self.get(connection, shop_id)).policy.domain()
+
+    async def get(
+        self, connection: AsyncConnection, shop_id: str
+    ) -> StoredPolicy[ShopPolicyModel[D]]:
         row = (
             await connection.execute(
                 select(shop_policies).where(shop_policies.c.shop_id == shop_id)
@@ -62,7 +79,13 @@ class ShopPolicies(Generic[P]):
         return StoredPolicy(policy, int(row.version), row.updated_at, row.updated_by)
 
     async def put(
-        self, connection: AsyncConnection, shop_id: str, policy: P, *, at: datetime, by: str
+        self,
+        connection: AsyncConnection,
+        shop_id: str,
+        policy: ShopPolicyModel[D],
+        *,
+        at: datetime,
+        by: str,
     ) -> int:
         """Store the shop's whole policy; the new version."""
         values = {"policy": policy.model_dump(mode="json"), "updated_at": at, "updated_by": by}
@@ -85,7 +108,7 @@ class ShopPolicyView(BaseModel, Generic[P]):
 
 
 def shop_policy_router(
-    runtime: ServiceRuntime, policies: ShopPolicies[P], *, what: str, tag: str = "shop policy"
+    runtime: ServiceRuntime, policies: ShopPolicies[D], *, what: str, tag: str = "shop policy"
 ) -> APIRouter:
     """`GET/PUT /v1/shops/{shop_id}/policy`: anyone signed in reads; the shop's seller or the
     platform writes (Idempotency-Key, If-Match with the policy version). `what` names the
@@ -93,7 +116,7 @@ def shop_policy_router(
     router = APIRouter(prefix="/v1/shops/{shop_id}/policy", tags=[tag])
     view_model = ShopPolicyView[policies.model]  # type: ignore[name-defined]
 
-    def view(shop_id: str, stored: StoredPolicy[P]) -> Any:
+    def view(shop_id: str, stored: StoredPolicy[ShopPolicyModel[D]]) -> Any:
         return view_model(
             shop_id=shop_id,
             policy=stored.policy,

@@ -13,8 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Row, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Row, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -28,10 +27,9 @@ from eventing.events import (
     JsonText,
     NewEvent,
     RecordedEvent,
-    Snapshot,
     StreamState,
 )
-from eventing.schema import events, snapshots, streams
+from eventing.schema import events, streams
 
 # Serialises position allocation across writers until commit (see module docstring).
 POSITION_LOCK_KEY = 0x6576_656E_7473  # "events"
@@ -181,39 +179,6 @@ class EventStore:
             return int(
                 await connection.scalar(text("SELECT max(position) FROM eventing.events")) or 0
             )
-
-    async def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Keep the newest snapshot per stream (an older one never replaces a newer one)."""
-        statement = pg_insert(snapshots).values(
-            stream_id=snapshot.stream_id,
-            stream_version=snapshot.stream_version,
-            schema_version=snapshot.schema_version,
-            state=dict(snapshot.state),
-            taken_at=func.now(),
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[snapshots.c.stream_id],
-            set_={
-                "stream_version": statement.excluded.stream_version,
-                "schema_version": statement.excluded.schema_version,
-                "state": statement.excluded.state,
-                "taken_at": func.now(),
-            },
-            where=snapshots.c.stream_version <= statement.excluded.stream_version,
-        )
-        async with self.engine.begin() as connection:
-            await connection.execute(statement)
-
-    async def load_snapshot(self, stream_id: str) -> Snapshot | None:
-        async with self.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(snapshots).where(snapshots.c.stream_id == stream_id)
-                )
-            ).first()
-        if row is None:
-            return None
-        return Snapshot(row.stream_id, row.stream_version, row.schema_version, row.state)
 
 
 def _expected_argument(expected: ExpectedVersion) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from eventing.dead_letters import (
 )
 from eventing.encoding import ConsumedEvent, UndecodableRecord, decode_record
 from eventing.subscription_state import PartitionState, PositionRebalanceListener
+from eventing.supervision import Heartbeat
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +85,11 @@ class Subscription:
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.heartbeat = Heartbeat()  # beats after each poll whose batches were all applied
+
+    @property
+    def name(self) -> str:
+        return f"subscription:{self.options.group}"
 
     @property
     def handler(self) -> Handler:
@@ -94,46 +101,61 @@ class Subscription:
         self._stopping.set()
 
     async def run(self) -> None:
+        """Consume until `stop()`. May be called again after it raised: each run has its own
+        consumer and producer, both closed however the run ends."""
         group = self.options.group
+        # A new run is assigned partitions afresh and trusts only the positions stored then.
+        self._state.positions.clear()
         await ensure_dead_letter_topics(
             self._bootstrap, [dead_letter_topic(t, group) for t in self.options.topics]
         )
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=self.options.max_batch,
-            **self.options.consumer_config,
-        )
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap, enable_idempotence=True, acks="all"
-        )
-        await producer.start()
-        consumer.subscribe(
-            list(self.options.topics), listener=PositionRebalanceListener(consumer, self._state)
-        )
-        await consumer.start()
-        self._consumer = consumer
-        log.info("subscription.started", group=group, topics=self.options.topics)
         try:
-            while not self._stopping.is_set():
-                batches = await consumer.getmany(
-                    timeout_ms=self.options.poll_timeout_ms, max_records=self.options.max_batch
+            async with AsyncExitStack() as resources:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self._bootstrap, enable_idempotence=True, acks="all"
                 )
-                await self._apply_all(consumer, producer, batches)
+                resources.push_async_callback(producer.stop)
+                await producer.start()
+                consumer = AIOKafkaConsumer(
+                    bootstrap_servers=self._bootstrap,
+                    group_id=group,
+                    enable_auto_commit=False,
+                    auto_offset_reset="earliest",
+                    max_poll_records=self.options.max_batch,
+                    **self.options.consumer_config,
+                )
+                resources.push_async_callback(consumer.stop)
+                consumer.subscribe(
+                    list(self.options.topics),
+                    listener=PositionRebalanceListener(consumer, self._state),
+                )
+                await consumer.start()
+                self._consumer = consumer
+                resources.callback(self._forget_consumer)
+                log.info("subscription.started", group=group, topics=self.options.topics)
+                await self._consume(consumer, producer)
         finally:
-            self._consumer = None
-            await consumer.stop()
-            await producer.stop()
             log.info("subscription.stopped", group=group)
+
+    async def _consume(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(
+                timeout_ms=self.options.poll_timeout_ms, max_records=self.options.max_batch
+            )
+            if await self._apply_all(consumer, producer, batches):
+                self.heartbeat.beat()
+
+    def _forget_consumer(self) -> None:
+        self._consumer = None
 
     async def _apply_all(
         self,
         consumer: AIOKafkaConsumer,
         producer: AIOKafkaProducer,
         batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
-    ) -> None:
+    ) -> bool:
+        """Apply every partition's batch; False (after a pause) if the database or broker
+        failed one, whose records are then read again."""
         pending = dict(batches)
         try:
             for tp, records in batches.items():
@@ -146,6 +168,8 @@ class Subscription:
             for tp, records in pending.items():
                 consumer.seek(tp, records[0].offset)
             await asyncio.sleep(self.options.failure_backoff)
+            return False
+        return True
 
     async def _apply_batch(
         self,

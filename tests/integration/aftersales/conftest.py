@@ -1,38 +1,19 @@
-"""Fixtures: the aftersales service on a new database and new topics (see aftersales_harness)."""
+"""The aftersales service in-process on the real PostgreSQL and Kafka (see harness.py)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
-from aftersales_service.settings import AftersalesSettings
-from localinfra.testing import InfraEndpoints
-from tests.integration.aftersales.aftersales_harness import (
-    Aftersales,
-    TopicFactory,
-    running,
-)
+from aftersales_service.main import MANIFEST
+from eventing.testing.fixtures import SettingsFactory
+from eventing.testing.service import running
+from tests.integration.aftersales.harness import Aftersales
 
 
 @pytest.fixture
-async def aftersales_settings(
-    infra: InfraEndpoints,
-    migrated_database_factory: Callable[[str], Awaitable[str]],
-    topic_factory: TopicFactory,
-) -> AftersalesSettings:
-    """Settings of a service on a new migrated database, new topics, the database clock."""
-    url = await migrated_database_factory("aftersales")
-    topics = [await topic_factory() for _ in range(3)]
-    return AftersalesSettings(
-        database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, clock="database",
-        topic_order=topics[0], topic_logistics=topics[1], topic_aftersales=topics[2],
-        consumer_group_prefix=f"t{uuid.uuid4().hex[:8]}.",
-    )  # fmt: skip
-
-
-@pytest.fixture
-async def aftersales(aftersales_settings: AftersalesSettings) -> AsyncIterator[Aftersales]:
-    async with running(aftersales_settings) as service:
+async def aftersales(service_settings: SettingsFactory) -> AsyncIterator[Aftersales]:
+    settings = await service_settings(MANIFEST)
+    async with running(MANIFEST, settings, Aftersales) as service:
         yield service

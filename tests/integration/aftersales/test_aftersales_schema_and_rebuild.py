@@ -11,19 +11,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, select
 
+import aftersales_service.application.state_tables  # noqa: F401  (its tables join `metadata`)
 from aftersales_service.projections import PROJECTIONS
 from aftersales_service.projections.tables import metadata, refund_cases, refund_orders
 from eventing.database import create_engine
 from eventing.migrate import upgrade_service_async
 from eventing.rebuild import rebuild_from_store, rebuild_from_topics
 from eventing.store import EventStore
-from tests.integration.aftersales.aftersales_harness import (
+from tests.integration.aftersales.harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     Aftersales,
     cny,
-    open_case,
-    paid_order,
 )
 
 pytestmark = pytest.mark.integration
@@ -62,9 +61,9 @@ async def test_a_rebuild_from_the_store_or_the_topic_gives_the_same_cases(
     aftersales: Aftersales,
 ) -> None:
     (projection,) = PROJECTIONS
-    order_id = await paid_order(aftersales, delivered_too=True)
-    first = await open_case(aftersales, order_id, {**REFUND_ONLY, "amount": cny(1_000)})
-    second = await open_case(aftersales, order_id, RETURN_ONE_TEA)
+    order_id = await aftersales.paid_order(delivered_too=True)
+    first = await aftersales.open_case(order_id, {**REFUND_ONLY, "amount": cny(1_000)})
+    second = await aftersales.open_case(order_id, RETURN_ONE_TEA)
     approved = await aftersales.command(
         f"/v1/refund-cases/{first['case_id']}/approval", {}, aftersales.seller
     )
@@ -76,11 +75,14 @@ async def test_a_rebuild_from_the_store_or_the_topic_gives_the_same_cases(
     live = await _read_model(aftersales)
     assert len(live) == 3
 
-    store = EventStore(aftersales.engine, topic=aftersales.aftersales_topic)
+    store = EventStore(aftersales.engine, topic=aftersales.settings.topic_aftersales)
     await rebuild_from_store(store, projection.from_store())
     assert await _read_model(aftersales) == live
 
     await rebuild_from_topics(
-        aftersales.engine, aftersales.bootstrap, [aftersales.aftersales_topic], projection.tables
+        aftersales.engine,
+        aftersales.settings.kafka_bootstrap_servers,
+        [aftersales.settings.topic_aftersales],
+        projection.tables,
     )
     assert await _read_model(aftersales) == live

@@ -16,15 +16,13 @@ from contracts.events.aftersales import Refunded
 from contracts.kafka_binding import from_kafka
 from eventing.http.auth import Role
 from eventing.testing.kafka import read_topic
-from tests.integration.aftersales.aftersales_harness import (
+from tests.integration.aftersales.harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     RETURNS,
     SHOP,
     Aftersales,
     cny,
-    open_case,
-    paid_order,
 )
 
 pytestmark = pytest.mark.integration
@@ -33,14 +31,14 @@ pytestmark = pytest.mark.integration
 async def test_a_retried_request_gets_the_first_answer_and_opens_one_case(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    await open_case(aftersales, order_id, {**REFUND_ONLY, "amount": cny(100)})
+    order_id = await aftersales.paid_order()
+    await aftersales.open_case(order_id, {**REFUND_ONLY, "amount": cny(100)})
     key = str(uuid.uuid4())
     path = f"/v1/orders/{order_id}/refund-cases"
     first = await aftersales.command(path, {**REFUND_ONLY, "amount": cny(200)},
-                                     aftersales.buyer, **{"Idempotency-Key": key})  # fmt: skip
+                                     aftersales.buyer, key=key)  # fmt: skip
     again = await aftersales.command(path, {**REFUND_ONLY, "amount": cny(200)},
-                                     aftersales.buyer, **{"Idempotency-Key": key})  # fmt: skip
+                                     aftersales.buyer, key=key)  # fmt: skip
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
@@ -55,11 +53,24 @@ async def test_a_retried_request_gets_the_first_answer_and_opens_one_case(
     assert missing.status_code == 400
 
 
+async def test_a_correlation_id_too_long_for_the_events_is_refused_and_records_nothing(
+    aftersales: Aftersales,
+) -> None:
+    order_id = await aftersales.paid_order()
+    await aftersales.open_case(order_id, {**REFUND_ONLY, "amount": cny(100)})
+    path = f"/v1/orders/{order_id}/refund-cases"
+    too_long = {"X-Correlation-Id": "c" * 129}
+    refused = await aftersales.command(path, REFUND_ONLY, aftersales.buyer, headers=too_long)
+    assert refused.status_code == 400
+    assert refused.json()["type"].endswith("/invalid-correlation-id")
+    assert await aftersales.stored_types(order_id) == ["aftersales.refund_requested"]
+
+
 async def test_concurrent_answers_to_one_order_let_exactly_one_win(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    order_id = await aftersales.paid_order()
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
     path = f"/v1/refund-cases/{case_id}"
     approve = aftersales.command(f"{path}/approval", {}, aftersales.seller)
     reject = aftersales.command(f"{path}/rejection", {"reason": "other"}, aftersales.seller)
@@ -74,25 +85,25 @@ async def test_concurrent_answers_to_one_order_let_exactly_one_win(
 async def test_a_command_on_an_outdated_version_is_refused_with_412(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    first = await open_case(aftersales, order_id, {**REFUND_ONLY, "amount": cny(100)})
-    await open_case(aftersales, order_id, {**REFUND_ONLY, "amount": cny(100)})
+    order_id = await aftersales.paid_order()
+    first = await aftersales.open_case(order_id, {**REFUND_ONLY, "amount": cny(100)})
+    await aftersales.open_case(order_id, {**REFUND_ONLY, "amount": cny(100)})
     stale = await aftersales.command(
         f"/v1/refund-cases/{first['case_id']}/approval", {}, aftersales.seller,
-        **{"If-Match": f'"{first["version"]}"'},
+        if_match=first["version"],
     )  # fmt: skip
     assert stale.status_code == 412
     assert stale.json()["current_version"] == first["version"] + 1
     garbage = await aftersales.command(
         f"/v1/refund-cases/{first['case_id']}/approval", {}, aftersales.seller,
-        **{"If-Match": "yesterday"},
+        headers={"If-Match": "yesterday"},
     )  # fmt: skip
     assert garbage.status_code == 400
 
 
 async def test_each_role_sees_and_does_only_its_part(aftersales: Aftersales) -> None:
-    order_id = await paid_order(aftersales, delivered_too=True)
-    created = await open_case(aftersales, order_id, RETURN_ONE_TEA)
+    order_id = await aftersales.paid_order(delivered_too=True)
+    created = await aftersales.open_case(order_id, RETURN_ONE_TEA)
     case_id = created["case_id"]
     path = f"/v1/refund-cases/{case_id}"
     other_buyer = aftersales.auth(Role.BUYER, "buyer-han")
@@ -150,8 +161,8 @@ async def test_a_shop_sets_its_own_time_limits(aftersales: Aftersales) -> None:
     assert saved.status_code == 200, saved.text
     assert (await put(mine, aftersales.seller)).status_code == 412
 
-    order_id = await paid_order(aftersales)
-    created = await open_case(aftersales, order_id, REFUND_ONLY)
+    order_id = await aftersales.paid_order()
+    created = await aftersales.open_case(order_id, REFUND_ONLY)
     case = await aftersales.case(created["case_id"], min_version=created["version"])
     opened = case["opened_at"]
     window = datetime.fromisoformat(case["answer_due_by"]) - datetime.fromisoformat(opened)
@@ -161,11 +172,11 @@ async def test_a_shop_sets_its_own_time_limits(aftersales: Aftersales) -> None:
 async def test_events_on_the_aftersales_topic_follow_the_contracts(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    order_id = await aftersales.paid_order()
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
     await aftersales.command(f"/v1/refund-cases/{case_id}/approval", {}, aftersales.seller)
     records = await read_topic(
-        aftersales.bootstrap, aftersales.aftersales_topic,
+        aftersales.settings.kafka_bootstrap_servers, aftersales.settings.topic_aftersales,
         until=lambda rs: any(r.event_type == "aftersales.refunded" for r in rs),
     )  # fmt: skip
     envelopes = [from_kafka(r.key, r.value, r.headers, REGISTRY) for r in records]

@@ -4,7 +4,6 @@ seller's answer, and the cancel-vs-ship race in both arrival orders (agreements 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -15,13 +14,12 @@ from contracts.parties import Actor
 from eventing.encoding import OutgoingRecord
 from eventing.testing import eventually
 from eventing.testing.kafka import publish_records
-from tests.integration.aftersales.aftersales_harness import (
+from tests.integration.aftersales.harness import (
     REFUND_ONLY,
     Aftersales,
     cancelled,
     delivered,
     new_order_id,
-    open_case,
     paid,
     placed,
     shipped,
@@ -44,7 +42,7 @@ async def test_a_request_before_the_payment_is_known_is_retryable_then_succeeds(
     assert early.json()["retryable"] is True
 
     await aftersales.publish(paid(order_id))
-    created = await open_case(aftersales, order_id, REFUND_ONLY)
+    created = await aftersales.open_case(order_id, REFUND_ONLY)
     assert created["status"] == "waiting_seller"
 
 
@@ -53,7 +51,7 @@ async def test_shipping_before_the_answer_closes_a_refund_only_request(
 ) -> None:
     order_id = new_order_id()
     await aftersales.publish(placed(order_id), paid(order_id))
-    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
     await aftersales.publish(shipped(order_id))
     case = await aftersales.case_when(
         case_id, lambda c: c["status"] == "closed", "shipment closed the request"
@@ -61,12 +59,24 @@ async def test_shipping_before_the_answer_closes_a_refund_only_request(
     assert case["close_reason"] == "shipped_before_answer"
 
 
-async def _cases_of(service: Aftersales, order_id: str) -> list[dict[str, Any]]:
-    response = await service.client.get(
-        "/v1/refund-cases", params={"order_id": order_id}, headers=service.platform
-    )
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+async def test_a_reactions_events_name_the_upstream_event_as_actor_and_cause(
+    aftersales: Aftersales,
+) -> None:
+    order_id = new_order_id()
+    await aftersales.publish(placed(order_id), paid(order_id))
+    await aftersales.open_case(order_id, REFUND_ONLY)
+    (shipment,) = await aftersales.publish(shipped(order_id))
+    await eventually(
+        lambda: aftersales.stored_types(order_id), lambda types: len(types) == 2,
+        message="the shipment closed the request",
+    )  # fmt: skip
+    (_, requested), (closed_type, closed) = await aftersales.recorded(order_id)
+    assert requested["actor"] == "buyer"
+    assert closed_type == "aftersales.refund_closed"
+    assert closed == {
+        "correlation_id": f"flow-{order_id}", "causation_id": str(shipment.id),
+        "actor": "system", "actor_id": "reaction:logistics.shipped",
+    }  # fmt: skip
 
 
 async def _delivered_fact_seen(service: Aftersales, order_id: str) -> bool:
@@ -81,7 +91,8 @@ async def _delivered_fact_seen(service: Aftersales, order_id: str) -> bool:
 async def _redeliver(service: Aftersales, topic: str, envelope: Envelope) -> None:
     record = to_kafka(envelope)
     await publish_records(
-        service.bootstrap, [OutgoingRecord(topic, record.key, record.value, record.headers)]
+        service.settings.kafka_bootstrap_servers,
+        [OutgoingRecord(topic, record.key, record.value, record.headers)],
     )
 
 
@@ -101,7 +112,7 @@ async def test_the_cancel_vs_ship_race_opens_exactly_one_recovery_case(
         await aftersales.publish(cancelled(order_id))
 
     cases = await eventually(
-        lambda: _cases_of(aftersales, order_id), lambda found: len(found) == 1,
+        lambda: aftersales.cases_of(order_id), lambda found: len(found) == 1,
         message="one recovery case",
     )  # fmt: skip
     case = cases[0]
@@ -118,12 +129,12 @@ async def test_the_cancel_vs_ship_race_opens_exactly_one_recovery_case(
         data=shipped(order_id), time=datetime.now().astimezone(), sequence=1,
         correlationid=f"flow-{order_id}", actor=Actor.SYSTEM,
     )  # fmt: skip
-    await _redeliver(aftersales, aftersales.logistics_topic, again)
+    await _redeliver(aftersales, aftersales.settings.topic_logistics, again)
     await aftersales.publish(delivered(order_id))
     await eventually(
         lambda: _delivered_fact_seen(aftersales, order_id), bool, message="marker applied"
     )
-    assert len(await _cases_of(aftersales, order_id)) == 1
+    assert len(await aftersales.cases_of(order_id)) == 1
 
     received = await aftersales.command(
         f"/v1/refund-cases/{case['case_id']}/return-receipt", {"note": "parcel refused"},
@@ -145,4 +156,4 @@ async def test_a_cancellation_with_nothing_to_refund_opens_no_case(
     await eventually(
         lambda: _delivered_fact_seen(aftersales, order_id), bool, message="facts applied"
     )
-    assert await _cases_of(aftersales, order_id) == []
+    assert await aftersales.cases_of(order_id) == []

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.aftersales.aftersales_harness import (
+from tests.integration.aftersales.harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     RETURNS,
     Aftersales,
     cny,
-    open_case,
-    paid_order,
 )
 
 pytestmark = pytest.mark.integration
@@ -20,14 +18,14 @@ pytestmark = pytest.mark.integration
 async def test_a_refund_only_case_is_refunded_when_the_seller_approves(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    created = await open_case(aftersales, order_id, REFUND_ONLY)
+    order_id = await aftersales.paid_order()
+    created = await aftersales.open_case(order_id, REFUND_ONLY)
     assert created["refund_status"] == "WAIT_SELLER_AGREE"
     case_id = created["case_id"]
 
     approved = await aftersales.command(
         f"/v1/refund-cases/{case_id}/approval", {}, aftersales.seller,
-        **{"If-Match": f'"{created["version"]}"'},
+        if_match=created["version"],
     )  # fmt: skip
     assert approved.status_code == 200, approved.text
     assert approved.json()["refund_status"] == "SUCCESS"
@@ -43,8 +41,8 @@ async def test_a_refund_only_case_is_refunded_when_the_seller_approves(
 async def test_a_return_is_refunded_once_the_seller_confirms_the_goods_came_back(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales, delivered_too=True)
-    created = await open_case(aftersales, order_id, RETURN_ONE_TEA)
+    order_id = await aftersales.paid_order(delivered_too=True)
+    created = await aftersales.open_case(order_id, RETURN_ONE_TEA)
     case_id = created["case_id"]
     address = RETURNS.model_dump(mode="json")
 
@@ -77,9 +75,9 @@ async def test_a_return_is_refunded_once_the_seller_confirms_the_goods_came_back
 async def test_a_partial_refund_leaves_the_rest_refundable_and_no_more(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales, delivered_too=True)
+    order_id = await aftersales.paid_order(delivered_too=True)
     partial = {"kind": "partial_refund", "reason": "quality_issue", "amount": cny(2_000)}
-    created = await open_case(aftersales, order_id, partial)
+    created = await aftersales.open_case(order_id, partial)
     approved = await aftersales.command(
         f"/v1/refund-cases/{created['case_id']}/approval", {}, aftersales.seller
     )
@@ -93,15 +91,15 @@ async def test_a_partial_refund_leaves_the_rest_refundable_and_no_more(
     problem = too_much.json()
     assert problem["type"].endswith("/refund-amount-exceeds-refundable")
     assert problem["refundable"] == 8_000
-    rest = await open_case(aftersales, order_id, {**partial, "amount": cny(8_000)})
+    rest = await aftersales.open_case(order_id, {**partial, "amount": cny(8_000)})
     assert rest["status"] == "waiting_seller"
 
 
 async def test_a_dispute_ends_with_a_partial_ruling_against_the_seller(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales, shipped_too=True)
-    created = await open_case(aftersales, order_id, {**REFUND_ONLY, "reason": "not_received"})
+    order_id = await aftersales.paid_order(shipped_too=True)
+    created = await aftersales.open_case(order_id, {**REFUND_ONLY, "reason": "not_received"})
     case_id = created["case_id"]
     path = f"/v1/refund-cases/{case_id}"
     rejected = await aftersales.command(
@@ -156,8 +154,8 @@ async def test_a_dispute_ends_with_a_partial_ruling_against_the_seller(
 async def test_an_amended_request_goes_back_to_the_seller_and_can_be_approved(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    order_id = await aftersales.paid_order()
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
     path = f"/v1/refund-cases/{case_id}"
     await aftersales.command(f"{path}/rejection", {"reason": "amount_not_justified"},
                              aftersales.seller)  # fmt: skip
@@ -176,8 +174,8 @@ async def test_an_amended_request_goes_back_to_the_seller_and_can_be_approved(
 async def test_refused_returned_goods_can_be_disputed_and_ruled_without_refund(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales, delivered_too=True)
-    case_id = (await open_case(aftersales, order_id, RETURN_ONE_TEA))["case_id"]
+    order_id = await aftersales.paid_order(delivered_too=True)
+    case_id = (await aftersales.open_case(order_id, RETURN_ONE_TEA))["case_id"]
     path = f"/v1/refund-cases/{case_id}"
     address = RETURNS.model_dump(mode="json")
     await aftersales.command(f"{path}/approval", {"return_address": address}, aftersales.seller)

@@ -8,15 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from aftersales_service.settings import AftersalesSettings
-from tests.integration.aftersales.aftersales_harness import (
+from aftersales_service.main import MANIFEST
+from eventing.testing.fixtures import SettingsFactory
+from eventing.testing.service import running
+from tests.integration.aftersales.harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
     Aftersales,
     cny,
-    open_case,
-    paid_order,
-    running,
 )
 
 pytestmark = pytest.mark.integration
@@ -25,8 +24,8 @@ pytestmark = pytest.mark.integration
 async def test_a_seller_silent_past_the_answer_deadline_is_taken_as_agreeing(
     aftersales: Aftersales,
 ) -> None:
-    order_id = await paid_order(aftersales)
-    created = await open_case(aftersales, order_id, REFUND_ONLY)
+    order_id = await aftersales.paid_order()
+    created = await aftersales.open_case(order_id, REFUND_ONLY)
     case_id = created["case_id"]
     await aftersales.case(case_id, min_version=created["version"])
     soon = await aftersales.client.get(
@@ -50,9 +49,27 @@ async def test_a_seller_silent_past_the_answer_deadline_is_taken_as_agreeing(
     assert stats.json()["timeout_count"] == 1
 
 
+async def test_a_deadlines_events_carry_the_correlation_of_the_request_that_started_it(
+    aftersales: Aftersales,
+) -> None:
+    order_id = await aftersales.paid_order()
+    flow = {"X-Correlation-Id": "refund-flow-42"}
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY, headers=flow))["case_id"]
+    await aftersales.advance(timedelta(hours=24, minutes=1))
+    await aftersales.case_when(case_id, lambda c: c["status"] == "refunded", "answer time-out")
+    recorded = await aftersales.recorded(order_id)
+    assert [kind for kind, _ in recorded] == [
+        "aftersales.refund_requested", "aftersales.refund_approved", "aftersales.refunded",
+    ]  # fmt: skip
+    assert {metadata["correlation_id"] for _, metadata in recorded} == {"refund-flow-42"}
+    assert [metadata["actor_id"] for _, metadata in recorded[1:]] == [
+        "deadline:aftersales.answer"
+    ] * 2
+
+
 async def test_a_return_not_shipped_in_time_closes_the_case(aftersales: Aftersales) -> None:
-    order_id = await paid_order(aftersales, delivered_too=True)
-    case_id = (await open_case(aftersales, order_id, RETURN_ONE_TEA))["case_id"]
+    order_id = await aftersales.paid_order(delivered_too=True)
+    case_id = (await aftersales.open_case(order_id, RETURN_ONE_TEA))["case_id"]
     approved = await aftersales.command(
         f"/v1/refund-cases/{case_id}/approval",
         {"return_address": {"province": "Zhejiang", "city": "Hangzhou", "street": "1 Road"}},
@@ -69,8 +86,8 @@ async def test_a_return_not_shipped_in_time_closes_the_case(aftersales: Aftersal
 
 
 async def test_a_return_not_confirmed_in_time_is_refunded(aftersales: Aftersales) -> None:
-    order_id = await paid_order(aftersales, delivered_too=True)
-    case_id = (await open_case(aftersales, order_id, RETURN_ONE_TEA))["case_id"]
+    order_id = await aftersales.paid_order(delivered_too=True)
+    case_id = (await aftersales.open_case(order_id, RETURN_ONE_TEA))["case_id"]
     current = await aftersales.client.get("/v1/shops/shop-tea/policy", headers=aftersales.seller)
     address = {"province": "Jiangsu", "city": "Suzhou", "street": "2 Road"}
     policy = await aftersales.client.put(
@@ -96,8 +113,8 @@ async def test_a_return_not_confirmed_in_time_is_refunded(aftersales: Aftersales
 
 
 async def test_a_rejection_nobody_appeals_closes_the_case(aftersales: Aftersales) -> None:
-    order_id = await paid_order(aftersales)
-    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    order_id = await aftersales.paid_order()
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
     rejected = await aftersales.command(
         f"/v1/refund-cases/{case_id}/rejection", {"reason": "other", "note": "call us"},
         aftersales.seller,
@@ -117,8 +134,8 @@ async def test_a_rejection_nobody_appeals_closes_the_case(aftersales: Aftersales
 
 
 async def test_a_deadline_is_cancelled_when_the_case_moves_on(aftersales: Aftersales) -> None:
-    order_id = await paid_order(aftersales)
-    case_id = (await open_case(aftersales, order_id, REFUND_ONLY))["case_id"]
+    order_id = await aftersales.paid_order()
+    case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
     rejected = await aftersales.command(
         f"/v1/refund-cases/{case_id}/rejection", {"reason": "other"}, aftersales.seller
     )
@@ -137,12 +154,13 @@ async def test_a_deadline_is_cancelled_when_the_case_moves_on(aftersales: Afters
 
 
 async def test_a_deadline_survives_a_restart_and_fires_once(
-    aftersales_settings: AftersalesSettings,
+    service_settings: SettingsFactory,
 ) -> None:
-    async with running(aftersales_settings) as first:
-        order_id = await paid_order(first)
-        case_id = (await open_case(first, order_id, REFUND_ONLY))["case_id"]
-    async with running(aftersales_settings) as second:
+    settings = await service_settings(MANIFEST)
+    async with running(MANIFEST, settings, Aftersales) as first:
+        order_id = await first.paid_order()
+        case_id = (await first.open_case(order_id, REFUND_ONLY))["case_id"]
+    async with running(MANIFEST, settings, Aftersales) as second:
         await second.advance(timedelta(hours=25))
         await second.case_when(
             case_id, lambda c: c["status"] == "refunded", "the deadline fired after restart"

@@ -1,4 +1,4 @@
-"""Fixtures for eventing's integration tests: a migrated database, its engine and a store."""
+"""Fixtures for eventing's integration tests: names for the kit's database and engine, a store."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eventing.store import EventStore
-from eventing.testing.fixtures import eventing_engine, migrated_database
-
-__all__ = ["eventing_engine", "migrated_database"]
 
 
 @pytest.fixture

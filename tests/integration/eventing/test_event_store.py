@@ -1,15 +1,14 @@
-"""The event store on the real PostgreSQL: expected versions, reads, snapshots, transactions."""
+"""The event store on the real PostgreSQL: expected versions, reads, transactions."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from eventing.events import EventMetadata, NewEvent, Snapshot, StreamState
+from eventing.events import EventMetadata, NewEvent, StreamState
 from eventing.migrate import upgrade_async
 from eventing.store import EventStore, WrongExpectedVersion
 from eventing.testing.waiting import eventually
@@ -182,16 +181,6 @@ async def test_event_ids_are_unique_across_the_store(store: EventStore) -> None:
 
     with pytest.raises(Exception, match="event_id"):
         await store.append("b", [event], 0)
-
-
-async def test_the_newest_snapshot_is_kept_and_an_older_one_never_replaces_it(
-    store: EventStore,
-) -> None:
-    await store.save_snapshot(Snapshot("order-1", 5, 1, {"total": 5}))
-    await store.save_snapshot(Snapshot("order-1", 3, 1, {"total": 3}))
-
-    assert await store.load_snapshot("order-1") == Snapshot("order-1", 5, 1, {"total": 5})
-    assert await store.load_snapshot(str(uuid.uuid4())) is None
 
 
 async def test_migrating_an_up_to_date_database_again_changes_nothing(

@@ -9,21 +9,24 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import text
 
 from contracts.parties import Service
 from eventing.http.auth import Role, TokenIssuer
 from eventing.runtime import ServiceRuntime
 from eventing.settings import DEVELOPMENT_AUTH_SECRET, ServiceSettings
-from eventing.shop_policies import ShopPolicies, shop_policy_router
+from eventing.shop_policies import ShopPolicies, ShopPolicyModel, shop_policy_router
 
 pytestmark = pytest.mark.integration
 
 
-class ShipPolicy(BaseModel):
+class ShipPolicy(ShopPolicyModel[timedelta]):
     ship_by: timedelta = Field(gt=timedelta(0), le=timedelta(days=7))
     ship_limit: timedelta = Field(gt=timedelta(0), le=timedelta(days=14))
+
+    def domain(self) -> timedelta:
+        return self.ship_by
 
 
 DEFAULTS = ShipPolicy(ship_by=timedelta(hours=24), ship_limit=timedelta(hours=48))
@@ -107,7 +110,14 @@ async def test_a_field_added_to_the_policy_later_takes_its_default(migrated_data
                     " ('s-5', '{\"ship_by\": \"PT6H\"}', 1, now(), 'migration')"
                 )
             )
-            stored = await ShopPolicies(DEFAULTS).get(connection, "s-5")
+            policies = ShopPolicies(DEFAULTS)
+            stored = await policies.get(connection, "s-5")
+            applied = await policies.domain_for(connection, "s-5")
+            unknown_shop = await policies.domain_for(connection, None)
     finally:
         await runtime.close()
-    assert stored.policy == ShipPolicy(ship_by=timedelta(hours=6), ship_limit=timedelta(hours=48))
+    assert stored.policy.model_dump() == {
+        "ship_by": timedelta(hours=6),
+        "ship_limit": timedelta(hours=48),
+    }
+    assert (applied, unknown_shop) == (timedelta(hours=6), timedelta(hours=24))

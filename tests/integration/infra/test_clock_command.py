@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from typer.testing import CliRunner
 
+from contracts.parties import SERVICES
 from eventing.migrate import upgrade_async
 from localinfra.cli import app
-from localinfra.config import SERVICES
 from localinfra.testing import InfraEndpoints
 
 pytestmark = pytest.mark.integration

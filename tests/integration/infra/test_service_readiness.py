@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import socket
-from importlib import import_module
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from aftersales_service.settings import AftersalesSettings
-from eventing.settings import ServiceSettings
-from localinfra.config import SERVICES
+from contracts.parties import SERVICES, Service
+from eventing.service import manifest_of
 from localinfra.testing import InfraEndpoints
-from logistics_service.settings import LogisticsSettings
-from order_service.settings import OrderSettings
 
 pytestmark = pytest.mark.integration
 
@@ -26,20 +22,13 @@ def _free_port() -> int:
         return port
 
 
-SETTINGS: dict[str, type[ServiceSettings]] = {
-    "order": OrderSettings,
-    "logistics": LogisticsSettings,
-    "aftersales": AftersalesSettings,
-}
-
-
-def _app(service: str, database_url: str, kafka: str) -> FastAPI:
+def _app(service: Service, database_url: str, kafka: str) -> FastAPI:
     # Readiness only: no relay, subscriptions or deadline workers on the shared databases.
-    settings = SETTINGS[service](
+    manifest = manifest_of(service)
+    settings = manifest.settings(
         database_url=database_url, kafka_bootstrap_servers=kafka, run_workers=False
     )
-    app: FastAPI = import_module(f"{service}_service.main").create_app(settings)
-    return app
+    return manifest.create_app(settings)
 
 
 async def _get(app: FastAPI, path: str) -> httpx.Response:
@@ -50,7 +39,7 @@ async def _get(app: FastAPI, path: str) -> httpx.Response:
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_a_service_is_ready_when_its_database_and_the_broker_answer(
-    service: str, infra: InfraEndpoints
+    service: Service, infra: InfraEndpoints
 ) -> None:
     app = _app(service, infra.postgres_dsn(service), infra.kafka_bootstrap)
     answer = await _get(app, "/ready")
@@ -63,7 +52,7 @@ async def test_a_service_is_ready_when_its_database_and_the_broker_answer(
 async def test_a_service_is_not_ready_without_the_broker_and_says_why(
     infra: InfraEndpoints,
 ) -> None:
-    app = _app("order", infra.postgres_dsn("order"), f"127.0.0.1:{_free_port()}")
+    app = _app(Service.ORDER, infra.postgres_dsn("order"), f"127.0.0.1:{_free_port()}")
     answer = await _get(app, "/ready")
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"

@@ -9,7 +9,7 @@ import pytest
 
 from eventing.http.auth import Role
 from logistics_service.examples import RECEIVER
-from logistics_service.testing import BUYER, SHOP, Logistics
+from tests.integration.logistics.harness import BUYER, SHOP, Logistics
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from contracts.catalog import REGISTRY
 from contracts.kafka_binding import from_kafka
 from contracts.values import Waybill
 from eventing.testing import eventually
-from logistics_service.testing import SHOP, Logistics
+from tests.integration.logistics.harness import SHOP, Logistics
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import pytest
 from contracts.catalog import REGISTRY
 from contracts.kafka_binding import from_kafka
 from logistics_service.examples import RESHIP_WAYBILL, WAYBILL
-from logistics_service.testing import SHOP, Logistics
+from tests.integration.logistics.harness import SHOP, Logistics
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ async def test_a_paid_order_is_queued_shipped_tracked_and_delivered(logistics: L
 
     dispatched = await logistics.dispatch(order_id)
     assert dispatched.status_code == 200, dispatched.text
-    assert dispatched.json()["recorded"] == ["logistics.shipped"]
+    assert dispatched.json()["events"] == ["logistics.shipped"]
     assert dispatched.headers["ETag"] == '"2"'
     shipment = (await logistics.shipment(order_id, min_version=2)).json()
     assert shipment["status"] == "shipped"
@@ -61,10 +61,10 @@ async def _track_single_and_batch(logistics: Logistics, order_id: str) -> None:
     path = f"/v1/shipments/{order_id}/checkpoints"
     accepted = scan(1, "accepted")
     first = await logistics.command(path, accepted, logistics.carrier())
-    assert first.json()["recorded"] == ["logistics.tracking_updated"]
+    assert first.json()["events"] == ["logistics.tracking_updated"]
     again = await logistics.command(path, accepted, logistics.carrier())
     assert again.status_code == 200
-    assert again.json()["recorded"] == []
+    assert again.json()["events"] == []
 
     unknown = scan(2, "in_transit", {"carrier": "SF", "tracking_number": "SF999999999999"})
     hub = scan(8, "arrived_at_hub")
@@ -149,5 +149,26 @@ async def _events_follow_the_contracts(logistics: Logistics, order_id: str) -> N
     assert {e.data.shop_id for e in envelopes} == {SHOP}
     requested = envelopes[0]
     assert requested.actor.value == "system"
-    assert requested.correlationid == f"corr-{order_id}"
+    assert requested.correlationid == f"flow-{order_id}"
     assert envelopes[1].actor.value == "seller"
+
+
+async def test_a_correlation_id_no_event_could_carry_is_refused_and_records_nothing(
+    logistics: Logistics,
+) -> None:
+    order_id = await logistics.paid_order()
+    refused = await logistics.dispatch(order_id, headers={"X-Correlation-Id": "c" * 129})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "invalid-correlation-id"
+    assert await logistics.stored_types(order_id) == ["logistics.shipment_requested"]
+
+    kept = {"X-Correlation-Id": "c" * 128}
+    dispatched = await logistics.dispatch(order_id, headers=kept)
+    assert dispatched.status_code == 200, dispatched.text
+    records = await logistics.logistics_events(
+        until=lambda got: any(r.event_type == "logistics.shipped" for r in got)
+    )
+    shipped = next(r for r in records if r.event_type == "logistics.shipped")
+    assert (
+        from_kafka(shipped.key, shipped.value, shipped.headers, REGISTRY).correlationid == "c" * 128
+    )

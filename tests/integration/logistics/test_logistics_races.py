@@ -18,7 +18,7 @@ from contracts.events.order import (
 )
 from contracts.values import Money
 from logistics_service.examples import NEW_RECEIVER, RECEIVER
-from logistics_service.testing import SHOP, Logistics, cancelled, paid, placed
+from tests.integration.logistics.harness import SHOP, Logistics, cancelled, paid, placed
 
 pytestmark = pytest.mark.integration
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from eventing.projections import service_projections
 from eventing.rebuild import rebuild_from_store
+from eventing.service import manifest_of
 from eventing.store import EventStore
 from logistics_service.projections import PROJECTIONS
-from logistics_service.testing import Logistics
+from tests.integration.logistics.harness import Logistics
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ async def snapshot(logistics: Logistics) -> dict[str, list[dict[str, Any]]]:
 
 
 async def test_a_rebuild_from_the_store_gives_the_live_read_model(logistics: Logistics) -> None:
-    assert service_projections("logistics") == PROJECTIONS
+    assert manifest_of("logistics").projections == PROJECTIONS
     shipped, waiting = await logistics.paid_order(), await logistics.paid_order()
     dispatched = await logistics.dispatch(shipped)
     opened = await logistics.command(

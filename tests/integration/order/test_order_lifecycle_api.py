@@ -6,37 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts.events.logistics import Delivered, Shipped
-from contracts.values import SkuQuantity, Waybill
-from order_service.testing import CUP, SHOP, TEA, OrderTestbed, order_body, payable
+from tests.integration.order.harness import (
+    TEA,
+    Orders,
+    delivered,
+    order_body,
+    payable,
+    shipped,
+)
 
 pytestmark = pytest.mark.integration
 
-WAYBILL = Waybill(carrier="SF", tracking_number="SF1234567890")
-
-
-def shipped(order_id: str, tea: int = 2, cup: int = 1) -> Shipped:
-    now = datetime.now(UTC)
-    return Shipped(
-        order_id=order_id,
-        shop_id=SHOP,
-        shipment_id=f"shp-{order_id}",
-        waybill=WAYBILL,
-        items=(SkuQuantity(sku=TEA, quantity=tea), SkuQuantity(sku=CUP, quantity=cup)),
-        shipped_at=now,
-        ship_by=now + timedelta(hours=24),
-    )
-
-
-async def stocked(service: OrderTestbed) -> None:
-    await service.set_stock(TEA, 10)
-    await service.set_stock(CUP, 5)
-
 
 async def test_an_order_goes_from_placement_to_completion_and_rating(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    await stocked(service)
+    await service.stocked()
     placed = await service.place()
     order_id = placed["order_id"]
     assert placed["platform_status"] == "WAIT_BUYER_PAY"
@@ -54,15 +39,7 @@ async def test_an_order_goes_from_placement_to_completion_and_rating(
     tea = await service.stock(TEA)
     assert (tea["on_hand"], tea["reserved"]) == (8, 0)
 
-    await service.publish(
-        Delivered(
-            order_id=order_id,
-            shop_id=SHOP,
-            shipment_id=f"shp-{order_id}",
-            waybill=WAYBILL,
-            delivered_at=datetime.now(UTC),
-        )
-    )
+    await service.publish(delivered(order_id))
     await service.order_when(
         order_id, lambda o: o["detail"]["shipment"]["delivered_at"] is not None, "delivered"
     )
@@ -96,9 +73,9 @@ async def test_an_order_goes_from_placement_to_completion_and_rating(
 
 
 async def test_an_unpaid_order_closes_when_the_clock_passes_its_payment_window(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    await stocked(service)
+    await service.stocked()
     order_id = (await service.place())["order_id"]
     await service.advance(timedelta(hours=72, minutes=1))
     order = await service.order_when(
@@ -112,9 +89,9 @@ async def test_an_unpaid_order_closes_when_the_clock_passes_its_payment_window(
 
 
 async def test_a_paid_order_is_cancelled_with_its_payment_owed_back(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    await stocked(service)
+    await service.stocked()
     order_id = (await service.place())["order_id"]
     await service.pay(order_id, payable())
     cancelled = await service.command(
@@ -127,9 +104,9 @@ async def test_a_paid_order_is_cancelled_with_its_payment_owed_back(
 
 
 async def test_a_presale_order_takes_its_deposit_reminds_then_takes_the_balance(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    await stocked(service)
+    await service.stocked()
     now = datetime.now(UTC)
     terms = {
         "deposit": 5000,
@@ -154,9 +131,9 @@ async def test_a_presale_order_takes_its_deposit_reminds_then_takes_the_balance(
 
 
 async def test_a_presale_order_missing_its_balance_closes_and_releases_stock(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    await stocked(service)
+    await service.stocked()
     now = datetime.now(UTC)
     terms = {
         "deposit": 5000,

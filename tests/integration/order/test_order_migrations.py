@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
-import order_service.application.tables  # noqa: F401  (registers the state tables)
+import order_service.application.state_tables  # noqa: F401  (registers the state tables)
 from eventing.database import create_engine
 from eventing.migrate import upgrade_service_async
 from order_service.projections.tables import metadata

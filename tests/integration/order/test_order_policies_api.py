@@ -1,65 +1,28 @@
-"""Reactions to other services and time: shipment, refunds, auto-confirm, and the topic's
-events checked against the contracts."""
+"""Reactions to other services and time: shipment, refunds, auto-confirm, the shop's allowed
+extensions, and the topic's events checked against the contracts."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
-from contracts.events.aftersales import Refunded, RefundKind, RefundTrigger
-from contracts.events.logistics import Shipped
 from contracts.kafka_binding import from_kafka
-from contracts.values import Money, SkuQuantity, Waybill
-from eventing.schema import consumer_streams
+from contracts.values import Waybill
+from eventing.schema import shop_policies
 from eventing.testing import eventually
-from eventing.testing.kafka import read_topic
-from order_service.testing import CUP, SHOP, TEA, OrderTestbed, payable
+from tests.integration.order.harness import SHOP, Orders, payable, refunded, shipped
 
 pytestmark = pytest.mark.integration
 
 WAYBILL = Waybill(carrier="ZTO", tracking_number="ZTO9876543210")
 
 
-def shipped(order_id: str) -> Shipped:
-    now = datetime.now(UTC)
-    return Shipped(
-        order_id=order_id,
-        shop_id=SHOP,
-        shipment_id=f"shp-{order_id}",
-        waybill=WAYBILL,
-        items=(SkuQuantity(sku=TEA, quantity=2), SkuQuantity(sku=CUP, quantity=1)),
-        shipped_at=now,
-        ship_by=now + timedelta(hours=24),
-    )
-
-
-def refunded(order_id: str, case_id: str, amount: int) -> Refunded:
-    return Refunded(
-        order_id=order_id,
-        shop_id=SHOP,
-        case_id=case_id,
-        kind=RefundKind.PARTIAL_REFUND,
-        amount=Money(amount=amount, currency="CNY"),
-        trigger=RefundTrigger.SELLER_APPROVED,
-        refunded_at=datetime.now(UTC),
-    )
-
-
-async def paid_order(service: OrderTestbed) -> str:
-    await service.set_stock(TEA, 10)
-    await service.set_stock(CUP, 5)
-    order_id: str = (await service.place())["order_id"]
-    assert (await service.pay(order_id, payable())).status_code == 200
-    return order_id
-
-
 async def test_a_shipped_order_refuses_cancellation_and_address_change(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    order_id = await paid_order(service)
-    await service.publish(shipped(order_id))
+    order_id = await service.paid_order()
+    await service.publish(shipped(order_id, waybill=WAYBILL))
     await service.order_when(order_id, lambda o: o["status"] == "shipped", "shipped")
     cancel = await service.command(
         f"/v1/orders/{order_id}/cancellation", {"reason": "other"}, service.buyer
@@ -78,25 +41,17 @@ async def test_a_shipped_order_refuses_cancellation_and_address_change(
     assert moved.json()["code"] == "order-already-shipped"
 
 
-async def test_a_shipment_of_a_cancelled_order_records_nothing(service: OrderTestbed) -> None:
-    order_id = await paid_order(service)
+async def test_a_shipment_of_a_cancelled_order_records_nothing(service: Orders) -> None:
+    order_id = await service.paid_order()
     cancelled = await service.command(
         f"/v1/orders/{order_id}/cancellation", {"reason": "other"}, service.buyer
     )
     assert cancelled.status_code == 200
-    await service.publish(shipped(order_id))
+    await service.publish(shipped(order_id, waybill=WAYBILL))
 
-    async def applied_by_the_shipment_policy() -> int | None:
-        async with service.engine.connect() as connection:
-            sequence: int | None = await connection.scalar(
-                select(consumer_streams.c.last_sequence).where(
-                    consumer_streams.c.consumer_group.like("%order.shipment-policy"),
-                    consumer_streams.c.stream_id == order_id,
-                )
-            )
-            return sequence
-
-    await eventually(applied_by_the_shipment_policy, lambda s: s == 1, message="policy ran")
+    await eventually(
+        lambda: service.applied("shipment-policy", order_id), lambda s: s == 1, message="ran"
+    )
     order = (await service.order(order_id, min_version=cancelled.json()["version"])).json()
     assert order["status"] == "cancelled"
     assert order["version"] == cancelled.json()["version"]
@@ -104,10 +59,10 @@ async def test_a_shipment_of_a_cancelled_order_records_nothing(service: OrderTes
 
 
 async def test_partial_then_full_refunds_are_recorded_once_and_close_the_order(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    order_id = await paid_order(service)
-    await service.publish(shipped(order_id))
+    order_id = await service.paid_order()
+    await service.publish(shipped(order_id, waybill=WAYBILL))
     # Shipment and refunds come on different topics, so wait for one before sending the other.
     await service.order_when(order_id, lambda o: o["status"] == "shipped", "shipped")
     await service.publish(refunded(order_id, "case-1", 3500), refunded(order_id, "case-1", 3500))
@@ -126,10 +81,10 @@ async def test_partial_then_full_refunds_are_recorded_once_and_close_the_order(
 
 
 async def test_receipt_is_confirmed_automatically_after_the_extended_window(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    order_id = await paid_order(service)
-    await service.publish(shipped(order_id))
+    order_id = await service.paid_order()
+    await service.publish(shipped(order_id, waybill=WAYBILL))
     order = await service.order_when(order_id, lambda o: o["status"] == "shipped", "shipped")
     extended = await service.command(
         f"/v1/orders/{order_id}/auto-confirm-extension", {"days": 3}, service.buyer
@@ -152,18 +107,68 @@ async def test_receipt_is_confirmed_automatically_after_the_extended_window(
     assert confirmations[0]["data"]["automatic"] is True
 
 
-async def test_every_event_on_the_order_topic_validates_against_the_contracts(
-    service: OrderTestbed,
+async def test_a_shop_that_allows_only_seven_days_refuses_an_extension_by_three(
+    service: Orders,
 ) -> None:
-    order_id = await paid_order(service)
+    path = f"/v1/shops/{SHOP}/policy"
+    defaults = (await service.client.get(path, headers=service.buyer)).json()
+    assert defaults["policy"]["auto_confirm_extension_days"] == [3, 5, 7, 10]
+    policy = {**defaults["policy"], "auto_confirm_extension_days": [7]}
+    stored = await service.command(path, policy, service.seller, method="PUT", if_match=0)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["policy"]["auto_confirm_extension_days"] == [7]
+    order_id = await service.paid_order()
+    await service.publish(shipped(order_id, waybill=WAYBILL))
+    await service.order_when(order_id, lambda o: o["status"] == "shipped", "shipped")
+
+    extension = f"/v1/orders/{order_id}/auto-confirm-extension"
+    refused = await service.command(extension, {"days": 3}, service.buyer)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid-auto-confirm-extension"
+    assert "7" in refused.json()["detail"]
+    extended = await service.command(extension, {"days": 7}, service.buyer)
+    assert extended.status_code == 200, extended.text
+
+
+async def test_a_shop_cannot_allow_extensions_the_order_cannot_record(service: Orders) -> None:
+    path = f"/v1/shops/{SHOP}/policy"
+    policy = (await service.client.get(path, headers=service.buyer)).json()["policy"]
+    for days in ([], [3, 3], [4], [0], [31]):
+        body = {**policy, "auto_confirm_extension_days": days}
+        refused = await service.command(path, body, service.seller, method="PUT")
+        assert refused.status_code == 422, (days, refused.text)
+    assert (await service.client.get(path, headers=service.buyer)).json()["version"] == 0
+
+
+async def test_a_policy_stored_before_shops_chose_extensions_allows_the_default_ones(
+    service: Orders,
+) -> None:
+    before = {
+        "payment_window": "PT15M",
+        "balance_reminder_lead": "P1D",
+        "receipt_window_physical": "P10D",
+        "receipt_window_virtual": "P3D",
+        "forfeit_deposit_on_missed_balance": True,
+    }
+    async with service.engine.begin() as connection:
+        await connection.execute(
+            shop_policies.insert().values(
+                shop_id=SHOP, policy=before, version=1, updated_at=datetime.now(UTC),
+                updated_by="seller:clerk-1",
+            )
+        )  # fmt: skip
+    shown = (await service.client.get(f"/v1/shops/{SHOP}/policy", headers=service.buyer)).json()
+    assert shown["policy"] == {**before, "auto_confirm_extension_days": [3, 5, 7, 10]}
+
+
+async def test_every_event_on_the_order_topic_validates_against_the_contracts(
+    service: Orders,
+) -> None:
+    order_id = await service.paid_order()
     await service.command(f"/v1/orders/{order_id}/cancellation", {"reason": "other"}, service.buyer)
     wanted = {"order.placed", "order.stock_reserved", "order.paid", "order.cancelled",
               "order.stock_released"}  # fmt: skip
-    records = await read_topic(
-        service.bootstrap,
-        service.order_topic,
-        until=lambda rs: wanted <= {r.event_type for r in rs},
-    )
+    records = await service.own_events(until=lambda rs: wanted <= {r.event_type for r in rs})
     envelopes = [from_kafka(r.key, r.value, r.headers) for r in records]
     assert {e.type for e in envelopes} == wanted
     assert all(e.subject == order_id and e.source == "/orderflow/order" for e in envelopes)
@@ -174,14 +179,12 @@ async def test_every_event_on_the_order_topic_validates_against_the_contracts(
 
 
 async def test_the_recorded_shipment_carries_the_upstream_correlation_and_cause(
-    service: OrderTestbed,
+    service: Orders,
 ) -> None:
-    order_id = await paid_order(service)
-    (upstream,) = await service.publish(shipped(order_id))
-    records = await read_topic(
-        service.bootstrap,
-        service.order_topic,
-        until=lambda rs: any(r.event_type == "order.shipped" for r in rs),
+    order_id = await service.paid_order()
+    (upstream,) = await service.publish(shipped(order_id, waybill=WAYBILL))
+    records = await service.own_events(
+        until=lambda rs: any(r.event_type == "order.shipped" for r in rs)
     )
     recorded = next(
         from_kafka(r.key, r.value, r.headers) for r in records if r.event_type == "order.shipped"
@@ -189,3 +192,4 @@ async def test_the_recorded_shipment_carries_the_upstream_correlation_and_cause(
     assert recorded.correlationid == upstream.correlationid
     assert recorded.causationid == str(upstream.id)
     assert recorded.actor.value == "system"
+    assert recorded.actorid == "reaction:logistics.shipped"

@@ -6,12 +6,12 @@ import asyncio
 
 import pytest
 
-from order_service.testing import BUYER, TEA, OrderTestbed, order_body
+from tests.integration.order.harness import BUYER, TEA, Orders, order_body
 
 pytestmark = pytest.mark.integration
 
 
-async def test_orders_racing_for_the_last_units_never_oversell(service: OrderTestbed) -> None:
+async def test_orders_racing_for_the_last_units_never_oversell(service: Orders) -> None:
     await service.set_stock(TEA, 3)
     answers = await asyncio.gather(
         *(service.command("/v1/orders", order_body(tea=1, cup=0), service.buyer) for _ in range(5))
@@ -22,7 +22,7 @@ async def test_orders_racing_for_the_last_units_never_oversell(service: OrderTes
     assert (level["on_hand"], level["reserved"], level["available"]) == (3, 3, 0)
 
 
-async def test_customer_service_places_an_order_for_a_named_buyer(service: OrderTestbed) -> None:
+async def test_customer_service_places_an_order_for_a_named_buyer(service: Orders) -> None:
     await service.set_stock(TEA, 3)
     body = order_body(tea=1, cup=0, buyer_id=BUYER)
     placed = await service.command("/v1/orders", body, service.seller)
@@ -41,7 +41,7 @@ async def test_customer_service_places_an_order_for_a_named_buyer(service: Order
     assert elsewhere.status_code == 403
 
 
-async def test_the_address_changes_before_shipment(service: OrderTestbed) -> None:
+async def test_the_address_changes_before_shipment(service: Orders) -> None:
     await service.set_stock(TEA, 3)
     order_id = (await service.place(order_body(tea=1, cup=0)))["order_id"]
     receiver = {
@@ -50,7 +50,7 @@ async def test_the_address_changes_before_shipment(service: OrderTestbed) -> Non
         "address": {"country": "HK", "province": "香港", "city": "香港", "street": "皇后大道 1 号"},
     }
     moved = await service.command(
-        f"/v1/orders/{order_id}/address", {"receiver": receiver}, service.buyer, version=2
+        f"/v1/orders/{order_id}/address", {"receiver": receiver}, service.buyer, if_match=2
     )
     assert moved.status_code == 200, moved.text
     order = await service.order(order_id, service.buyer, min_version=moved.json()["version"])

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from typer.testing import Result
 
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from eventing.database import create_engine
 from eventing.migrate import upgrade_async
 from localinfra.testing import InfraEndpoints
 from orderctl.catalog import Catalog
-from orderctl.testing import SERVICES, Invoke, Platform, run_cli
+from orderctl.testing import Invoke, Platform, run_cli
 
 DatabaseFactory = Callable[[], Awaitable[str]]
 TopicFactory = Callable[..., Awaitable[str]]

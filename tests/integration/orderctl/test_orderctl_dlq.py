@@ -19,7 +19,6 @@ from eventing.subscriptions import Subscription, SubscriptionOptions
 from eventing.testing.kafka import publish_records
 from eventing.testing.waiting import eventually
 from eventing.topics import connect_admin
-from orderctl.catalog import projection_handler
 from orderctl.testing import FixedCatalog, Invoke, Platform, SummaryProjection, lines
 
 pytestmark = pytest.mark.integration
@@ -63,7 +62,7 @@ async def _dead_letter(
         platform.engines[Service.ORDER],
         platform.bootstrap,
         options,
-        projection_handler(model.projection),
+        model.projection.live_handler(),
     )
     task = asyncio.create_task(subscription.run())
     try:
@@ -210,14 +209,17 @@ async def test_an_unknown_group_handler_is_reported_in_one_line(
     assert f"no handler for group '{group}'" in result.stderr
 
 
+@pytest.mark.parametrize("failed_again", [False, True], ids=["dead letter", "of a retry"])
 async def test_retry_finds_a_service_groups_handler_in_the_services_own_wiring(
-    orderctl: Invoke, platform: Platform, prefix: str
+    orderctl: Invoke, platform: Platform, prefix: str, failed_again: bool
 ) -> None:
     await upgrade_service_async(platform.urls[Service.ORDER], "order")
     await platform.record(Service.ORDER, "O-77", "order.placed")
     stored = await platform.store(Service.ORDER).read_all()
     group = f"{prefix}order.read-model"
     dlq = dead_letter_topic(platform.topics[Service.ORDER], group)
+    if failed_again:  # the retry group's own dead letters are applied by the read model too
+        dlq = dead_letter_topic(dlq, f"{group}.retry")
     await ensure_dead_letter_topics(platform.bootstrap, [dlq])
     record = cloudevents_encoder(Service.ORDER.source)(stored[0])
     await publish_records(platform.bootstrap, [replace(record, topic=dlq)])

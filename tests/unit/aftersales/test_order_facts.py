@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aftersales_service.application.order_facts import fact_changes
+from aftersales_service.application.state_tables import fact_changes
 from contracts.events.order import (
     BalancePaid,
     DepositPaid,

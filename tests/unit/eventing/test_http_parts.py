@@ -6,6 +6,15 @@ import pytest
 
 from contracts.values import Address, Receiver
 from eventing.decider import Rejection
+from eventing.http.access import (
+    Parties,
+    may_see,
+    require_buyer,
+    require_party,
+    require_platform,
+    sees_personal_data,
+    shop_scope,
+)
 from eventing.http.auth import Authenticator, Caller, Role, TokenIssuer
 from eventing.http.commands import etag, if_match
 from eventing.http.freshness import wait_for_version
@@ -116,3 +125,35 @@ async def test_freshness_gives_up_with_a_retryable_409_when_the_model_lags() -> 
     with pytest.raises(ProblemError) as raised:
         await wait_for_version(fetch, lambda v: v, 2, timeout=0.05)
     assert (raised.value.status, raised.value.code) == (409, "read-model-behind")
+
+
+def test_tokens_whose_subject_no_event_could_carry_are_refused() -> None:
+    issuer, authenticator = TokenIssuer(SECRET), Authenticator(SECRET)
+    assert authenticator.caller(issuer.issue(Role.BUYER, "b" * 128)).subject == "b" * 128
+    with pytest.raises(ProblemError) as refused:
+        authenticator.caller(issuer.issue(Role.BUYER, "b" * 129))
+    assert refused.value.status == 401
+    with pytest.raises(ProblemError):
+        authenticator.caller(issuer.issue(Role.SELLER, "clerk", "s" * 65))
+
+
+def test_access_rules_over_parties() -> None:
+    parties = Parties(buyer_id="b-1", shop_id="shop-1")
+    buyer, seller = Caller(Role.BUYER, "b-1"), Caller(Role.SELLER, "c-1", "shop-1")
+    stranger, other_shop = Caller(Role.BUYER, "b-2"), Caller(Role.SELLER, "c-9", "shop-9")
+    ops, platform = Caller(Role.OPS, "o-1"), Caller(Role.PLATFORM, "p-1")
+    assert [may_see(c, parties) for c in (buyer, seller, stranger, other_shop, ops, platform)] == [
+        True, True, False, False, True, True,
+    ]  # fmt: skip
+    assert [sees_personal_data(c, parties) for c in (buyer, seller, ops, platform)] == [
+        True, True, False, True,
+    ]  # fmt: skip
+    assert shop_scope(seller, None) == "shop-1"
+    assert shop_scope(ops, "shop-2") == "shop-2"
+    with pytest.raises(ProblemError):
+        shop_scope(seller, "shop-2")
+    require_party(seller, parties)
+    with pytest.raises(ProblemError):
+        require_buyer(seller, parties)
+    with pytest.raises(ProblemError):
+        require_platform(ops, parties)

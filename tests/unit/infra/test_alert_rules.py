@@ -42,7 +42,7 @@ def test_every_alert_has_a_runbook_section(alert: dict[str, Any]) -> None:
 
 def test_business_alerts_name_deadline_kinds_the_services_schedule() -> None:
     from aftersales_service.application.deadlines import DeadlineKind
-    from logistics_service.application.shipments import DEADLINE_KINDS
+    from logistics_service.application.deadlines import DEADLINE_KINDS
 
     kinds = {kind.value for kind in DeadlineKind} | set(DEADLINE_KINDS.values())
     for alert in ALERTS:

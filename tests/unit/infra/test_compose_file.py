@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from localinfra.config import REPO_ROOT, SERVICES, kafka_version
+from contracts.parties import SERVICES
+from localinfra.config import REPO_ROOT, kafka_version
 
 COMPOSE = REPO_ROOT / "deploy" / "compose" / "docker-compose.yml"
 

@@ -129,6 +129,11 @@ def _address(**overrides: str) -> Address:
             RECEIVER.model_copy(update={"phone": "call me"}), ["phone"], id="phone not a number"
         ),
         pytest.param(
+            RECEIVER.model_copy(update={"phone": "+123456"}),
+            ["phone"],
+            id="six-digit international number, refused at placement too",
+        ),
+        pytest.param(
             RECEIVER.model_copy(update={"address": _address(street=" ")}),
             ["address.street"],
             id="blank street",

@@ -71,7 +71,12 @@ commands: st.SearchStrategy[OrderCommand] = st.one_of(
         currency=st.just("CNY"),
     ),
     st.builds(ConfirmReceipt, at=times, automatic=st.booleans()),
-    st.builds(ExtendAutoConfirm, days=st.sampled_from([2, 3, 5, 7, 10]), at=times),
+    st.builds(
+        ExtendAutoConfirm,
+        days=st.sampled_from([2, 3, 5, 7, 10]),
+        at=times,
+        allowed_days=st.sampled_from([(3, 5, 7, 10), (7,), (5, 10)]),
+    ),
     st.builds(
         RateOrder,
         description_score=st.integers(0, 6),

@@ -61,6 +61,7 @@ RESERVED = (SkuQuantity(sku="CUP-01", quantity=1), SkuQuantity(sku="TEA-250", qu
 CANCEL = CancelOrder(reason=CancellationReason.BUYER_CHANGED_MIND, note="ordered twice")
 SHIPPED_AT = T0 + timedelta(hours=20)
 AUTO_CONFIRM_AT = SHIPPED_AT + RECEIPT_WINDOW
+SHOP_EXTENSIONS = (3, 5, 7, 10)  # what a shop allows by default
 
 PLACED = history(place_order())
 PAID = history(place_order(), pay())
@@ -187,7 +188,9 @@ def test_receipt_is_confirmed_automatically_when_the_window_runs_out() -> None:
 
 
 def test_the_buyer_may_extend_the_receipt_window_once() -> None:
-    spec().given(*SHIPPED).when(ExtendAutoConfirm(days=5, at=SHIPPED_AT)).then(
+    spec().given(*SHIPPED).when(
+        ExtendAutoConfirm(days=5, at=SHIPPED_AT, allowed_days=SHOP_EXTENSIONS)
+    ).then(
         AutoConfirmExtended(
             **IDS,
             extension_days=5,
@@ -195,6 +198,16 @@ def test_the_buyer_may_extend_the_receipt_window_once() -> None:
             auto_confirm_at=AUTO_CONFIRM_AT + timedelta(days=5),
         )
     )
+
+
+def test_an_extension_is_refused_unless_the_shop_allows_its_day_count() -> None:
+    only_a_week = ExtendAutoConfirm(days=3, at=SHIPPED_AT, allowed_days=(7,))
+    spec().given(*SHIPPED).when(only_a_week).then_raises(
+        errors.InvalidExtension, match="allows extensions of 7 days, not 3"
+    )
+    week = replace(only_a_week, days=7)
+    extended = spec().given(*SHIPPED).when(week).decided()
+    assert [event.event_type for event in extended] == ["order.auto_confirm_extended"]
 
 
 def test_a_completed_order_is_rated_once() -> None:
@@ -213,7 +226,12 @@ def test_a_completed_order_is_rated_once() -> None:
 def test_lifecycle_refusals() -> None:
     cancelled = history(place_order(), CANCEL)
     closed = history(place_order(), CloseUnpaidOrder(at=T0 + PAYMENT_WINDOW))
-    extended = history(place_order(), pay(), ship(), ExtendAutoConfirm(days=3, at=SHIPPED_AT))
+    extended = history(
+        place_order(),
+        pay(),
+        ship(),
+        ExtendAutoConfirm(days=3, at=SHIPPED_AT, allowed_days=SHOP_EXTENSIONS),
+    )
     rated = history(
         *[], place_order(), pay(), ship(), ConfirmReceipt(at=SHIPPED_AT), RateOrder(5, 5, 5)
     )
@@ -272,10 +290,26 @@ def test_lifecycle_refusals() -> None:
             ConfirmReceipt(at=AUTO_CONFIRM_AT - timedelta(seconds=1), automatic=True),
             errors.AutoConfirmNotDue,
         ),
-        (SHIPPED, ExtendAutoConfirm(days=4, at=SHIPPED_AT), errors.InvalidExtension),
-        (PAID, ExtendAutoConfirm(days=3, at=SHIPPED_AT), errors.OrderNotShipped),
-        (extended, ExtendAutoConfirm(days=3, at=SHIPPED_AT), errors.AutoConfirmAlreadyExtended),
-        (SHIPPED, ExtendAutoConfirm(days=3, at=AUTO_CONFIRM_AT), errors.AutoConfirmWindowOver),
+        (
+            SHIPPED,
+            ExtendAutoConfirm(days=4, at=SHIPPED_AT, allowed_days=SHOP_EXTENSIONS),
+            errors.InvalidExtension,
+        ),
+        (
+            PAID,
+            ExtendAutoConfirm(days=3, at=SHIPPED_AT, allowed_days=SHOP_EXTENSIONS),
+            errors.OrderNotShipped,
+        ),
+        (
+            extended,
+            ExtendAutoConfirm(days=3, at=SHIPPED_AT, allowed_days=SHOP_EXTENSIONS),
+            errors.AutoConfirmAlreadyExtended,
+        ),
+        (
+            SHIPPED,
+            ExtendAutoConfirm(days=3, at=AUTO_CONFIRM_AT, allowed_days=SHOP_EXTENSIONS),
+            errors.AutoConfirmWindowOver,
+        ),
         (SHIPPED, RateOrder(5, 5, 5), errors.OrderNotCompleted),
         (rated, RateOrder(5, 5, 5), errors.OrderAlreadyRated),
         (COMPLETED, RateOrder(0, 5, 5), errors.InvalidRatingScore),

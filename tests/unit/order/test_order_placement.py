@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from contracts.events.order import (
     StockShortage,
     StockShortageReason,
 )
-from contracts.values import SkuQuantity
+from contracts.values import PHONE_RULE, SkuQuantity
 from eventing.decider import DomainError, Rejection
 from order_service.domain import errors
 from order_service.domain.commands import OrderLine, PlaceOrder, PresaleRequest
@@ -176,11 +177,10 @@ REFUSALS = [
         _to(name="x" * 51),
         errors.InvalidReceiverName,
     ),
-    (
-        "landline",
-        _to(phone="0571-8888888"),
-        errors.InvalidPhone,
-    ),
+    ("landline without area code", _to(phone="8888 8888"), errors.InvalidPhone),
+    ("international too short", _to(phone="+123456"), errors.InvalidPhone),
+    ("international too long", _to(phone="+1234567890123456"), errors.InvalidPhone),
+    ("letters", _to(phone="138-CALL-ME"), errors.InvalidPhone),
     (
         "short mobile",
         _to(phone="1381234567"),
@@ -233,11 +233,24 @@ def test_placement_refuses_invalid_orders(
     assert refused.kind in Rejection
 
 
-def test_an_international_phone_is_accepted() -> None:
-    command = _to(phone="+447911123456", country="GB")
-    placed = spec().when(command).decided()[0]
+@pytest.mark.parametrize(
+    ("phone", "dialled"),
+    [
+        ("+447911123456", "+447911123456"),
+        ("+852 2123 4567", "+85221234567"),
+        ("0571-8888888", "05718888888"),
+        ("(010) 1234 5678", "01012345678"),
+        ("138 1234 5678", "13812345678"),
+    ],
+)
+def test_a_phone_a_courier_can_call_is_accepted_as_dialled(phone: str, dialled: str) -> None:
+    placed = spec().when(_to(phone=phone)).decided()[0]
     assert isinstance(placed, OrderPlaced)
-    assert placed.receiver.phone == "+447911123456"
+    assert placed.receiver.phone == dialled
+
+
+def test_a_refused_phone_names_the_rule_dispatch_applies_too() -> None:
+    spec().when(_to(phone="+123456")).then_raises(errors.InvalidPhone, match=re.escape(PHONE_RULE))
 
 
 def test_an_order_id_cannot_be_placed_twice() -> None:

@@ -17,10 +17,11 @@ import httpx
 import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
-from contracts.parties import Service
+from contracts.parties import SERVICES
 from contracts.topics import TOPICS
 from eventing.clock import advance_clock, read_clock_offset, set_clock_offset
 from eventing.database import create_engine
@@ -28,7 +29,7 @@ from eventing.http.auth import Role, TokenIssuer
 from eventing.settings import DEVELOPMENT_AUTH_SECRET
 from eventing.testing.waiting import ConditionNotMet
 from eventing.topics import connect_admin, ensure_topics
-from localinfra.config import SERVICES, InfraSettings
+from localinfra.config import InfraSettings
 from localinfra.demo import STORIES, DemoError
 from localinfra.demo import run as run_demo_sync
 from localinfra.flows import ServiceUrls, UnexpectedAnswer
@@ -55,7 +56,7 @@ err = Console(stderr=True)
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(1)
 
 
@@ -157,7 +158,7 @@ async def _probe(settings: InfraSettings, pg_running: bool, kafka_running: bool)
             try:
                 databases = await connection.fetchval(
                     "SELECT count(*) FROM pg_database WHERE datname = ANY($1::text[])",
-                    list(SERVICES),
+                    [service.value for service in SERVICES],
                 )
             finally:
                 await connection.close()
@@ -217,13 +218,14 @@ def run(
             for service in services:
                 if service.process.poll() is not None:
                     raise ServiceStartError(
-                        f"{service.name} exited with {service.process.returncode}; "
+                        f"{service.service.value} exited with {service.process.returncode}; "
                         f"see {service.log_file}"
                     )
             time.sleep(0.3)
         console.print("stopping services…")
     except ServiceStartError as error:
-        err.print(f"[red]error:[/red] {error}")
+        # The message may end with a service's log, which is not markup.
+        err.print(f"[red]error:[/red] {escape(str(error))}")
     finally:
         stop_services(services)
         if not keep_infra and report.started:
@@ -237,7 +239,9 @@ def _print_urls(services: list[ServiceProcess], stack: LocalStack) -> None:
     for column in ("service", "API", "OpenAPI docs", "log"):
         table.add_column(column)
     for service in services:
-        table.add_row(service.name, service.url, f"{service.url}/docs", str(service.log_file))
+        table.add_row(
+            service.service.value, service.url, f"{service.url}/docs", str(service.log_file)
+        )
     console.print(table)
     settings = stack.settings
     console.print(
@@ -287,7 +291,7 @@ def demo() -> None:
     settings = InfraSettings()
     urls = ServiceUrls(*(f"http://{settings.host}:{settings.service_port(s)}" for s in SERVICES))
     tokens = TokenIssuer(os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET))
-    databases = {Service(name): settings.postgres_dsn(name) for name in SERVICES}
+    databases = {service: settings.postgres_dsn(service) for service in SERVICES}
     console.print(f"driving {len(STORIES) + 1} orders through {urls.order}, … (about a minute)")
     try:
         outcome = run_demo_sync(urls, tokens, databases)

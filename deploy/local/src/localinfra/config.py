@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.parties import SERVICES, Service
+
 
 def _repo_root() -> Path:
     """The checkout this package is installed (editable) from: it holds deploy/local/kafka."""
@@ -20,8 +22,6 @@ def _repo_root() -> Path:
 
 REPO_ROOT = _repo_root()
 KAFKA_DIR = REPO_ROOT / "deploy" / "local" / "kafka"
-
-SERVICES: tuple[str, ...] = ("order", "logistics", "aftersales")
 
 
 class InfraSettings(BaseSettings):
@@ -65,7 +65,7 @@ class InfraSettings(BaseSettings):
         return f"postgresql://{self.pg_user}@{self.host}:{self.pg_port}/{database}"
 
     def service_port(self, service: str) -> int:
-        return self.service_base_port + SERVICES.index(service)
+        return self.service_base_port + SERVICES.index(Service(service))
 
 
 def kafka_version() -> str:

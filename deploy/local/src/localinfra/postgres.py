@@ -13,7 +13,8 @@ from pathlib import Path
 
 import asyncpg
 
-from localinfra.config import SERVICES, InfraSettings
+from contracts.parties import SERVICES
+from localinfra.config import InfraSettings
 
 
 def _bin_path() -> Path:

@@ -6,14 +6,13 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
-import asyncpg
 import pytest
 from aiokafka.admin import NewTopic
 from aiokafka.errors import KafkaError
 
 from eventing.migrate import upgrade_async, upgrade_service_async
 from eventing.topics import connect_admin
-from localinfra.testing import FaultInjector, InfraEndpoints, InfraSession, safe_identifier
+from localinfra.testing import FaultInjector, InfraEndpoints, InfraSession
 
 DatabaseFactory = Callable[[], Awaitable[str]]
 TopicFactory = Callable[..., Awaitable[str]]
@@ -35,23 +34,13 @@ async def database_factory(infra: InfraEndpoints) -> AsyncIterator[DatabaseFacto
     created: list[str] = []
 
     async def create() -> str:
-        name = safe_identifier(f"t_{uuid.uuid4().hex[:16]}")
-        connection = await asyncpg.connect(infra.admin_dsn)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
+        name = f"t_{uuid.uuid4().hex[:16]}"
         created.append(name)
-        return infra.postgres_dsn(name)
+        return await infra.create_database(name)
 
     yield create
     if created:
-        connection = await asyncpg.connect(infra.admin_dsn)
-        try:
-            for name in created:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await infra.drop_databases(created)
 
 
 class _MigratedTemplates:
@@ -69,9 +58,8 @@ class _MigratedTemplates:
     async def template(self, service: str) -> str:
         async with self._lock:
             if service not in self._templates:
-                name = safe_identifier(f"tmpl_{service}_{uuid.uuid4().hex[:10]}")
-                await _execute(self._infra, f'CREATE DATABASE "{name}"')
-                url = self._infra.postgres_dsn(name)
+                name = f"tmpl_{service}_{uuid.uuid4().hex[:10]}"
+                url = await self._infra.create_database(name)
                 if service == "eventing":
                     await upgrade_async(url)
                 else:
@@ -80,16 +68,8 @@ class _MigratedTemplates:
             return self._templates[service]
 
     async def drop_all(self) -> None:
-        for name in self._templates.values():
-            await _execute(self._infra, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _execute(infra: InfraEndpoints, statement: str) -> None:
-    connection = await asyncpg.connect(infra.admin_dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+        if self._templates:
+            await self._infra.drop_databases(self._templates.values())
 
 
 @pytest.fixture(scope="session")
@@ -110,14 +90,13 @@ async def migrated_database_factory(
 
     async def create(service: str) -> str:
         template = await _migrated_templates.template(service)
-        name = safe_identifier(f"t_{uuid.uuid4().hex[:16]}")
-        await _execute(infra, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        name = f"t_{uuid.uuid4().hex[:16]}"
         created.append(name)
-        return infra.postgres_dsn(name)
+        return await infra.create_database(name, template=template)
 
     yield create
-    for name in created:
-        await _execute(infra, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if created:
+        await infra.drop_databases(created)
 
 
 @pytest.fixture

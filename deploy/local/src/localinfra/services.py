@@ -1,117 +1,146 @@
-"""Runs the three services as uvicorn processes against the local infrastructure."""
+"""Service processes: the one way to launch a service (uvicorn on its app factory, its settings in
+the environment), wait until it is ready and stop it; `make run` and `localinfra.system` use it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
-from localinfra.config import SERVICES, InfraSettings
+from contracts.parties import SERVICES, Service
+from localinfra.config import InfraSettings
+
+READY_TIMEOUT = 120.0
+"""Seconds a service may take to answer /ready (the three start at once, on a small machine too)."""
 
 
 class ServiceStartError(RuntimeError):
     """A service process exited or never became ready."""
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceLaunch:
+    """The command line and environment of one service process, and where it will answer."""
+
+    service: Service
+    url: str
+    command: tuple[str, ...]
+    environment: Mapping[str, str]
+
+
+def service_launch(
+    service: Service,
+    *,
+    database_url: str,
+    kafka_bootstrap: str,
+    host: str,
+    port: int,
+    settings: Mapping[str, str] | None = None,
+) -> ServiceLaunch:
+    """`service` served on `host:port`, configured by environment (`eventing.settings`).
+
+    The environment is this process's with the database, the broker and `settings` (topics,
+    consumer group prefix, …) on top. Locally the services run on the database clock, so
+    `orderctl`, demos and end-to-end tests can move time (unpaid auto-close, auto-confirm,
+    refund time-outs); CLOCK=system in the environment or in `settings` opts out.
+    """
+    environment = {
+        "CLOCK": "database",
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        **(settings or {}),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = (
+        sys.executable, "-m", "uvicorn", "--factory", f"{service.value}_service.main:create_app",
+        "--host", host, "--port", str(port), "--no-access-log",
+    )  # fmt: skip
+    return ServiceLaunch(service, f"http://{host}:{port}", command, environment)
+
+
 @dataclass
 class ServiceProcess:
-    name: str
-    port: int
+    """A service process `start_process` started."""
+
+    service: Service
+    url: str
     process: subprocess.Popen[bytes]
     log_file: Path
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+
+class StartedService(Protocol):
+    """A started service process (`ServiceProcess`, `localinfra.system.RunningService`)."""
+
+    service: Service
+    url: str
+    process: subprocess.Popen[bytes]
+    log_file: Path
 
 
-def service_environment(settings: InfraSettings, service: str) -> dict[str, str]:
-    """The environment a service process reads (see eventing.settings.ServiceSettings).
-
-    Locally the services run on the database clock, so `orderctl`, demos and end-to-end tests
-    can move time (unpaid auto-close, auto-confirm, refund time-outs); set CLOCK=system to
-    opt out.
-    """
-    return {
-        "CLOCK": "database",
-        **os.environ,
-        "DATABASE_URL": settings.postgres_dsn(service),
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def migrate(database_url: str, service: str) -> None:
-    """Apply a service database's migrations (the shared eventing schema, then its own)."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eventing.migrate",
-            "--database-url",
-            database_url,
-            "--service",
-            service,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ServiceStartError(f"migrating {database_url} failed: {result.stderr.strip()[-2000:]}")
-
-
-def start_service(settings: InfraSettings, service: str) -> ServiceProcess:
-    port = settings.service_port(service)
-    log_file = settings.logs_dir / f"{service}.log"
+def start_process(
+    launch: ServiceLaunch, log_file: Path, *, own_session: bool = False
+) -> ServiceProcess:
+    """Start the process, its output appended to `log_file`; in a session of its own if asked,
+    so a terminal's Ctrl-C reaches only the launcher, which stops the services itself."""
     with log_file.open("ab") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"{service}_service.main:create_app",
-                "--host",
-                settings.host,
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            env=service_environment(settings, service),
+            list(launch.command),
+            env=dict(launch.environment),
             stdout=out,
             stderr=subprocess.STDOUT,
-            # Own session, so a terminal Ctrl-C reaches only the launcher, which stops the
-            # services first and the infrastructure after them.
-            start_new_session=True,
+            start_new_session=own_session,
         )
-    return ServiceProcess(service, port, process, log_file)
+    return ServiceProcess(launch.service, launch.url, process, log_file)
 
 
-def wait_ready(service: ServiceProcess, timeout: float = 60.0) -> None:
+async def wait_ready(started: StartedService, timeout: float = READY_TIMEOUT) -> None:
+    """Until the service answers /ready with 200; `ServiceStartError` with the end of its log
+    if the process exits first or time runs out."""
     deadline = time.monotonic() + timeout
-    while True:
-        if service.process.poll() is not None:
-            raise ServiceStartError(
-                f"{service.name} exited with {service.process.returncode}; see {service.log_file}"
-            )
-        try:
-            if httpx.get(f"{service.url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise ServiceStartError(f"{service.name} not ready after {timeout:.0f}s")
-        time.sleep(0.25)
+    async with httpx.AsyncClient(timeout=2) as http:
+        while True:
+            if started.process.poll() is not None:
+                code = started.process.returncode
+                raise ServiceStartError(
+                    f"{started.service.value} exited with {code}; {_log_tail(started.log_file)}"
+                )
+            try:
+                if (await http.get(f"{started.url}/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServiceStartError(
+                    f"{started.service.value} not ready after {timeout:.0f}s; "
+                    f"{_log_tail(started.log_file)}"
+                )
+            await asyncio.sleep(0.2)
 
 
-def stop_services(services: list[ServiceProcess], timeout: float = 20.0) -> None:
+async def wait_all_ready(started: Iterable[StartedService]) -> None:
+    """Until every one of them is ready (they start side by side)."""
+    await asyncio.gather(*(wait_ready(service) for service in started))
+
+
+def _log_tail(log_file: Path, characters: int = 3000) -> str:
+    try:
+        tail = log_file.read_text(errors="replace")[-characters:]
+    except OSError:
+        return f"no log at {log_file}"
+    return f"the end of {log_file}:\n{tail}"
+
+
+def stop_services(services: Sequence[StartedService], timeout: float = 30.0) -> None:
     """SIGTERM every service (uvicorn drains and runs the lifespan shutdown), then SIGKILL."""
     for service in services:
         if service.process.poll() is None:
@@ -126,13 +155,41 @@ def stop_services(services: list[ServiceProcess], timeout: float = 20.0) -> None
             service.process.wait()
 
 
+def migrate(database_url: str, service: Service) -> None:
+    """Apply a service database's migrations (the shared eventing schema, then its own)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eventing.migrate",
+            "--database-url",
+            database_url,
+            "--service",
+            service.value,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ServiceStartError(f"migrating {database_url} failed: {result.stderr.strip()[-2000:]}")
+
+
 def start_all(settings: InfraSettings) -> list[ServiceProcess]:
+    """The three services of `make run` on their fixed ports, ready."""
     started: list[ServiceProcess] = []
     try:
-        for name in SERVICES:
-            started.append(start_service(settings, name))
-        for service in started:
-            wait_ready(service)
+        for service in SERVICES:
+            launch = service_launch(
+                service,
+                database_url=settings.postgres_dsn(service.value),
+                kafka_bootstrap=settings.kafka_bootstrap,
+                host=settings.host,
+                port=settings.service_port(service),
+            )
+            log_file = settings.logs_dir / f"{service.value}.log"
+            started.append(start_process(launch, log_file, own_session=True))
+        asyncio.run(wait_all_ready(started))
     except BaseException:
         stop_services(started)
         raise

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from contracts.parties import SERVICES
 from contracts.topics import TOPICS
 from eventing.topics import ensure_topics
-from localinfra.config import SERVICES, InfraSettings
+from localinfra.config import InfraSettings
 from localinfra.kafka import LocalKafka
 from localinfra.postgres import LocalPostgres, ensure_databases
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from localinfra.config import REPO_ROOT, SERVICES, InfraSettings
+import asyncpg
+
+from contracts.parties import SERVICES
+from localinfra.config import REPO_ROOT, InfraSettings
 from localinfra.stack import LocalStack
 
 # Defaults that keep a test session away from the infrastructure `make run` uses.
@@ -50,6 +54,26 @@ class InfraEndpoints:
     def postgres_dsn(self, database: str) -> str:
         parts = urlsplit(self.admin_dsn)
         return urlunsplit(parts._replace(path=f"/{database}"))
+
+    async def create_database(self, name: str, *, template: str | None = None) -> str:
+        """A new database (a copy of `template` if given); its DSN."""
+        copied = f' TEMPLATE "{safe_identifier(template)}"' if template else ""
+        await self._execute(f'CREATE DATABASE "{safe_identifier(name)}"{copied}')
+        return self.postgres_dsn(name)
+
+    async def drop_databases(self, names: Iterable[str]) -> None:
+        """Drop these databases if they exist, disconnecting whoever still uses them."""
+        await self._execute(
+            *(f'DROP DATABASE IF EXISTS "{safe_identifier(name)}" WITH (FORCE)' for name in names)
+        )
+
+    async def _execute(self, *statements: str) -> None:
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
 
 
 class LocalFaults:

@@ -23,6 +23,8 @@ from eventing.http.problems import ProblemError
 ALGORITHM = "HS256"
 ISSUER = "orderflow"
 _LEEWAY = timedelta(seconds=30)
+MAX_SUBJECT_LENGTH = 128  # the envelope's `actorid` limit
+MAX_SHOP_ID_LENGTH = 64  # `contracts.values.Identifier`
 
 
 class Role(StrEnum):
@@ -122,10 +124,19 @@ class Authenticator:
             role = Role(claims["role"])
         except ValueError as error:
             raise _unauthenticated(f"unknown role {claims['role']!r} in the token") from error
-        shop_id = claims.get("shop_id")
+        subject, shop_id = str(claims["sub"]), claims.get("shop_id")
         if role is Role.SELLER and not shop_id:
             raise _unauthenticated("a seller's token must name its shop (claim shop_id)")
-        return Caller(role, str(claims["sub"]), str(shop_id) if shop_id else None)
+        # Both are recorded on events (actorid, shop ids): bounded as the contracts bound them.
+        if not 0 < len(subject) <= MAX_SUBJECT_LENGTH or not subject.isprintable():
+            raise _unauthenticated(
+                f"the token's subject must be 1 to {MAX_SUBJECT_LENGTH} characters"
+            )
+        if shop_id is not None and not 0 < len(str(shop_id)) <= MAX_SHOP_ID_LENGTH:
+            raise _unauthenticated(
+                f"the token's shop_id must be 1 to {MAX_SHOP_ID_LENGTH} characters"
+            )
+        return Caller(role, subject, str(shop_id) if shop_id else None)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A bearer token (JWT, HS256).")

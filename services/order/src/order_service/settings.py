@@ -8,6 +8,8 @@ from pydantic import Field
 
 from eventing.settings import ServiceSettings
 
+DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS = (3, 5, 7, 10)
+
 
 class OrderSettings(ServiceSettings):
     """Environment of the order service. Durations accept seconds or ISO 8601 (`PT72H`)."""
@@ -35,6 +37,8 @@ class OrderSettings(ServiceSettings):
         description="DEFAULT_FORFEIT_DEPOSIT: a presale order that misses its balance keeps "
         "the deposit (true) or owes it back (false).",
     )
-    deadline_poll_interval: float = Field(
-        default=1.0, description="DEADLINE_POLL_INTERVAL: seconds between deadline scans."
+    default_auto_confirm_extension_days: tuple[int, ...] = Field(
+        default=DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS,
+        description="DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS: the day counts a buyer may extend "
+        "automatic receipt confirmation by, once (a JSON list, e.g. `[3, 5, 7, 10]`).",
     )

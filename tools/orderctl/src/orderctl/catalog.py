@@ -1,31 +1,27 @@
-"""What orderctl knows about the services' code: their projections and subscription handlers.
+"""What orderctl knows about the services' code: their manifests (`eventing.service`).
 
-Projections come from `<service>_service.projections.PROJECTIONS` (eventing.projections). A
-dead letter is retried with the handler of the group that failed it: a projection's group
-`<prefix><service>.<projection name>` has the projector on the live tables; any other group's
-handler is found in the service's own wiring (`create_app(settings).state.runtime`, the
-`eventing.runtime.ServiceRuntime` whose subscriptions hold group and handler), built with
-orderctl's settings but never started. Tests pass a catalog of their own to `build_app`.
+Projections are the manifest's `projections`. A dead letter is retried with the handler of the
+group that failed it, as the service itself wires it: `manifest.wire(settings).handlers` maps
+every consumer group (read models and reactions) to its handler, built with orderctl's settings
+and never started. Tests pass a catalog of their own to `build_app`.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from contracts.parties import Service
-from eventing.encoding import ConsumedEvent
-from eventing.projections import Projection, service_projections
+from contracts.parties import SERVICES, Service
+from eventing.projections import Projection
+from eventing.service import AnyManifest, manifest_of
 from eventing.settings import ServiceSettings
-from eventing.subscriptions import Handler, Subscription
+from eventing.subscriptions import Handler
 from orderctl.errors import BadInput, OrderctlError
-from orderctl.settings import SERVICES, OrderctlSettings
+from orderctl.settings import OrderctlSettings
 
 RETRY_SUFFIX = ".retry"
+Settings = TypeVar("Settings", bound=ServiceSettings)
 
 
 def parse_service(name: str) -> Service:
@@ -37,17 +33,6 @@ def parse_service(name: str) -> Service:
         raise BadInput(f"unknown service {name!r}: use one of {known}") from None
 
 
-def projection_handler(projection: Projection) -> Handler:
-    """The projection's projector writing to its live tables, as a subscription handler."""
-    live = {table: table for table in projection.tables.tables}
-    projector = projection.tables.projector
-
-    async def handle(event: ConsumedEvent, connection: AsyncConnection) -> None:
-        await projector(event, connection, live)
-
-    return handle
-
-
 def base_group(group: str) -> str:
     """The group whose handler applies a dead letter (a retry group retries its base's)."""
     while group.endswith(RETRY_SUFFIX):
@@ -55,22 +40,9 @@ def base_group(group: str) -> str:
     return group
 
 
-def _settings_class(service: Service) -> type[ServiceSettings]:
-    try:
-        module = importlib.import_module(f"{service.value}_service.settings")
-    except ModuleNotFoundError:
-        return ServiceSettings
-    for value in vars(module).values():
-        if (
-            isinstance(value, type)
-            and issubclass(value, ServiceSettings)
-            and value is not ServiceSettings
-        ):
-            return value
-    return ServiceSettings
-
-
-def service_settings(settings: OrderctlSettings, service: Service) -> ServiceSettings:
+def service_settings(
+    settings: OrderctlSettings, service: Service, kind: type[Settings]
+) -> Settings:
     """The service's own settings pointing where orderctl points (workers off)."""
     values: dict[str, Any] = {
         "database_url": settings.database(service),
@@ -79,28 +51,23 @@ def service_settings(settings: OrderctlSettings, service: Service) -> ServiceSet
         "run_workers": False,
         **{f"topic_{s.value}": settings.topic(s) for s in SERVICES},
     }
-    return _settings_class(service)(**values)
+    return kind(**values)
 
 
 class Catalog:
-    """The services' projections and handlers, discovered from their packages."""
+    """The services' projections and handlers, read from their manifests."""
 
-    def projections(self, service: Service) -> tuple[Projection, ...]:
+    def manifest(self, service: Service) -> AnyManifest:
         try:
-            return service_projections(service)
-        except ModuleNotFoundError as error:
-            if error.name != f"{service.value}_service.projections":
-                raise OrderctlError(
-                    f"cannot load the {service.value} projections: {error}"
-                ) from None
-            return ()  # the service declares no read model yet
-        except AttributeError:
-            return ()
+            return manifest_of(service)
         except Exception as error:
             # The service's own code failed to import: say so in one line, not a traceback.
             raise OrderctlError(
-                f"cannot load the {service.value} projections: {type(error).__name__}: {error}"
+                f"cannot load the {service.value} service: {type(error).__name__}: {error}"
             ) from None
+
+    def projections(self, service: Service) -> tuple[Projection, ...]:
+        return self.manifest(service).projections
 
     def projection(self, service: Service, name: str) -> Projection:
         found = self.projections(service)
@@ -113,16 +80,24 @@ class Catalog:
         )
 
     @asynccontextmanager
+    async def handlers(
+        self, settings: OrderctlSettings, service: Service
+    ) -> AsyncIterator[Mapping[str, Handler]]:
+        """Every consumer group of the service and its handler, as the service wires them."""
+        manifest = self.manifest(service)
+        wiring = manifest.wire(service_settings(settings, service, manifest.settings))
+        try:
+            yield wiring.handlers
+        finally:
+            await wiring.runtime.close()
+
+    @asynccontextmanager
     async def handler(
         self, settings: OrderctlSettings, service: Service, group: str
     ) -> AsyncIterator[Handler]:
         """The handler that applies `group`'s events, or `BadInput` saying what is missing."""
         wanted = base_group(group)
-        for projection in self.projections(service):
-            if wanted == f"{settings.group_prefix}{service.value}.{projection.name}":
-                yield projection_handler(projection)
-                return
-        async with self._wired_handlers(settings, service) as handlers:
+        async with self.handlers(settings, service) as handlers:
             if wanted not in handlers:
                 known = ", ".join(sorted(handlers)) or "none"
                 raise BadInput(
@@ -130,22 +105,3 @@ class Catalog:
                     f" (its groups: {known})"
                 )
             yield handlers[wanted]
-
-    @asynccontextmanager
-    async def _wired_handlers(
-        self, settings: OrderctlSettings, service: Service
-    ) -> AsyncIterator[dict[str, Handler]]:
-        module = importlib.import_module(f"{service.value}_service.main")
-        app = module.create_app(service_settings(settings, service))
-        runtime = getattr(app.state, "runtime", None)
-        if runtime is None:
-            yield {}
-            return
-        try:
-            yield {
-                worker.options.group: worker.handler
-                for worker in runtime.workers
-                if isinstance(worker, Subscription)
-            }
-        finally:
-            await runtime.close()

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from contracts.parties import SERVICES
 from orderctl.catalog import parse_service
 from orderctl.cli_support import err, fail, folded_table, ops, out, reported, run
 from orderctl.differences import TableDifferences
@@ -20,12 +21,13 @@ from orderctl.rebuild import (
     rebuild_projection_from_topics,
 )
 from orderctl.republish import RepublishPlan, republish
-from orderctl.settings import SERVICES
 from orderctl.summaries import describe_row, describe_value
 from orderctl.times import TIME_HELP, check_positions, format_rate, parse_since
 from orderctl.verify import VerifyReport, verify_projection
 
 SERVICE_HELP = "order, logistics or aftersales."
+ServiceName = Annotated[str, typer.Argument(help=SERVICE_HELP)]
+ProjectionName = Annotated[str, typer.Argument(help="Its name (see `orderctl projections list`).")]
 projections = typer.Typer(help="The read models each service declares.", no_args_is_help=True)
 
 
@@ -43,16 +45,16 @@ def list_projections(
     catalog = ops(ctx).catalog
     with reported():
         chosen = [parse_service(service)] if service else list(SERVICES)
+        declared = [(owner, model) for owner in chosen for model in catalog.projections(owner)]
     table = folded_table("service", "projection", "tables", "fed by", "description")
-    for owner in chosen:
-        for projection in catalog.projections(owner):
-            table.add_row(
-                owner.value,
-                projection.name,
-                ", ".join(projection.tables.tables),
-                ", ".join(s.value for s in projection.topics),
-                projection.description,
-            )
+    for owner, model in declared:
+        table.add_row(
+            owner.value,
+            model.name,
+            ", ".join(model.tables.tables),
+            ", ".join(s.value for s in model.topics),
+            model.description,
+        )
     if not table.row_count:
         fail("no projections declared" + (f" by the {service} service" if service else ""), 1)
     out().print(table)
@@ -69,8 +71,8 @@ def _summary(summary: RebuildSummary, what: str) -> None:
 
 def rebuild(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help=SERVICE_HELP)],
-    projection: Annotated[str, typer.Argument(help="Its name (see `orderctl projections list`).")],
+    service: ServiceName,
+    projection: ProjectionName,
     from_beginning: Annotated[
         bool,
         typer.Option(
@@ -191,8 +193,8 @@ def _show_report(report: VerifyReport, limit: int, unmasked: bool) -> None:
 
 def verify(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help=SERVICE_HELP)],
-    projection: Annotated[str, typer.Argument(help="Its name (see `orderctl projections list`).")],
+    service: ServiceName,
+    projection: ProjectionName,
     wait: Annotated[
         float,
         typer.Option(
@@ -257,7 +259,7 @@ def verify(
 
 def republish_events(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help=SERVICE_HELP)],
+    service: ServiceName,
     from_position: Annotated[
         int, typer.Option("--from-position", help="First event store position to send (1 = all).")
     ],

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from orderctl.catalog import parse_service
 from orderctl.cli_support import folded_table, ops, out, reported, run
 from orderctl.lag import TopicLag, subscription_lag
 from orderctl.outbox import OutboxStatus, outbox_status
-from orderctl.settings import SERVICES, OrderctlSettings
+from orderctl.settings import OrderctlSettings
 from orderctl.times import format_age
 
 SERVICE_HELP = "Only this service: order, logistics or aftersales."

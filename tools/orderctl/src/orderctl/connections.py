@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -71,23 +71,35 @@ def broker_unreachable(settings: OrderctlSettings, error: BaseException) -> Unre
 
 
 @asynccontextmanager
+async def _broker_session(
+    settings: OrderctlSettings,
+    start: Callable[[], Awaitable[object]],
+    stop: Callable[[], Awaitable[object]],
+) -> AsyncIterator[None]:
+    """A Kafka client started within the connect timeout and stopped after; the broker's
+    errors, at start or later, become `Unreachable` naming the bootstrap servers."""
+    try:
+        await asyncio.wait_for(start(), settings.connect_timeout)
+    except (KafkaError, OSError, TimeoutError) as error:
+        await stop()
+        raise broker_unreachable(settings, error) from None
+    try:
+        yield
+    except (KafkaError, OSError) as error:
+        raise broker_unreachable(settings, error) from None
+    finally:
+        await stop()
+
+
+@asynccontextmanager
 async def kafka_admin(settings: OrderctlSettings) -> AsyncIterator[AIOKafkaAdminClient]:
     """An admin client on the broker, or `Unreachable` naming the bootstrap servers."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.bootstrap,
         request_timeout_ms=int(settings.connect_timeout * 1000),
     )
-    try:
-        await asyncio.wait_for(admin.start(), settings.connect_timeout)
-    except (KafkaError, OSError, TimeoutError) as error:
-        await admin.close()
-        raise broker_unreachable(settings, error) from None
-    try:
+    async with _broker_session(settings, admin.start, admin.close):
         yield admin
-    except (KafkaError, OSError) as error:
-        raise broker_unreachable(settings, error) from None
-    finally:
-        await admin.close()
 
 
 @asynccontextmanager
@@ -99,14 +111,5 @@ async def kafka_consumer(settings: OrderctlSettings) -> AsyncIterator[AIOKafkaCo
         group_id=None,
         request_timeout_ms=max(int(settings.connect_timeout * 1000), 10_000),
     )
-    try:
-        await asyncio.wait_for(consumer.start(), settings.connect_timeout)
-    except (KafkaError, OSError, TimeoutError) as error:
-        await consumer.stop()
-        raise broker_unreachable(settings, error) from None
-    try:
+    async with _broker_session(settings, consumer.start, consumer.stop):
         yield consumer
-    except (KafkaError, OSError) as error:
-        raise broker_unreachable(settings, error) from None
-    finally:
-        await consumer.stop()

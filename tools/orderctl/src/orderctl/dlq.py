@@ -16,12 +16,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from eventing.dead_letters import ERROR_HEADER_PREFIX
 from orderctl.connections import kafka_admin, kafka_consumer
 from orderctl.errors import BadInput
 from orderctl.kafka_offsets import existing_topics, offset_range, partitions_of
-from orderctl.settings import SERVICES, OrderctlSettings
+from orderctl.settings import OrderctlSettings
 
 HANDLED_GROUP = "orderctl.dlq-handled"
 DLQ_MARK = ".dlq."

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from eventing.events import RecordedEvent
 from eventing.store import EventStore
 from orderctl.connections import service_engine
 from orderctl.errors import NothingFound
-from orderctl.settings import SERVICES, OrderctlSettings
+from orderctl.settings import OrderctlSettings
 from orderctl.summaries import masked_data, summarize
 from orderctl.times import format_time
 

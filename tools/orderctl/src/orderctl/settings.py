@@ -1,8 +1,7 @@
 """Where orderctl finds the platform: the three service databases, Kafka and the topics.
 
-Defaults point at the infrastructure `make run` starts (localinfra's settings: one database per
-service named after it on PostgreSQL 55432, Kafka on 59092); `ORDERCTL_*` variables and the
-global options override them.
+Defaults point at the infrastructure `make run` starts (`LocalRun`); `ORDERCTL_*` variables and
+the global options override them.
 """
 
 from __future__ import annotations
@@ -12,15 +11,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from contracts.topics import topic_for
-from localinfra.config import InfraSettings
 
-SERVICES: tuple[Service, ...] = (Service.ORDER, Service.LOGISTICS, Service.AFTERSALES)
+
+class LocalRun(BaseSettings):
+    """Where `make run` puts PostgreSQL (one database per service, named after it) and Kafka:
+    the defaults and `ORDERS_*` variables of deploy/local's `InfraSettings`, repeated here so an
+    operators' tool does not need the development package (a unit test keeps them equal)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    pg_port: int = 55432
+    pg_user: str = "postgres"
+    kafka_port: int = 59092
+
+    def database(self, service: Service) -> str:
+        return f"postgresql://{self.pg_user}@{self.host}:{self.pg_port}/{service.value}"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
 
 
 def _local_database(service: Service) -> str:
-    return InfraSettings().postgres_dsn(service.value)
+    return LocalRun().database(service)
 
 
 class OrderctlSettings(BaseSettings):
@@ -41,7 +57,7 @@ class OrderctlSettings(BaseSettings):
         description="PostgreSQL DSN of the aftersales service's database.",
     )
     bootstrap: str = Field(
-        default_factory=lambda: InfraSettings().kafka_bootstrap,
+        default_factory=lambda: LocalRun().bootstrap,
         description="Kafka bootstrap servers (host:port[,host:port]).",
     )
     order_topic: str = Field(default=topic_for(Service.ORDER).name)

@@ -11,11 +11,12 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from contracts.errors import ContractError
 from contracts.kafka_binding import HEADER_PREFIX, from_kafka
+from contracts.parties import SERVICES
 from contracts.topics import TOPICS
 from orderctl.connections import kafka_admin, kafka_consumer
 from orderctl.errors import BadInput
 from orderctl.kafka_offsets import partitions_of
-from orderctl.settings import SERVICES, OrderctlSettings
+from orderctl.settings import OrderctlSettings
 from orderctl.summaries import masked_data, summarize
 from orderctl.times import format_time
 

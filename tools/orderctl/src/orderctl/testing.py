@@ -5,7 +5,8 @@ it (in a thread: each command runs its own event loop)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -14,19 +15,21 @@ from typer.testing import CliRunner, Result
 
 from contracts.events.base import EventPayload
 from contracts.examples import example_payloads
-from contracts.parties import Service
+from contracts.parties import SERVICES, Service
 from eventing.codec import ContractsCodec
 from eventing.encoding import ConsumedEvent, cloudevents_encoder
 from eventing.events import EventMetadata, StreamState
 from eventing.projections import Projection
 from eventing.rebuild import ProjectionTables, TableNames
 from eventing.relay import OutboxRelay, RelayOptions
+from eventing.settings import ServiceSettings
 from eventing.store import EventStore
+from eventing.subscriptions import Handler
 from eventing.testing.waiting import eventually
-from orderctl.catalog import Catalog
+from orderctl.catalog import Catalog, service_settings
 from orderctl.cli import build_app
+from orderctl.settings import OrderctlSettings
 
-SERVICES = (Service.ORDER, Service.LOGISTICS, Service.AFTERSALES)
 _CODEC = ContractsCodec()
 
 
@@ -183,10 +186,21 @@ class SummaryProjection:
 
 
 class FixedCatalog(Catalog):
-    """A catalog whose order service declares the test projection (and nothing else)."""
+    """A catalog whose order service declares the test projection and nothing else: one
+    group, `<prefix>order.<projection.group>`, applying the projection to its live tables."""
 
     def __init__(self, projection: Projection) -> None:
         self._projection = projection
 
     def projections(self, service: Service) -> tuple[Projection, ...]:
         return (self._projection,) if service is Service.ORDER else ()
+
+    @asynccontextmanager
+    async def handlers(
+        self, settings: OrderctlSettings, service: Service
+    ) -> AsyncIterator[Mapping[str, Handler]]:
+        chosen = service_settings(settings, service, ServiceSettings)
+        yield {
+            chosen.consumer_group(service, projection.group): projection.live_handler()
+            for projection in self.projections(service)
+        }

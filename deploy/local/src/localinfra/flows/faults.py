@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from contracts.parties import Service
-from localinfra.system import System, start_service, wait_ready
+from localinfra.services import wait_ready
+from localinfra.system import System, start_service
 
 
 def kill(system: System, service: Service) -> None:

@@ -41,7 +41,7 @@ async def dispatch(actors: Actors, order_id: str, parcel_waybill: Json | None = 
     path = f"/v1/shipments/{order_id}/dispatch"
     body = dispatch_body(shipment, parcel_waybill)
     dispatched = await actors.command(Service.LOGISTICS, Role.SELLER, path, body)
-    assert dispatched["recorded"] == ["logistics.shipped"], dispatched
+    assert dispatched["events"] == ["logistics.shipped"], dispatched
     return dispatched
 
 

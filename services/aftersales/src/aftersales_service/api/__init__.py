@@ -1,1 +1,2 @@
-"""The aftersales HTTP API (`/v1`): refund-case commands, case views, figures, shop policies."""
+"""The aftersales HTTP API (`/v1`): refund-case commands and reads (the shop policy routes
+come with the kit)."""

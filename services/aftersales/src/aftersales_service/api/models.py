@@ -26,6 +26,7 @@ from contracts.events.aftersales import (
     RulingOutcome,
 )
 from contracts.values import Address, Money, SkuQuantity, Waybill
+from eventing.http.endpoints import CommandOutcome
 
 _CNY: dict[str, Any] = {"amount": 4900, "currency": "CNY"}
 
@@ -112,15 +113,14 @@ class RulingBody(Body):
     refund_amount: Money | None = Field(default=None, description="Only for a partial refund.")
 
 
-class CaseOutcome(BaseModel):
-    """What a command did to the case (the read model follows; see `min_version`)."""
+class CaseOutcome(CommandOutcome):
+    """What a command did to the case (the read model follows; see `min_version`); `version`
+    is the order's after-sales version."""
 
     case_id: str
     order_id: str
     status: CaseStatus
     refund_status: ReferenceStatus
-    version: int = Field(description="The order's after-sales version: send as If-Match.")
-    events: list[str] = Field(description="Types of the events recorded by this command.")
 
 
 class EvidenceView(BaseModel):

@@ -1,17 +1,17 @@
-"""The case deadlines: which ones the decided events start or stop, and what each fires.
-
-One deadline per case and kind (the deadline key is the case id). They are scheduled and
-cancelled in the transaction that appends the events, so a deadline exists exactly while its
-case waits for it; a deadline that fires late anyway decides nothing (see domain.timeouts).
-"""
+"""The case deadlines (one per case and kind, key = case id): their kinds, which decided events
+start or stop them, and what each does when it fires."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from aftersales_service.application.state_tables import find_case
 from aftersales_service.domain.commands import (
     DeadlineCommand,
     ExpireAnswerDeadline,
@@ -34,6 +34,11 @@ from contracts.events.aftersales import (
     ReturnRejected,
     ReturnShipped,
 )
+from eventing.deadlines import Deadline, DeadlineHandler, DeadlineScheduler
+from eventing.handler import Acting
+
+if TYPE_CHECKING:  # the kit's types are declared with the rules, which schedule deadlines
+    from aftersales_service.application.commands import AftersalesGiven, AftersalesKit
 
 
 class DeadlineKind(StrEnum):
@@ -97,6 +102,25 @@ def _changes(event: RefundCaseEvent) -> list[DeadlineChange]:
     return []
 
 
+async def keep_deadlines(
+    scheduler: DeadlineScheduler,
+    connection: AsyncConnection,
+    order_id: str,
+    events: Sequence[RefundCaseEvent],
+    acting: Acting,
+) -> None:
+    """Schedule and cancel what `events` call for, in the transaction that appends them (so a
+    deadline exists exactly while its case waits for it); a deadline carries the correlation of
+    the flow that started it (`Acting.deadline` reads it back)."""
+    for change in deadline_changes(events):
+        if isinstance(change, CancelDeadline):
+            await scheduler.cancel(change.kind.value, change.case_id, connection=connection)
+            continue
+        payload = {"order_id": order_id, "correlation_id": acting.metadata.correlation_id}
+        deadline = Deadline(change.kind.value, change.case_id, change.due_at, payload)
+        await scheduler.schedule(deadline, connection=connection)
+
+
 def deadline_command(
     kind: DeadlineKind, case_id: str, policy: RefundPolicy, at: datetime
 ) -> DeadlineCommand:
@@ -108,3 +132,21 @@ def deadline_command(
     if kind is DeadlineKind.RETURN_CONFIRMATION:
         return ExpireReturnConfirmation(case_id, at)
     return ExpireAppealWindow(case_id, at)
+
+
+def deadline_handlers(kit: AftersalesKit) -> Mapping[str, DeadlineHandler]:
+    """What each fired deadline does: the system acts for the side that stayed silent (a
+    deadline that fires late anyway decides nothing, see domain.timeouts)."""
+
+    async def fire(deadline: Deadline, connection: AsyncConnection) -> None:
+        case = await find_case(connection, deadline.key)
+        if case is None:
+            return  # the case's request was rolled back; nothing waits for this deadline
+        kind = DeadlineKind(deadline.kind)
+
+        def expire(given: AftersalesGiven) -> DeadlineCommand:
+            return deadline_command(kind, case.case_id, given.policy, given.now)
+
+        await kit.commands.execute(connection, case.order_id, expire, Acting.deadline(deadline))
+
+    return {kind.value: fire for kind in DeadlineKind}

@@ -1,7 +1,9 @@
-"""Alembic environment of the aftersales read models (own version table)."""
+"""Alembic environment of the aftersales tables: read models and working tables (own version
+table)."""
 
 from __future__ import annotations
 
+import aftersales_service.application.state_tables  # noqa: F401  (its tables join `metadata`)
 from aftersales_service.projections.tables import metadata
 from eventing.migrations_env import run_migrations
 

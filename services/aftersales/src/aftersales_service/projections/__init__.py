@@ -1,8 +1,9 @@
-"""Read models of the aftersales service (discovered by `orderctl rebuild/verify`)."""
+"""The aftersales read models: `PROJECTIONS`, which the manifest runs live and orderctl
+rebuilds and verifies by name."""
 
 from __future__ import annotations
 
-from aftersales_service.projections.refund_cases import REFUND_CASES
+from aftersales_service.projections.projector import REFUND_CASES
 from contracts.parties import Service
 from eventing.projections import Projection
 
@@ -13,5 +14,6 @@ PROJECTIONS: tuple[Projection, ...] = (
         "per-shop refund figures.",
         tables=REFUND_CASES,
         topics=(Service.AFTERSALES,),
+        subscription="read-model",  # the deployed consumer group `aftersales.read-model`
     ),
 )

@@ -11,8 +11,9 @@ from sqlalchemy import Row, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from aftersales_service.application.state_tables import order_facts
 from aftersales_service.domain.state import CaseStatus
-from aftersales_service.projections.tables import order_facts, refund_cases, refund_orders
+from aftersales_service.projections.tables import refund_cases, refund_orders
 
 _ENDED = (CaseStatus.REFUNDED.value, CaseStatus.CLOSED.value)
 

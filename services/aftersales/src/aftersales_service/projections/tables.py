@@ -1,9 +1,5 @@
-"""The aftersales service's own tables in `public` (SQLAlchemy Core, shared with migrations).
-
-`order_facts` and `refund_case_index` are the service's working data (written
-by policies and commands); `refund_orders` and `refund_cases` are the read model projected from
-the aftersales topic.
-"""
+"""The refund-case read model's tables (SQLAlchemy Core); `metadata`, shared with the
+migrations, also holds the working tables of `application.state_tables`."""
 
 from __future__ import annotations
 
@@ -22,42 +18,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
-
-order_facts = Table(
-    "order_facts",
-    metadata,
-    Column("order_id", Text, primary_key=True),
-    Column("shop_id", Text),
-    Column("buyer_id", Text),
-    Column("currency", Text),
-    Column("ordered", JSONB),  # {sku: units ordered}
-    Column("goods_kind", Text),
-    Column("payable", BigInteger),
-    Column("paid", BigInteger),  # minor units paid, NULL until a payment is seen
-    Column("paid_at", DateTime(timezone=True)),
-    Column("cancellation_refund_due", BigInteger, nullable=False, server_default="0"),
-    Column("deposit_forfeited", BigInteger, nullable=False, server_default="0"),
-    Column("closed", Boolean, nullable=False, server_default=text("false")),
-    Column("close_reason", Text),
-    Column("shipped_items", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    Column("shipped_at", DateTime(timezone=True)),
-    Column("delivered_at", DateTime(timezone=True)),
-    Column("receipt_confirmed", Boolean, nullable=False, server_default=text("false")),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-)
-Index("order_facts_shop_paid", order_facts.c.shop_id, order_facts.c.paid)
-
-
-refund_case_index = Table(
-    "refund_case_index",
-    metadata,
-    Column("case_id", Text, primary_key=True),
-    Column("order_id", Text, nullable=False),
-    Column("shop_id", Text, nullable=False),
-    Column("buyer_id", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-)
-Index("refund_case_index_order", refund_case_index.c.order_id)
 
 refund_orders = Table(
     "refund_orders",

@@ -1,49 +1,41 @@
-"""What the API needs from the rest of the service, handed to the routers at wiring time."""
+"""What the routes share: the service's kit, the roles that may call, path parameters."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
-from eventing.events import EventMetadata
-from eventing.http.auth import Caller, Role
-from eventing.runtime import ServiceRuntime
-from logistics_service.application.shipments import Acting, ShipmentCommands
-from logistics_service.application.shop_policies import ShippingPolicies
-from logistics_service.application.waybills import WaybillIndex
+from contracts.events.base import LogisticsEvent
+from eventing.http.auth import Caller, Role, require_roles
+from eventing.http.problems import ProblemError
+from eventing.service import ServiceKit, kit_of
+from logistics_service.domain import Shipment, ShipmentCommand, ShippingWindow
 from logistics_service.settings import LogisticsSettings
 
-CORRELATION_HEADER = "X-Correlation-Id"
+LogisticsKit = ServiceKit[
+    ShipmentCommand, LogisticsEvent, Shipment, ShippingWindow, LogisticsSettings
+]
 
 
-@dataclass(frozen=True, slots=True)
-class ApiContext:
-    """The service's parts the endpoints use."""
-
-    runtime: ServiceRuntime
-    settings: LogisticsSettings
-    shipments: ShipmentCommands
-    policies: ShippingPolicies
-    waybills: WaybillIndex
+def logistics_kit(request: Request) -> LogisticsKit:
+    kit: LogisticsKit = kit_of(request)
+    return kit
 
 
-def api_context(request: Request) -> ApiContext:
-    """FastAPI dependency: the service's parts, set on `app.state` by the wiring."""
-    context: ApiContext = request.app.state.logistics
-    return context
+Kit = Annotated[LogisticsKit, Depends(logistics_kit)]
+
+OrderId = Annotated[str, Path(min_length=1, max_length=64, description="The order id.")]
+ExceptionId = Annotated[str, Path(min_length=1, max_length=64, description="The exception id.")]
+ShopId = Annotated[str, Path(min_length=1, max_length=64, description="The shop id.")]
+
+Shippers = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.SYSTEM))]
+Trackers = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.SYSTEM, Role.PLATFORM))]
+Feeds = Annotated[Caller, Depends(require_roles(Role.SYSTEM, Role.PLATFORM))]
+Staff = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.PLATFORM, Role.OPS, Role.SYSTEM))]
 
 
-Context = Annotated[ApiContext, Depends(api_context)]
-
-
-def acting(caller: Caller, request: Request) -> Acting:
-    """Metadata for events the caller causes (ops act as the platform, with their id); a
-    seller may act on their own shop's shipments only."""
-    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-    metadata = EventMetadata(
-        correlation_id=correlation_id, actor=caller.actor.value, actor_id=caller.subject
+def shipment_not_found(order_id: str) -> ProblemError:
+    return ProblemError(
+        404, "shipment-not-found", "No such shipment", f"no shipment is known for order {order_id}"
     )
-    return Acting(metadata, caller.shop_id if caller.role is Role.SELLER else None)

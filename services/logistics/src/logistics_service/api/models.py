@@ -15,6 +15,7 @@ from contracts.events.logistics import (
     ShipDeadline,
 )
 from contracts.values import Identifier, Money, Receiver, SkuQuantity, Text, UtcDatetime, Waybill
+from eventing.http.endpoints import CommandOutcome
 from logistics_service.domain.state import ShipmentStatus
 from logistics_service.examples import ITEMS, RECEIVER, RESHIP_WAYBILL, SHIPPED_AT, WAYBILL
 
@@ -121,13 +122,11 @@ class DeliveryRequest(BaseModel):
     )
 
 
-class CommandOutcome(BaseModel):
-    """What a command did to the shipment; `version` is also the ETag."""
+class ShipmentOutcome(CommandOutcome):
+    """What a command did to the shipment; `version` (the shipment's) is also the ETag."""
 
     order_id: str
     status: ShipmentStatus
-    version: int = Field(description="Shipment version: send as If-Match, or as min_version.")
-    recorded: list[str] = Field(description="Event types recorded (empty: nothing changed).")
     exception_id: str | None = None
 
 

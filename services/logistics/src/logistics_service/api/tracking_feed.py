@@ -8,29 +8,25 @@ batch is idempotent twice over: by its Idempotency-Key, and per scan (a scan see
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventing.decider import DomainError
-from eventing.http.auth import Caller, Role, require_roles
+from eventing.handler import Acting
 from eventing.http.commands import CommandResult, IdempotencyKey
+from eventing.http.endpoints import request_acting
 from eventing.http.problems import ProblemError, problem_responses
 from eventing.store import ConcurrencyConflict
-from logistics_service.api.context import ApiContext, Context, acting
+from logistics_service.api.context import Feeds, Kit, LogisticsKit
 from logistics_service.api.models import (
     CheckpointBatchRequest,
     CheckpointBatchResult,
     CheckpointOutcome,
     CheckpointRequest,
 )
-from logistics_service.application.shipments import Acting
+from logistics_service.application.state_tables import order_of_waybill
 from logistics_service.domain import RecordCheckpoint
-
-Feeds = Annotated[Caller, Depends(require_roles(Role.SYSTEM, Role.PLATFORM))]
-
 
 router = APIRouter(prefix="/v1/tracking", tags=["carrier feed"])
 
@@ -46,20 +42,21 @@ async def record_batch(
     request: Request,
     key: IdempotencyKey,
     caller: Feeds,
-    context: Context,
+    kit: Kit,
 ) -> JSONResponse:
     """Each scan is `recorded`, a `duplicate` of one already known, or `rejected` with a
     problem code (e.g. `waybill-unknown`, retryable: the dispatch may not be recorded
     yet). The answer is 200 whenever the batch itself was valid."""
-    limit = context.settings.checkpoint_batch_max
+    limit = kit.settings.checkpoint_batch_max
     if len(body.checkpoints) > limit:
         raise ProblemError(
             422, "batch-too-large", "Too many checkpoints", f"send at most {limit} per batch"
         )
 
+    actor = request_acting(request, caller)
+
     async def work(connection: AsyncConnection) -> CommandResult:
-        actor = acting(caller, request)
-        outcomes = await _record_all(context, body.checkpoints, actor, connection)
+        outcomes = await _record_all(kit, body.checkpoints, actor, connection)
         result = CheckpointBatchResult(
             recorded=sum(o.outcome == "recorded" for o in outcomes),
             duplicates=sum(o.outcome == "duplicate" for o in outcomes),
@@ -69,11 +66,11 @@ async def record_batch(
         return CommandResult(result.model_dump(mode="json"))
 
     # Several commands, one savepoint per order: each append is made as its command runs.
-    return await context.runtime.commands.run(request, key, caller, work, defer_append=False)
+    return await kit.runtime.commands.run(request, key, caller, work, defer_append=False)
 
 
 async def _record_all(
-    context: ApiContext,
+    kit: LogisticsKit,
     scans: list[CheckpointRequest],
     actor: Acting,
     connection: AsyncConnection,
@@ -81,7 +78,7 @@ async def _record_all(
     outcomes: dict[int, CheckpointOutcome] = {}
     by_order: dict[str, list[tuple[int, CheckpointRequest]]] = {}
     for index, scan in enumerate(scans):
-        order_id = await context.waybills.order_of(scan.waybill, connection=connection)
+        order_id = await order_of_waybill(connection, scan.waybill)
         if order_id is None:
             outcomes[index] = CheckpointOutcome(
                 index=index,
@@ -95,12 +92,12 @@ async def _record_all(
         else:
             by_order.setdefault(order_id, []).append((index, scan))
     for order_id, order_scans in by_order.items():
-        outcomes.update(await _record_for_order(context, order_id, order_scans, actor, connection))
+        outcomes.update(await _record_for_order(kit, order_id, order_scans, actor, connection))
     return [outcomes[index] for index in range(len(scans))]
 
 
 async def _record_for_order(
-    context: ApiContext,
+    kit: LogisticsKit,
     order_id: str,
     scans: list[tuple[int, CheckpointRequest]],
     actor: Acting,
@@ -110,9 +107,7 @@ async def _record_for_order(
     try:
         async with connection.begin_nested():
             for index, scan in scans:
-                outcomes[index] = await _record_one(
-                    context, order_id, index, scan, actor, connection
-                )
+                outcomes[index] = await _record_one(kit, order_id, index, scan, actor, connection)
     except ConcurrencyConflict as lost:
         # Another writer changed this shipment meanwhile: nothing of this order was kept.
         return {
@@ -130,7 +125,7 @@ async def _record_for_order(
 
 
 async def _record_one(
-    context: ApiContext,
+    kit: LogisticsKit,
     order_id: str,
     index: int,
     scan: CheckpointRequest,
@@ -138,9 +133,8 @@ async def _record_one(
     connection: AsyncConnection,
 ) -> CheckpointOutcome:
     try:
-        decision = await context.shipments.execute(
-            order_id, RecordCheckpoint(scan.waybill, scan.checkpoint), actor, connection=connection
-        )
+        command = RecordCheckpoint(scan.waybill, scan.checkpoint)
+        decision = await kit.commands.execute(connection, order_id, command, actor)
     except DomainError as refused:
         return CheckpointOutcome(
             index=index,

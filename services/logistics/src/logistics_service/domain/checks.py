@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from contracts.values import Receiver, SkuQuantity, Waybill
+from contracts.values import Receiver, SkuQuantity, Waybill, diallable_phone
 from logistics_service.domain.carriers import carrier_for
 from logistics_service.domain.errors import (
     ContentsMismatch,
@@ -13,11 +12,6 @@ from logistics_service.domain.errors import (
     ReceiverIncomplete,
     UnknownCarrier,
 )
-
-# Mobile (13812345678), landline with area code (010-12345678) or international (+852 ...):
-# 7 to 15 digits once separators are dropped, as ITU E.164 allows.
-_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
-_PHONE_DIGITS = re.compile(r"\+?\d{7,15}")
 
 
 def merge_quantities(items: Iterable[SkuQuantity]) -> tuple[SkuQuantity, ...]:
@@ -33,7 +27,7 @@ def missing_receiver_fields(receiver: Receiver | None) -> list[str]:
     if receiver is None:
         return ["name", "phone", "address"]
     missing = [] if receiver.name.strip() else ["name"]
-    if _PHONE_DIGITS.fullmatch(_PHONE_SEPARATORS.sub("", receiver.phone)) is None:
+    if diallable_phone(receiver.phone) is None:  # the rule placement applies too
         missing.append("phone")
     address = receiver.address
     missing.extend(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eventing.migrations_env import run_migrations
+from logistics_service.application import state_tables  # noqa: F401  (its tables join metadata)
 from logistics_service.projections.tables import metadata
 
 run_migrations(metadata, version_table="alembic_version_logistics")

@@ -15,6 +15,7 @@ SHIPMENTS = Projection(
     "exceptions, per-carrier and per-shop figures.",
     tables=_TABLES,
     topics=(Service.LOGISTICS,),
+    subscription="read-model",
 )
 
 PROJECTIONS: tuple[Projection, ...] = (SHIPMENTS,)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import MetaData, Table, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,7 +30,7 @@ from contracts.events.logistics import (
 )
 from eventing.codec import ContractsCodec
 from eventing.encoding import ConsumedEvent
-from eventing.rebuild import TableNames
+from eventing.rebuild import TableNames, table_for
 from logistics_service.domain.state import ShipmentStatus
 from logistics_service.projections.tables import shipment_exceptions, shipment_tracking, shipments
 
@@ -42,18 +41,9 @@ class Target:
     """The three tables under the names to write to (live, or shadow during a rebuild)."""
 
     def __init__(self, names: TableNames) -> None:
-        self.shipments = _named(shipments, names.get(shipments.name, shipments.name))
-        self.tracking = _named(
-            shipment_tracking, names.get(shipment_tracking.name, shipment_tracking.name)
-        )
-        self.exceptions = _named(
-            shipment_exceptions, names.get(shipment_exceptions.name, shipment_exceptions.name)
-        )
-
-
-@lru_cache(maxsize=32)
-def _named(table: Table, name: str) -> Table:
-    return table if name == table.name else table.to_metadata(MetaData(), name=name)
+        self.shipments = table_for(shipments, names)
+        self.tracking = table_for(shipment_tracking, names)
+        self.exceptions = table_for(shipment_exceptions, names)
 
 
 async def project_shipments(

@@ -9,13 +9,9 @@ from typing import Any
 from sqlalchemy import Float, Row, and_, case, cast, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from logistics_service.application.state_tables import order_facts
 from logistics_service.domain.state import ShipmentStatus
-from logistics_service.projections.tables import (
-    order_facts,
-    shipment_exceptions,
-    shipment_tracking,
-    shipments,
-)
+from logistics_service.projections.tables import shipment_exceptions, shipment_tracking, shipments
 
 
 class Queue(StrEnum):

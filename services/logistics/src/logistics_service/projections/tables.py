@@ -1,11 +1,6 @@
-"""The logistics service's own tables in `public`: read models and command-side facts.
-
-Read models (`shipments`, `shipment_tracking`, `shipment_exceptions`) are fed from the
-logistics topic and can be rebuilt. The others are written in the transactions that decide:
-`order_facts` by the order-topic policy, `waybills` by dispatch and reshipment (so a carrier
-feed finds the order of a waybill at once, and one waybill never serves two orders). Shop
-policies live in `eventing.shop_policies`.
-"""
+"""The logistics read models (`shipments`, `shipment_tracking`, `shipment_exceptions`), fed
+from the logistics topic and rebuildable; `metadata` also holds the side tables of
+`application/state_tables.py` (one schema, one migration history)."""
 
 from __future__ import annotations
 
@@ -95,28 +90,6 @@ shipment_exceptions = Table(
     Column("claim_amount", JSONB),
     Column("note", Text),
     UniqueConstraint("order_id", "exception_id"),
-)
-
-order_facts = Table(
-    "order_facts",
-    metadata,
-    Column("order_id", String(64), primary_key=True),
-    Column("shop_id", String(64), nullable=False),
-    Column("buyer_id", String(64), nullable=False),
-    Column("goods_kind", String(16), nullable=False),
-    Column("items", JSONB, nullable=False),
-    Column("receiver", JSONB, nullable=False),
-    Column("placed_at", DateTime(timezone=True), nullable=False),
-    Column("paid_at", DateTime(timezone=True)),
-)
-
-waybills = Table(
-    "waybills",
-    metadata,
-    Column("carrier", String(16), primary_key=True),
-    Column("tracking_number", String(64), primary_key=True),
-    Column("order_id", String(64), nullable=False, index=True),
-    Column("assigned_at", DateTime(timezone=True), nullable=False),
 )
 
 READ_MODEL_TABLES = ("shipments", "shipment_tracking", "shipment_exceptions")

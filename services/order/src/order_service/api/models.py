@@ -14,6 +14,8 @@ from contracts.events.order import (
     PaymentMethod,
     PaymentStage,
 )
+from contracts.values import PHONE_RULE
+from eventing.http.endpoints import CommandOutcome
 from order_service.domain.commands import (
     OrderLine,
     PresaleRequest,
@@ -54,8 +56,7 @@ class AddressBody(Body):
 class ReceiverBody(Body):
     name: str = Field(examples=["张三"])
     phone: str = Field(
-        description="Mainland mobile (`1[3-9]` + 9 digits) or `+<country><number>`.",
-        examples=["13812345678"],
+        description=f"A number a courier can call: {PHONE_RULE}.", examples=["13812345678"]
     )
     address: AddressBody
 
@@ -172,7 +173,10 @@ class CancellationBody(Body):
 
 
 class ExtensionBody(Body):
-    days: int = Field(description="3, 5, 7 or 10.", examples=[5])
+    days: int = Field(
+        description="One of the shop's `auto_confirm_extension_days` (by default 3, 5, 7 or 10).",
+        examples=[5],
+    )
 
 
 class RatingBody(Body):
@@ -182,15 +186,13 @@ class RatingBody(Body):
     comment: str | None = None
 
 
-class CommandOutcome(BaseModel):
+class OrderCommandOutcome(CommandOutcome):
     """What a command did to the order; `version` is also the ETag."""
 
     order_id: str
-    version: int
     status: str | None
     platform_status: str | None
     timeout_at: datetime | None
-    events: list[str] = Field(description="Types of the events the command recorded.")
     detail: dict[str, Any] = Field(default_factory=dict)
 
 

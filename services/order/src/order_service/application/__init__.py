@@ -1,1 +1,1 @@
-"""Command handlers, policies, deadlines, stock and shop policies of the order service."""
+"""The order aggregate's rules for the kit: reactions, deadlines, shop policy, side tables."""

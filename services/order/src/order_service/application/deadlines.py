@@ -1,28 +1,30 @@
-"""Deadline handlers: unpaid auto-close, presale balance reminder and close, auto-confirm.
-
-Each fires in the deadline worker's transaction (which deletes the timer), so it acts once. A
-timer whose reason has gone (the order was paid, cancelled, completed...) finds the rules
-refusing the command and records nothing.
-"""
+"""The order's deadlines: their kinds, which decided events schedule or cancel them, and the
+command each runs when it fires (unpaid close, balance reminder and close, auto-confirm)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from eventing.clock import Clock
-from eventing.deadlines import Deadline, DeadlineHandler
-from eventing.decider import DomainError
-from eventing.events import EventMetadata
-from order_service.application.effects import (
-    AUTO_CONFIRM,
-    BALANCE_CLOSE,
-    BALANCE_REMINDER,
-    UNPAID_CLOSE,
+from contracts.events.base import OrderEvent
+from contracts.events.order import (
+    AutoConfirmExtended,
+    BalancePaid,
+    DepositPaid,
+    OrderCancelled,
+    OrderClosed,
+    OrderCompleted,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
 )
-from order_service.application.orders import OrderCommands
+from eventing.deadlines import Deadline, DeadlineHandler, DeadlineScheduler
+from eventing.decider import DomainError
+from eventing.handler import Acting, Given
 from order_service.domain.commands import (
     CloseForMissedBalance,
     CloseUnpaidOrder,
@@ -33,31 +35,75 @@ from order_service.domain.commands import (
 from order_service.domain.policy import ShopPolicy
 from order_service.domain.state import OrderState
 
+if TYPE_CHECKING:
+    from order_service.application.commands import OrderKit
+
 log = structlog.get_logger(__name__)
 
-_COMMANDS: dict[str, Callable[[ShopPolicy, Clock], OrderCommand]] = {
-    UNPAID_CLOSE: lambda _policy, clock: CloseUnpaidOrder(at=clock.now()),
-    BALANCE_REMINDER: lambda _policy, clock: RemindBalance(at=clock.now()),
-    BALANCE_CLOSE: lambda policy, clock: CloseForMissedBalance(
-        at=clock.now(), forfeit_deposit=policy.forfeit_deposit_on_missed_balance
+UNPAID_CLOSE = "order.unpaid_close"
+BALANCE_REMINDER = "order.balance_reminder"
+BALANCE_CLOSE = "order.balance_close"
+AUTO_CONFIRM = "order.auto_confirm"
+DEADLINE_KINDS = (UNPAID_CLOSE, BALANCE_REMINDER, BALANCE_CLOSE, AUTO_CONFIRM)
+
+_COMMANDS: dict[str, Callable[[Given[OrderState, ShopPolicy]], OrderCommand]] = {
+    UNPAID_CLOSE: lambda given: CloseUnpaidOrder(at=given.now),
+    BALANCE_REMINDER: lambda given: RemindBalance(at=given.now),
+    BALANCE_CLOSE: lambda given: CloseForMissedBalance(
+        at=given.now, forfeit_deposit=given.policy.forfeit_deposit_on_missed_balance
     ),
-    AUTO_CONFIRM: lambda _policy, clock: ConfirmReceipt(at=clock.now(), automatic=True),
+    AUTO_CONFIRM: lambda given: ConfirmReceipt(at=given.now, automatic=True),
 }
 
 
-def deadline_handlers(commands: OrderCommands) -> Mapping[str, DeadlineHandler]:
-    """The handler of every order deadline kind, for the `DeadlineWorker`."""
+async def reschedule(
+    scheduler: DeadlineScheduler,
+    connection: AsyncConnection,
+    after: OrderState,
+    event: OrderEvent,
+    policy: ShopPolicy,
+) -> None:
+    """Schedule or cancel the deadlines `event` calls for (before it is appended)."""
+    order_id = after.order_id
+
+    async def schedule(kind: str, due_at: datetime) -> None:
+        await scheduler.schedule(Deadline(kind, order_id, due_at), connection=connection)
+
+    async def cancel(*kinds: str) -> None:
+        for kind in kinds:
+            await scheduler.cancel(kind, order_id, connection=connection)
+
+    match event:
+        case OrderPlaced():
+            await schedule(UNPAID_CLOSE, event.payment_due_by)
+        case OrderPaid():
+            await cancel(UNPAID_CLOSE)
+        case DepositPaid():
+            await cancel(UNPAID_CLOSE)
+            remind_at = event.balance_due_by - policy.balance_reminder_lead
+            await schedule(BALANCE_REMINDER, max(remind_at, event.balance_starts_at))
+            await schedule(BALANCE_CLOSE, event.balance_due_by)
+        case BalancePaid():
+            await cancel(BALANCE_REMINDER, BALANCE_CLOSE)
+        case OrderShipped() | AutoConfirmExtended():
+            await schedule(AUTO_CONFIRM, event.auto_confirm_at)
+        case OrderCancelled() | OrderClosed() | OrderCompleted():
+            await cancel(*DEADLINE_KINDS)
+        case _:
+            pass
+
+
+def deadline_handlers(kit: OrderKit) -> Mapping[str, DeadlineHandler]:
+    """The handler of every order deadline kind, for the deadline worker. It fires in the
+    transaction that deletes the timer, so it acts once; a timer whose reason has gone (the
+    order was paid, cancelled, completed...) finds the rules refusing: nothing is recorded."""
 
     def handler(kind: str) -> DeadlineHandler:
         async def fire(deadline: Deadline, connection: AsyncConnection) -> None:
-            def command(_state: OrderState, policy: ShopPolicy) -> OrderCommand:
-                return _COMMANDS[kind](policy, commands.clock)
-
-            metadata = EventMetadata(
-                correlation_id=deadline.key, actor="system", actor_id=f"deadline:{kind}"
-            )
             try:
-                await commands.execute(connection, deadline.key, command, metadata)
+                await kit.commands.execute(
+                    connection, deadline.key, _COMMANDS[kind], Acting.deadline(deadline)
+                )
             except DomainError as refused:
                 log.info("order.deadline_obsolete", kind=kind, order_id=deadline.key,
                          code=refused.code)  # fmt: skip

@@ -171,10 +171,12 @@ class ConfirmReceipt:
 
 @dataclass(frozen=True, slots=True)
 class ExtendAutoConfirm:
-    """The buyer needs more time before receipt is confirmed automatically (once)."""
+    """The buyer needs more time before receipt is confirmed automatically (once), by one of
+    the day counts the shop's policy allows (`allowed_days`)."""
 
     days: int
     at: datetime
+    allowed_days: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)

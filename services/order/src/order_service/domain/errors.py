@@ -55,7 +55,7 @@ class InvalidReceiverName(OrderInvalid):
 
 class InvalidPhone(OrderInvalid):
     code = "invalid-phone"
-    title = "The phone is neither a mainland mobile number nor +<country><number>"
+    title = "The phone is not a number a courier can call"
 
 
 class InvalidAddress(OrderInvalid):
@@ -76,7 +76,7 @@ class InvalidPresaleTerms(OrderInvalid):
 
 class InvalidPolicyDuration(OrderInvalid):
     code = "invalid-policy-duration"
-    title = "A policy duration must be positive"
+    title = "A policy duration is not valid"
 
 
 class OrderAlreadyExists(DomainError):
@@ -202,7 +202,7 @@ class AutoConfirmNotDue(DomainError):
 class InvalidExtension(DomainError):
     code = "invalid-auto-confirm-extension"
     kind = Rejection.INVALID
-    title = "Auto-confirm can be extended by 3, 5, 7 or 10 days"
+    title = "Auto-confirm cannot be extended by this many days (see the shop's policy)"
 
 
 class AutoConfirmAlreadyExtended(DomainError):

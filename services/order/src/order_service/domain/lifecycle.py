@@ -60,8 +60,6 @@ from order_service.domain.errors import (
 from order_service.domain.placement import validated_receiver
 from order_service.domain.state import BEFORE_SHIPMENT, ENDED, UNPAID, OrderState, OrderStatus
 
-AUTO_CONFIRM_EXTENSIONS = (3, 5, 7, 10)
-
 
 def _ids(state: OrderState) -> dict[str, str]:
     return {"order_id": state.order_id, "shop_id": state.shop_id}
@@ -209,8 +207,9 @@ def confirm_receipt(command: ConfirmReceipt, state: OrderState) -> list[OrderEve
 
 
 def extend_auto_confirm(command: ExtendAutoConfirm, state: OrderState) -> list[OrderEvent]:
-    if command.days not in AUTO_CONFIRM_EXTENSIONS:
-        raise InvalidExtension(f"extend by 3, 5, 7 or 10 days, not {command.days}")
+    if command.days not in command.allowed_days:
+        allowed = ", ".join(str(days) for days in command.allowed_days)
+        raise InvalidExtension(f"this shop allows extensions of {allowed} days, not {command.days}")
     if state.status is not OrderStatus.SHIPPED:
         raise OrderNotShipped(f"the order is {state.status}; no receipt window runs")
     if state.auto_confirm_extended:
@@ -221,7 +220,7 @@ def extend_auto_confirm(command: ExtendAutoConfirm, state: OrderState) -> list[O
     return [
         AutoConfirmExtended(
             **_ids(state),
-            extension_days=command.days,  # checked above
+            extension_days=command.days,  # a shop's policy allows only days the event records
             previous_auto_confirm_at=state.auto_confirm_at,
             auto_confirm_at=state.auto_confirm_at + timedelta(days=command.days),
         )

@@ -16,7 +16,7 @@ from contracts.events.order import (
     StockRejected,
     StockReserved,
 )
-from contracts.values import Address, LineItem, Money, Receiver
+from contracts.values import PHONE_RULE, Address, LineItem, Money, Receiver, diallable_phone
 from order_service.domain.commands import OrderLine, PlaceOrder, PresaleRequest, ReceiverDetails
 from order_service.domain.errors import (
     ChannelNotAllowed,
@@ -37,8 +37,6 @@ from order_service.domain.errors import (
 )
 from order_service.domain.stock import check_reservation
 
-MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-INTERNATIONAL_PHONE = re.compile(r"^\+\d{6,15}$")  # E.164: at most 15 digits
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 CN_POSTAL_CODE = re.compile(r"^\d{6}$")
@@ -192,12 +190,9 @@ def validated_receiver(details: ReceiverDetails) -> Receiver:
         raise InvalidReceiverName(
             f"the receiver's name must have 1 to {RECEIVER_NAME_MAX} characters"
         )
-    phone = details.phone.strip().replace(" ", "").replace("-", "")
-    if not (MAINLAND_MOBILE.match(phone) or INTERNATIONAL_PHONE.match(phone)):
-        raise InvalidPhone(
-            f"{details.phone!r} is neither a mainland mobile number (1[3-9] + 9 digits) "
-            "nor an international number (+ and 6 to 15 digits)"
-        )
+    phone = diallable_phone(details.phone)
+    if phone is None:
+        raise InvalidPhone(f"{details.phone!r} is not a number a courier can call: {PHONE_RULE}")
     return Receiver(name=name, phone=phone, address=_address(details))
 
 

@@ -21,6 +21,7 @@ ORDER_READ_MODEL = Projection(
         batch_projector=project_order_events,
     ),
     topics=(Service.ORDER, Service.LOGISTICS, Service.AFTERSALES),
+    subscription="read-model",  # the deployed consumer group `order.read-model`
 )
 
 PROJECTIONS: tuple[Projection, ...] = (ORDER_READ_MODEL,)

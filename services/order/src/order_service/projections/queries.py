@@ -1,4 +1,4 @@
-"""Reads of the order read model and the SKU stock, for the API."""
+"""Reads of the order read model, for the API."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Read-model tables of the order service (schema `public`, identity columns, rebuildable).
 
 `metadata` also holds the service's state tables (stock, policies; see
-`order_service.application.tables`) so one Alembic directory migrates both.
+`order_service.application.state_tables`) so one Alembic directory migrates both.
 """
 
 from __future__ import annotations

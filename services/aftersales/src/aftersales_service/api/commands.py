@@ -1,0 +1,244 @@
+"""Command routes: open a refund case on an order, then act on it by case id; `If-Match`
+carries the order's after-sales version (the "refund version timestamp" shops know)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from aftersales_service.api import models as m
+from aftersales_service.api.context import Buyer, Kit, case_not_found
+from aftersales_service.application.commands import (
+    AftersalesCommandSource,
+    AftersalesDecision,
+    AftersalesGiven,
+    AftersalesKit,
+    new_case_id,
+    order_policy,
+)
+from aftersales_service.application.state_tables import find_case, load_facts
+from aftersales_service.domain import commands as c
+from aftersales_service.domain.cases import order_of
+from aftersales_service.domain.status import reference_status
+from contracts.events.aftersales import DisputeParty
+from eventing.http.access import (
+    Parties,
+    may_see,
+    require_buyer,
+    require_party,
+    require_platform,
+    require_seller,
+)
+from eventing.http.auth import Caller, CurrentCaller, Role
+from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
+from eventing.http.endpoints import recorded_types
+from eventing.http.problems import problem_responses
+from eventing.service import StreamOf
+
+router = APIRouter(prefix="/v1", tags=["refund cases"])
+_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)
+
+Check = Callable[[Caller, Parties], None]
+
+
+def _answer(case_id: str, status_code: int = 200) -> Callable[[AftersalesDecision], CommandResult]:
+    def answer(decision: AftersalesDecision) -> CommandResult:
+        status = decision.state.cases[case_id].status
+        order_id, _ = order_of(decision.state)
+        outcome = m.CaseOutcome(
+            case_id=case_id, order_id=order_id, status=status,
+            refund_status=reference_status(status), version=decision.version,
+            events=recorded_types(decision),
+        )  # fmt: skip
+        location = f"/v1/refund-cases/{case_id}" if status_code == 201 else None
+        return CommandResult(outcome, status_code, decision.version, location=location)
+
+    return answer
+
+
+def _case_order(case_id: str, caller: Caller, check: Check) -> StreamOf:
+    """The case's stream (its order, from the case index in the command's transaction), once
+    the caller may see the case (else 404) and take the step (else 403)."""
+
+    async def stream(connection: AsyncConnection) -> str:
+        case = await find_case(connection, case_id)
+        if case is None or not may_see(caller, case.parties):
+            raise case_not_found(case_id)
+        check(caller, case.parties)
+        return case.order_id
+
+    return stream
+
+
+async def _on_case(
+    kit: AftersalesKit, request: Request, caller: Caller, key: str, expected: int | None,
+    case_id: str, check: Check, command: AftersalesCommandSource,
+) -> JSONResponse:  # fmt: skip
+    stream = _case_order(case_id, caller, check)
+    return await kit.run_command(
+        request, caller, key, stream, command, _answer(case_id), expected_version=expected
+    )
+
+
+def _terms(body: m.RefundTermsBody) -> c.RefundTerms:
+    return c.RefundTerms(body.kind, body.reason, body.amount, tuple(body.items), body.description)
+
+
+def _party(caller: Caller) -> DisputeParty:
+    return DisputeParty.BUYER if caller.role is Role.BUYER else DisputeParty.SELLER
+
+
+@router.post(
+    "/orders/{order_id}/refund-cases",
+    status_code=201,
+    response_model=m.CaseOutcome,
+    responses=_ERRORS,
+    summary="Ask for a refund (opens a case; 409 retryable while the payment is not yet known)",
+)
+async def request_refund(
+    order_id: str, body: m.RefundTermsBody, request: Request, caller: Buyer,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    case_id = new_case_id()
+
+    async def command(given: AftersalesGiven) -> c.RequestRefund:
+        facts = await load_facts(given.connection, order_id)
+        policy = await order_policy(kit.policies, given, facts)
+        return c.RequestRefund(case_id, caller.subject, _terms(body), facts, policy, given.now)
+
+    return await kit.run_command(
+        request, caller, key, order_id, command, _answer(case_id, 201), expected_version=expected
+    )
+
+
+@router.post("/refund-cases/{case_id}/amendment", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Amend a request (awaiting the seller, or after a "
+             "rejection within the appeal window)")  # fmt: skip
+async def amend(
+    case_id: str, body: m.RefundTermsBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    async def command(given: AftersalesGiven) -> c.AmendRefund:
+        facts = await load_facts(given.connection, given.stream_id)
+        assert facts is not None  # a case exists, so its order's facts do
+        return c.AmendRefund(case_id, _terms(body), facts, given.policy, given.now)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_buyer, command)
+
+
+@router.post("/refund-cases/{case_id}/withdrawal", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Withdraw a request (buyer)")  # fmt: skip
+async def withdraw(
+    case_id: str, body: m.NoteBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.WithdrawRefund:
+        return c.WithdrawRefund(case_id, given.now, body.note)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_buyer, command)
+
+
+@router.post("/refund-cases/{case_id}/approval", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Approve (seller): refunds at once, or starts the "
+             "return of the goods")  # fmt: skip
+async def approve(
+    case_id: str, body: m.ApprovalBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.ApproveRefund:
+        return c.ApproveRefund(case_id, given.policy, given.now, body.return_address)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_seller, command)
+
+
+@router.post("/refund-cases/{case_id}/rejection", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Reject with a reason (seller)")  # fmt: skip
+async def reject(
+    case_id: str, body: m.RejectionBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.RejectRefund:
+        return c.RejectRefund(case_id, body.reason, given.policy, given.now, body.note)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_seller, command)
+
+
+@router.post("/refund-cases/{case_id}/return-shipment", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Send the goods back with a waybill (buyer)")  # fmt: skip
+async def ship_return(
+    case_id: str, body: m.ReturnShipmentBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.SubmitReturnShipment:
+        return c.SubmitReturnShipment(case_id, body.waybill, given.policy, given.now)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_buyer, command)
+
+
+@router.post("/refund-cases/{case_id}/return-receipt", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Confirm the goods came back (seller)")  # fmt: skip
+async def confirm_return(
+    case_id: str, body: m.NoteBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.ConfirmReturnReceived:
+        return c.ConfirmReturnReceived(case_id, given.now, body.note)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_seller, command)
+
+
+@router.post("/refund-cases/{case_id}/return-rejection", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Refuse the returned goods (seller)")  # fmt: skip
+async def reject_return(
+    case_id: str, body: m.ReturnRejectionBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.RejectReturn:
+        return c.RejectReturn(case_id, body.reason, given.policy, given.now, body.note)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_seller, command)
+
+
+@router.post("/refund-cases/{case_id}/escalation", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Escalate a rejection to the platform (buyer or "
+             "seller): opens a dispute")  # fmt: skip
+async def escalate(
+    case_id: str, body: m.EscalationBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.Escalate:
+        return c.Escalate(case_id, _party(caller), body.reason, given.policy, given.now)
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_party, command)
+
+
+@router.post("/refund-cases/{case_id}/evidence", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Add evidence to a dispute (buyer or seller)")  # fmt: skip
+async def add_evidence(
+    case_id: str, body: m.EvidenceBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    evidence_id = f"ev-{key}"[:64]
+
+    def command(given: AftersalesGiven) -> c.AddEvidence:
+        return c.AddEvidence(case_id, evidence_id, _party(caller), body.description, given.now,
+                             tuple(body.attachments))  # fmt: skip
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_party, command)
+
+
+@router.post("/refund-cases/{case_id}/ruling", response_model=m.CaseOutcome,
+             responses=_ERRORS, summary="Rule on a dispute (platform only): full, partial or "
+             "no refund, and who was responsible")  # fmt: skip
+async def rule(
+    case_id: str, body: m.RulingBody, request: Request, caller: CurrentCaller,
+    key: IdempotencyKey, expected: IfMatch, kit: Kit,
+) -> JSONResponse:  # fmt: skip
+    def command(given: AftersalesGiven) -> c.Rule:
+        return c.Rule(case_id, body.outcome, body.responsible_party, body.note, given.now,
+                      body.refund_amount)  # fmt: skip
+
+    return await _on_case(kit, request, caller, key, expected, case_id, require_platform, command)

@@ -1,0 +1,58 @@
+"""A shop's refund policy (agreement 10) as stored and served by `eventing.shop_policies`,
+and its defaults from the settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from aftersales_service.domain.policy import RefundPolicy
+from aftersales_service.settings import AftersalesSettings
+from contracts.values import Address
+from eventing.shop_policies import ShopPolicyModel
+
+
+def _duration(description: str) -> Any:
+    """A positive duration, ISO 8601 in JSON (`PT24H`)."""
+    return Field(gt=timedelta(0), description=description, examples=["PT24H"])
+
+
+class ShopRefundPolicy(ShopPolicyModel[RefundPolicy]):
+    """A shop's after-sales time limits (ISO 8601 durations) and its returns address."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answer_before_shipment: timedelta = _duration(
+        "Seller's time to answer when the goods have not shipped."
+    )
+    answer_not_received: timedelta = _duration(
+        "Seller's time to answer when the goods shipped but never arrived."
+    )
+    answer_after_receipt: timedelta = _duration(
+        "Seller's time to answer once the buyer has the goods."
+    )
+    return_ship_window: timedelta = _duration("Buyer's time to ship the goods back after approval.")
+    return_confirm_window: timedelta = _duration("Seller's time to confirm the returned goods.")
+    appeal_window: timedelta = _duration("Buyer's time to amend or escalate after a rejection.")
+    evidence_window: timedelta = _duration("Time both sides have to submit evidence in a dispute.")
+    return_address: Address | None = Field(
+        default=None, description="Where returns go when the seller names no address."
+    )
+
+    def domain(self) -> RefundPolicy:
+        return RefundPolicy(**self.model_dump(exclude={"return_address"}),
+                            return_address=self.return_address)  # fmt: skip
+
+
+def default_policy(settings: AftersalesSettings) -> ShopRefundPolicy:
+    return ShopRefundPolicy(
+        answer_before_shipment=settings.refund_answer_before_shipment,
+        answer_not_received=settings.refund_answer_not_received,
+        answer_after_receipt=settings.refund_answer_after_receipt,
+        return_ship_window=settings.refund_return_ship_window,
+        return_confirm_window=settings.refund_return_confirm_window,
+        appeal_window=settings.refund_appeal_window,
+        evidence_window=settings.refund_evidence_window,
+    )

@@ -1,0 +1,267 @@
+"""The order service's side tables (SKU stock, its audit, what each buyer holds) and their
+statements; stock rows are locked in SKU order and changed only by `domain.stock`'s rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Row,
+    String,
+    Table,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eventing.aggregate import VersionMismatch
+from order_service.domain import stock
+from order_service.domain.errors import SkuNotFound
+from order_service.domain.stock import SkuStockLevel
+from order_service.projections.tables import metadata
+
+sku_stock = Table(
+    "sku_stock",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False, server_default=text("0")),
+    Column("warning_line", Integer, nullable=False, server_default=text("0")),
+    Column("purchase_limit", Integer, comment="Units one buyer may buy; null: no limit."),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    CheckConstraint("on_hand >= 0", name="sku_stock_on_hand_not_negative"),
+    CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="sku_stock_reserved_fits"),
+    CheckConstraint("warning_line >= 0", name="sku_stock_warning_line_not_negative"),
+    CheckConstraint("purchase_limit IS NULL OR purchase_limit >= 1", name="sku_stock_limit"),
+    comment="Units per SKU of a shop; available = on_hand - reserved.",
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("movement_id", BigInteger, Identity(), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(16), nullable=False, comment="set, adjust, reserve, release, ship."),
+    Column("on_hand_change", Integer, nullable=False),
+    Column("reserved_change", Integer, nullable=False),
+    Column("on_hand_after", Integer, nullable=False),
+    Column("reserved_after", Integer, nullable=False),
+    Column("order_id", String(64)),
+    Column("actor", String(16), nullable=False),
+    Column("actor_id", String(128)),
+    Column("reason", String(256)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    comment="Audit of every change to sku_stock.",
+)
+Index("stock_movements_by_sku", stock_movements.c.shop_id, stock_movements.c.sku)
+
+buyer_purchases = Table(
+    "buyer_purchases",
+    metadata,
+    Column("shop_id", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("buyer_id", String(64), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    CheckConstraint("quantity >= 0", name="buyer_purchases_not_negative"),
+    comment="Units of a SKU a buyer holds in orders not cancelled or closed (purchase limits).",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who changed the stock, for the audit."""
+
+    actor: str
+    actor_id: str | None = None
+    order_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """A stocktake (`on_hand`) or goods in/out (`delta`), with the SKU's limits."""
+
+    on_hand: int | None = None
+    delta: int | None = None
+    warning_line: int | None = None
+    purchase_limit: int | None = None
+    clear_limit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    """A SKU's level with the version and time of its row."""
+
+    shop_id: str
+    level: SkuStockLevel
+    version: int
+    updated_at: datetime
+
+
+async def lock(
+    connection: AsyncConnection, shop_id: str, skus: Iterable[str]
+) -> dict[str, StockRow]:
+    """The rows of `skus`, locked until commit; always in SKU order so two orders sharing SKUs
+    lock them in the same order and cannot deadlock."""
+    statement = (
+        select(sku_stock)
+        .where(sku_stock.c.shop_id == shop_id, sku_stock.c.sku.in_(sorted(set(skus))))
+        .order_by(sku_stock.c.sku)
+        .with_for_update()
+    )
+    rows = (await connection.execute(statement)).all()
+    return {row.sku: _row(row) for row in rows}
+
+
+async def read(connection: AsyncConnection, shop_id: str, sku: str) -> StockRow | None:
+    statement = select(sku_stock).where(sku_stock.c.shop_id == shop_id, sku_stock.c.sku == sku)
+    row = (await connection.execute(statement)).first()
+    return None if row is None else _row(row)
+
+
+def _row(row: Row[Any]) -> StockRow:
+    level = SkuStockLevel(
+        sku=row.sku,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        warning_line=row.warning_line,
+        purchase_limit=row.purchase_limit,
+    )
+    return StockRow(row.shop_id, level, row.version, row.updated_at)
+
+
+async def purchased_by(
+    connection: AsyncConnection, shop_id: str, buyer_id: str, skus: Iterable[str]
+) -> dict[str, int]:
+    """Units of each SKU the buyer holds in orders that were not cancelled or closed."""
+    statement = select(buyer_purchases.c.sku, buyer_purchases.c.quantity).where(
+        buyer_purchases.c.shop_id == shop_id,
+        buyer_purchases.c.buyer_id == buyer_id,
+        buyer_purchases.c.sku.in_(list(skus)),
+    )
+    return {row.sku: row.quantity for row in await connection.execute(statement)}
+
+
+async def move(
+    connection: AsyncConnection,
+    shop_id: str,
+    quantities: Mapping[str, int],
+    kind: str,
+    who: Who,
+    at: datetime,
+    buyer_id: str | None = None,
+) -> None:
+    """Reserve, release or ship the units of an order (`kind`), in SKU order."""
+    change: Callable[[SkuStockLevel, int], SkuStockLevel] = {
+        "reserve": stock.reserve,
+        "release": stock.release,
+        "ship": stock.ship,
+    }[kind]
+    rows = await lock(connection, shop_id, quantities)
+    for sku in sorted(quantities):
+        row = rows.get(sku)
+        if row is None:
+            continue  # a SKU without a stock row was never reserved
+        await _write(connection, row, change(row.level, quantities[sku]), kind, who, at)
+        if buyer_id is not None and kind in ("reserve", "release"):
+            sign = 1 if kind == "reserve" else -1
+            await _count_purchase(connection, shop_id, sku, buyer_id, sign * quantities[sku])
+
+
+async def _count_purchase(
+    connection: AsyncConnection, shop_id: str, sku: str, buyer_id: str, change: int
+) -> None:
+    statement = insert(buyer_purchases).values(
+        shop_id=shop_id, sku=sku, buyer_id=buyer_id, quantity=max(change, 0)
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["shop_id", "sku", "buyer_id"],
+        set_={"quantity": func.greatest(buyer_purchases.c.quantity + change, 0)},
+    )
+    await connection.execute(statement)
+
+
+async def set_level(
+    connection: AsyncConnection,
+    shop_id: str,
+    sku: str,
+    change: StockChange,
+    *,
+    expected_version: int | None,
+    who: Who,
+    at: datetime,
+) -> StockRow:
+    """Apply `change` to the SKU's row (created by a stocktake); checks If-Match."""
+    rows = await lock(connection, shop_id, [sku])
+    current = rows.get(sku)
+    actual_version = current.version if current else 0
+    if expected_version is not None and expected_version != actual_version:
+        raise VersionMismatch(f"{shop_id}/{sku}", expected_version, actual_version)
+    if current is None:
+        if change.on_hand is None:
+            raise SkuNotFound(f"shop {shop_id} has no stock of {sku}; set it with PUT first")
+        current = StockRow(shop_id, SkuStockLevel(sku=sku, on_hand=0), 0, at)
+    level = current.level
+    if change.on_hand is not None:
+        level = stock.set_on_hand(level, change.on_hand)
+    if change.delta is not None:
+        level = stock.adjust_on_hand(level, change.delta)
+    limit = None if change.clear_limit else (change.purchase_limit or level.purchase_limit)
+    warning = level.warning_line if change.warning_line is None else change.warning_line
+    level = stock.with_limits(level, warning, limit)
+    kind = "set" if change.on_hand is not None else "adjust"
+    return await _write(connection, current, level, kind, who, at)
+
+
+async def _write(
+    connection: AsyncConnection,
+    before: StockRow,
+    after: SkuStockLevel,
+    kind: str,
+    who: Who,
+    at: datetime,
+) -> StockRow:
+    values = {
+        "on_hand": after.on_hand,
+        "reserved": after.reserved,
+        "warning_line": after.warning_line,
+        "purchase_limit": after.purchase_limit,
+        "updated_at": at,
+    }
+    statement = insert(sku_stock).values(shop_id=before.shop_id, sku=after.sku, version=1, **values)
+    upsert = statement.on_conflict_do_update(
+        index_elements=["shop_id", "sku"], set_={**values, "version": sku_stock.c.version + 1}
+    ).returning(sku_stock.c.version)
+    version: int = (await connection.execute(upsert)).scalar_one()
+    await connection.execute(
+        stock_movements.insert().values(
+            shop_id=before.shop_id,
+            sku=after.sku,
+            kind=kind,
+            on_hand_change=after.on_hand - before.level.on_hand,
+            reserved_change=after.reserved - before.level.reserved,
+            on_hand_after=after.on_hand,
+            reserved_after=after.reserved,
+            order_id=who.order_id,
+            actor=who.actor,
+            actor_id=who.actor_id,
+            reason=who.reason,
+            at=at,
+        )
+    )
+    return StockRow(before.shop_id, after, version, at)
