@@ -15,8 +15,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_the_demo_takes_every_story_to_its_end(system: System) -> None:
     urls = ServiceUrls(*(system.url(service) for service in Service))
-    databases = {service: running.database_url for service, running in system.services.items()}
-    outcome = await run_demo(urls, system.tokens, databases)
+    outcome = await run_demo(urls, system.tokens, system.clock_url)
     assert len(outcome.orders) == len(STORIES) + 1
     async with Actors(urls, system.tokens, shop_id=outcome.shop_id) as actors:
         statuses = {

@@ -7,12 +7,11 @@ moves only with `system.advance`; expectations are computed from what the APIs a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from contracts.parties import Service
-from eventing.clock import read_clock_offset
 from eventing.http.auth import Role
 from localinfra import flows
 from localinfra.flows import CUP, TEA, Actors
@@ -26,8 +25,8 @@ def at(value: str) -> datetime:
 
 
 async def system_now(system: System) -> datetime:
-    """The services' (database) clock: wall time plus the offset earlier tests moved it by."""
-    return datetime.now(UTC) + await read_clock_offset(system.services[Service.ORDER].engine)
+    """The system's (database) clock: wall time plus the offset earlier tests moved it by."""
+    return await system.now()
 
 
 async def test_an_order_is_paid_shipped_delivered_confirmed_and_rated(system: System) -> None:

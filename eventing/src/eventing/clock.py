@@ -1,7 +1,9 @@
 """The one injectable clock: system time in production, movable time in tests.
 
 `ManualClock` is moved by a test in the same process; `DatabaseClock` reads an offset stored in
-the service database, so a test in another process can move a running service's time.
+a database (`CLOCK_DATABASE_URL`: one for the whole system under `make run`, demos and
+end-to-end tests, so every service is at the same time and moving it is one write), re-read by
+every command, request and deadline tick.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from contracts.envelope import Envelope
 from contracts.events.base import EventPayload
 from contracts.parties import Actor
 from eventing.aggregate import AggregateRepository, Decision, VersionMismatch
-from eventing.clock import Clock
+from eventing.clock import Clock, refresh_clock
 from eventing.codec import ContractsCodec
 from eventing.deadlines import Deadline
 from eventing.decider import Decider
@@ -164,6 +164,9 @@ class CommandHandler(Generic[C, E, S, D]):
             raise VersionMismatch(stream_id, expected_version, loaded.version)
         shop = self.rules.shop_of(loaded.state) or shop_id
         policy = await self.policies.domain_for(connection, shop)
+        # A movable clock is re-read here, so a reaction or a deadline decides on the time the
+        # whole system is at now, not on the offset an earlier request left behind.
+        await refresh_clock(self.clock)
         given = Given(stream_id, loaded.state, loaded.version, policy, self.clock.now(), connection)
         built = await _build(command, given)
 

@@ -47,7 +47,13 @@ class ServiceRuntime:
         self.service = service
         self.settings = settings
         self.engine = create_engine(settings.database_url, pool_size=pool_size)
-        self.clock = clock_for(settings, self.engine)
+        shared_clock = settings.clock == "database" and settings.clock_database_url
+        self.clock_engine = (
+            create_engine(settings.clock_database_url, pool_size=1, max_overflow=2)
+            if shared_clock and settings.clock_database_url
+            else None
+        )
+        self.clock = clock_for(settings, self.clock_engine or self.engine)
         self.codec = ContractsCodec()
         self.store = EventStore(self.engine, topic=settings.topic(service), clock=self.clock)
         self.idempotency = IdempotencyStore(self.engine, self.clock)
@@ -115,3 +121,5 @@ class ServiceRuntime:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.clock_engine is not None:
+            await self.clock_engine.dispose()

@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
         description="`system`: wall time. `database`: wall time plus an offset stored in the "
         "service database, so tests, demos and operators can move time (see orderctl/runbook).",
     )
+    clock_database_url: str | None = Field(
+        default=None,
+        description="With CLOCK=database: the database whose `eventing.clock_offset` is the "
+        "movable time of the whole system (one for every service, so time moves for all at "
+        "once); default: the service's own database.",
+    )
     consumer_group_prefix: str = Field(
         default="", description="Prefix of every Kafka consumer group (isolates environments)."
     )

@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
@@ -212,6 +212,7 @@ def run(
     try:
         for name in SERVICES:
             migrate(stack.settings.postgres_dsn(name), name)
+        migrate(stack.settings.clock_dsn(), None)
         services = start_all(stack.settings)
         _print_urls(services, stack)
         while not stopping:
@@ -286,15 +287,15 @@ def demo() -> None:
 
     One new shop; orders completed and rated, shipped, awaiting shipment, cancelled, refunded
     in full and in part, returned, disputed and ruled, paid twice, reshipped after a lost parcel,
-    and one closed by the payment time-out (every service's clock moves 73 h forward).
+    and one closed by the payment time-out (the system's clock moves 73 h forward, for every
+    service at once; `localinfra clock reset` brings it back, as the demo says when it ends).
     """
     settings = InfraSettings()
     urls = ServiceUrls(*(f"http://{settings.host}:{settings.service_port(s)}" for s in SERVICES))
     tokens = TokenIssuer(os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET))
-    databases = {service: settings.postgres_dsn(service) for service in SERVICES}
     console.print(f"driving {len(STORIES) + 1} orders through {urls.order}, … (about a minute)")
     try:
-        outcome = run_demo_sync(urls, tokens, databases)
+        outcome = run_demo_sync(urls, tokens, settings.clock_dsn())
     except (DemoError, UnexpectedAnswer, ConditionNotMet) as error:
         _fail(str(error).splitlines()[0])
         return
@@ -313,13 +314,16 @@ def demo() -> None:
         f"  the topics      .venv/bin/orderctl events tail order --from-beginning --max 20\n"
         f"  health          .venv/bin/orderctl lag; .venv/bin/orderctl outbox status\n"
         f"  shop figures    GET {urls.logistics}/v1/stats/shops/{outcome.shop_id}, "
-        f"GET {urls.aftersales}/v1/stats/shops/{outcome.shop_id}"
+        f"GET {urls.aftersales}/v1/stats/shops/{outcome.shop_id}\n"
+        f"The system's clock is now 73 h ahead (`localinfra clock show`); "
+        f"`localinfra clock reset` brings it back to wall time."
     )
 
 
 clock_app = typer.Typer(
-    help="Move the services' database clock (CLOCK=database, the `make run` default): "
-    "deadlines such as unpaid auto-close, auto-confirm and refund time-outs fire when it passes.",
+    help="Move the system's clock (CLOCK=database, the `make run` default): one offset in the "
+    "clock database that every service reads, so time moves for all of them at once; deadlines "
+    "such as unpaid auto-close, auto-confirm and refund time-outs fire when it passes.",
     no_args_is_help=True,
 )
 app.add_typer(clock_app, name="clock")
@@ -327,17 +331,18 @@ app.add_typer(clock_app, name="clock")
 
 @clock_app.command("show")
 def clock_show() -> None:
-    """Show each service database's clock offset."""
-    offsets = asyncio.run(_clock_offsets(None))
-    for name, offset in offsets.items():
-        console.print(f"{name:<11} offset {offset}")
+    """Show the system's clock: its offset from wall time and the time it reads."""
+    offset = asyncio.run(_clock_offset(None))
+    console.print(
+        f"system clock offset {offset} (now {datetime.now(UTC) + offset:%Y-%m-%dT%H:%M:%SZ})"
+    )
 
 
 @clock_app.command("advance")
 def clock_advance(
     by: Annotated[str, typer.Argument(help="ISO 8601 duration (PT73H, P10D) or seconds.")],
 ) -> None:
-    """Move every service's time forward, e.g. `localinfra clock advance PT73H`."""
+    """Move the whole system's time forward, e.g. `localinfra clock advance PT73H`."""
     try:
         step = TypeAdapter(timedelta).validate_python(int(by) if by.isdigit() else by)
     except ValidationError:
@@ -345,34 +350,30 @@ def clock_advance(
         return
     if step <= timedelta(0):
         _fail("time only moves forward: give a positive duration")
-    offsets = asyncio.run(_clock_offsets(step))
-    for name, offset in offsets.items():
-        console.print(f"{name:<11} offset now {offset}")
+    offset = asyncio.run(_clock_offset(step))
+    console.print(f"system clock offset now {offset}")
 
 
 @clock_app.command("reset")
 def clock_reset() -> None:
-    """Back to wall time (offset zero) on every service database."""
-    asyncio.run(_clock_offsets(None, reset=True))
-    console.print("clocks reset to wall time")
+    """Back to wall time (offset zero)."""
+    asyncio.run(_clock_offset(None, reset=True))
+    console.print("system clock reset to wall time")
 
 
-async def _clock_offsets(step: timedelta | None, *, reset: bool = False) -> dict[str, timedelta]:
+async def _clock_offset(step: timedelta | None, *, reset: bool = False) -> timedelta:
+    """Read, move or reset the one clock every local service reads (the clock database)."""
     settings = InfraSettings()
-    offsets: dict[str, timedelta] = {}
-    for name in SERVICES:
-        engine = create_engine(settings.postgres_dsn(name), pool_size=1, max_overflow=0)
-        try:
-            if reset:
-                await set_clock_offset(engine, timedelta(0))
-            offsets[name] = (
-                await advance_clock(engine, step) if step else await read_clock_offset(engine)
-            )
-        except (OSError, DBAPIError) as error:
-            _fail(f"cannot reach the {name} database at {settings.postgres_dsn(name)}: {error}")
-        finally:
-            await engine.dispose()
-    return offsets
+    engine = create_engine(settings.clock_dsn(), pool_size=1, max_overflow=0)
+    try:
+        if reset:
+            await set_clock_offset(engine, timedelta(0))
+        return await advance_clock(engine, step) if step else await read_clock_offset(engine)
+    except (OSError, DBAPIError) as error:
+        _fail(f"cannot reach the clock database at {settings.clock_dsn()}: {error}")
+        raise
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ def _repo_root() -> Path:
 
 
 REPO_ROOT = _repo_root()
+CLOCK_DATABASE = "clock"  # holds the movable time of the whole local system (CLOCK=database)
 KAFKA_DIR = REPO_ROOT / "deploy" / "local" / "kafka"
 
 
@@ -63,6 +64,10 @@ class InfraSettings(BaseSettings):
 
     def postgres_dsn(self, database: str = "postgres") -> str:
         return f"postgresql://{self.pg_user}@{self.host}:{self.pg_port}/{database}"
+
+    def clock_dsn(self) -> str:
+        """The database whose clock offset every local service reads (`localinfra clock`)."""
+        return self.postgres_dsn(CLOCK_DATABASE)
 
     def service_port(self, service: str) -> int:
         return self.service_base_port + SERVICES.index(Service(service))

@@ -40,9 +40,7 @@ class DemoRun:
     orders: dict[str, str] = field(default_factory=dict)
 
 
-async def run_demo(
-    urls: ServiceUrls, tokens: TokenIssuer, database_urls: dict[Service, str]
-) -> DemoRun:
+async def run_demo(urls: ServiceUrls, tokens: TokenIssuer, clock_url: str) -> DemoRun:
     """Drive every story on one new shop; returns the orders it made."""
     await _check_ready(urls)
     shop_id = f"demo-shop-{uuid.uuid4().hex[:6]}"
@@ -52,7 +50,7 @@ async def run_demo(
             order_id = await story(actors)
         run.orders[order_id] = name
     async with Actors(urls, tokens, shop_id=shop_id) as actors:
-        order_id = await _unpaid_order_closed_by_time_out(actors, database_urls)
+        order_id = await _unpaid_order_closed_by_time_out(actors, clock_url)
     run.orders[order_id] = "unpaid: closed by the payment time-out (clock moved 73 h)"
     return run
 
@@ -167,16 +165,13 @@ async def _lost_and_reshipped(actors: Actors) -> str:
     return order_id
 
 
-async def _unpaid_order_closed_by_time_out(
-    actors: Actors, database_urls: dict[Service, str]
-) -> str:
+async def _unpaid_order_closed_by_time_out(actors: Actors, clock_url: str) -> str:
     order_id: str = (await flows.place_order(actors))["order_id"]
-    for url in database_urls.values():
-        engine = create_engine(url, pool_size=1, max_overflow=0)
-        try:
-            await advance_clock(engine, timedelta(hours=73))
-        finally:
-            await engine.dispose()
+    engine = create_engine(clock_url, pool_size=1, max_overflow=0)
+    try:  # one write moves the whole system's time
+        await advance_clock(engine, timedelta(hours=73))
+    finally:
+        await engine.dispose()
     await flows.order_when(
         actors, order_id, lambda o: o["status"] == "closed", "unpaid order closed", timeout=60
     )
@@ -199,6 +194,6 @@ STORIES: tuple[tuple[str, Story], ...] = (
 )
 
 
-def run(urls: ServiceUrls, tokens: TokenIssuer, database_urls: dict[Service, str]) -> DemoRun:
+def run(urls: ServiceUrls, tokens: TokenIssuer, clock_url: str) -> DemoRun:
     """`run_demo` from synchronous code (the CLI)."""
-    return asyncio.run(run_demo(urls, tokens, database_urls))
+    return asyncio.run(run_demo(urls, tokens, clock_url))

@@ -155,18 +155,12 @@ def stop_services(services: Sequence[StartedService], timeout: float = 30.0) -> 
             service.process.wait()
 
 
-def migrate(database_url: str, service: Service) -> None:
-    """Apply a service database's migrations (the shared eventing schema, then its own)."""
+def migrate(database_url: str, service: Service | None) -> None:
+    """Apply a service database's migrations (the shared eventing schema, then its own; only
+    eventing's for the clock database, `service=None`)."""
+    chosen = ("--service", service.value) if service is not None else ()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eventing.migrate",
-            "--database-url",
-            database_url,
-            "--service",
-            service.value,
-        ],
+        [sys.executable, "-m", "eventing.migrate", "--database-url", database_url, *chosen],
         capture_output=True,
         text=True,
         check=False,
@@ -186,6 +180,7 @@ def start_all(settings: InfraSettings) -> list[ServiceProcess]:
                 kafka_bootstrap=settings.kafka_bootstrap,
                 host=settings.host,
                 port=settings.service_port(service),
+                settings={"CLOCK_DATABASE_URL": settings.clock_dsn()},
             )
             log_file = settings.logs_dir / f"{service.value}.log"
             started.append(start_process(launch, log_file, own_session=True))

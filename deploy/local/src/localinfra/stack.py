@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from contracts.parties import SERVICES
 from contracts.topics import TOPICS
 from eventing.topics import ensure_topics
-from localinfra.config import InfraSettings
+from localinfra.config import CLOCK_DATABASE, InfraSettings
 from localinfra.kafka import LocalKafka
 from localinfra.postgres import LocalPostgres, ensure_databases
 
@@ -31,7 +31,9 @@ class LocalStack:
         self.postgres = LocalPostgres(self.settings)
         self.kafka = LocalKafka(self.settings)
 
-    def up(self, databases: tuple[str, ...] = SERVICES, topics: bool = True) -> UpReport:
+    def up(
+        self, databases: tuple[str, ...] = (*SERVICES, CLOCK_DATABASE), topics: bool = True
+    ) -> UpReport:
         report = UpReport()
         self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
         (report.started if self.postgres.start() else report.already_running).append("postgres")

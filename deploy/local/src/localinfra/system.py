@@ -12,7 +12,7 @@ import socket
 import subprocess
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,10 +20,10 @@ from aiokafka.admin import NewTopic
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.parties import SERVICES, Service
-from eventing.clock import advance_clock
+from eventing.clock import advance_clock, read_clock_offset
 from eventing.database import create_engine
 from eventing.http.auth import Role, TokenIssuer
-from eventing.migrate import upgrade_service_async
+from eventing.migrate import upgrade_async, upgrade_service_async
 from eventing.topics import connect_admin
 from localinfra.services import service_launch, start_process, stop_services, wait_all_ready
 from localinfra.testing import InfraEndpoints
@@ -52,6 +52,7 @@ class System:
     bootstrap: str
     infra: InfraEndpoints
     run: str
+    clock_url: str = ""  # the run's one movable clock (every service reads it)
     tokens: TokenIssuer = field(default_factory=lambda: TokenIssuer(AUTH_SECRET))
 
     def database_name(self, service: Service) -> str:
@@ -70,10 +71,21 @@ class System:
             timeout=30,
         )
 
+    async def now(self) -> datetime:
+        """The system's time: wall time plus the clock's offset (what every service reads)."""
+        engine = create_engine(self.clock_url, pool_size=1, max_overflow=0)
+        try:
+            return datetime.now(UTC) + await read_clock_offset(engine)
+        finally:
+            await engine.dispose()
+
     async def advance(self, by: timedelta) -> None:
-        """Move every service's clock forward by `by` (their deadline workers pick it up)."""
-        for running in self.services.values():
-            await advance_clock(running.engine, by)
+        """Move the system's clock forward by `by`: one write, every service at once."""
+        engine = create_engine(self.clock_url, pool_size=1, max_overflow=0)
+        try:
+            await advance_clock(engine, by)
+        finally:
+            await engine.dispose()
 
 
 def _free_port() -> int:
@@ -90,6 +102,7 @@ def start_service(
     run: str,
     logs: Path,
     clock: str = "database",
+    clock_url: str | None = None,
 ) -> RunningService:
     """Start one service process on a free port, in the run's topics and consumer groups. The
     database clock (the default) lets tests move time; benchmarks pass `clock="system"`, the
@@ -98,6 +111,7 @@ def start_service(
         "AUTH_SECRET": AUTH_SECRET,
         "CLOCK": clock,
         "CONSUMER_GROUP_PREFIX": f"e2e.{run}.",
+        **({"CLOCK_DATABASE_URL": clock_url} if clock_url else {}),
         **{f"TOPIC_{source.name}": topics[source] for source in SERVICES},
     }
     launch = service_launch(
@@ -130,10 +144,14 @@ async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database
         await admin.close()
     system = System({}, topics, infra.kafka_bootstrap, infra, run)
     try:
+        system.clock_url = await infra.create_database(f"e2e_{run}_clock")
+        await upgrade_async(system.clock_url)
         for service in SERVICES:
             url = await infra.create_database(system.database_name(service))
             await upgrade_service_async(url, service.value)
-            system.services[service] = start_service(service, url, topics, infra, run, logs, clock)
+            system.services[service] = start_service(
+                service, url, topics, infra, run, logs, clock, system.clock_url
+            )
         await wait_all_ready(system.services.values())
     except BaseException:
         await stop_system(system)
@@ -146,4 +164,6 @@ async def stop_system(system: System) -> None:
     await asyncio.to_thread(stop_services, list(system.services.values()))
     for running in system.services.values():
         await running.engine.dispose()
-    await system.infra.drop_databases(system.database_name(s) for s in SERVICES)
+    await system.infra.drop_databases(
+        [*(system.database_name(s) for s in SERVICES), f"e2e_{system.run}_clock"]
+    )

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from contracts.parties import SERVICES
-from localinfra.config import REPO_ROOT, InfraSettings
+from localinfra.config import CLOCK_DATABASE, REPO_ROOT, InfraSettings
 from localinfra.stack import LocalStack
 
 # Defaults that keep a test session away from the infrastructure `make run` uses.
@@ -123,7 +123,7 @@ class InfraSession:
         }
         settings = InfraSettings(**overrides)
         stack = LocalStack(settings)
-        report = stack.up(databases=SERVICES)
+        report = stack.up(databases=(*SERVICES, CLOCK_DATABASE))
         if report.started:
             self._cleanup.append(stack.down)
         return InfraEndpoints(
