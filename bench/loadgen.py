@@ -31,6 +31,8 @@ class Connection:
 
     headers: dict[str, str]
     order_body: dict[str, Any]
+    # Who records the payment: the payment provider's integration (role system), not the buyer.
+    payer_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +84,19 @@ class Recorder:
 
 
 async def _post(
-    client: httpx.AsyncClient, path: str, body: dict[str, Any]
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
 ) -> tuple[float, httpx.Response]:
     started = time.perf_counter()
-    response = await client.post(path, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+    sent = {"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}
+    response = await client.post(path, json=body, headers=sent)
     return started, response
 
 
-async def place_and_pay(client: httpx.AsyncClient, body: dict[str, Any], out: Recorder) -> None:
+async def place_and_pay(client: httpx.AsyncClient, connection: Connection, out: Recorder) -> None:
+    body = connection.order_body
     started, placed = await _post(client, "/v1/orders", body)
     out.record("place", started, placed, 201)
     if placed.status_code != 201:
@@ -101,12 +108,13 @@ async def place_and_pay(client: httpx.AsyncClient, body: dict[str, Any], out: Re
         "method": "alipay",
         "amount": {"amount": body["payable"], "currency": "CNY"},
     }
-    started, paid = await _post(client, f"/v1/orders/{order_id}/payments", payment)
+    path = f"/v1/orders/{order_id}/payments"
+    started, paid = await _post(client, path, payment, connection.payer_headers)
     out.record("pay", started, paid, 200)
 
 
-async def bare_insert(client: httpx.AsyncClient, body: dict[str, Any], out: Recorder) -> None:
-    started, response = await _post(client, "/orders", body)
+async def bare_insert(client: httpx.AsyncClient, connection: Connection, out: Recorder) -> None:
+    started, response = await _post(client, "/orders", connection.order_body)
     out.record("insert", started, response, 201)
 
 
@@ -122,7 +130,7 @@ async def _loop(spec: LoadSpec, connection: Connection, out: Recorder) -> None:
         timeout=120,
     ) as client:
         while time.perf_counter() < out.window_end:
-            await step(client, connection.order_body, out)
+            await step(client, connection, out)
 
 
 async def generate(spec: LoadSpec) -> Recorder:

@@ -188,8 +188,13 @@ async def stocked_connections(url: str, connections: int) -> list[Connection]:
             for line in (flows.TEA, flows.CUP):
                 await flows.set_stock(actors, line.sku, ON_HAND)
             token = TOKENS.issue(Role.BUYER, actors.buyer_id)
+            provider = TOKENS.issue(Role.SYSTEM, "payment-provider")
             prepared.append(
-                Connection({"Authorization": f"Bearer {token}"}, flows.order_body(actors.shop_id))
+                Connection(
+                    {"Authorization": f"Bearer {token}"},
+                    flows.order_body(actors.shop_id),
+                    {"Authorization": f"Bearer {provider}"},
+                )
             )
     return prepared
 

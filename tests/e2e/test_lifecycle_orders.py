@@ -169,7 +169,7 @@ async def test_an_unpaid_order_closes_when_its_payment_window_ends_and_releases_
         assert (released["reserved"], released["available"]) == (0, 100)
 
         late = await actors.send(
-            Service.ORDER, Role.BUYER, f"/v1/orders/{order_id}/payments",
+            Service.ORDER, Role.SYSTEM, f"/v1/orders/{order_id}/payments",
             flows.payment(flows.payable()),
         )  # fmt: skip
         assert (late.status_code, late.json()["code"]) == (409, "order-not-payable")
@@ -194,7 +194,7 @@ async def test_an_order_cancelled_before_payment_releases_its_stock_and_owes_not
         view = await flows.order(actors, order_id, min_version=cancelled["version"])
         assert view["status"] == "cancelled"
         late = await actors.send(
-            Service.ORDER, Role.BUYER, f"/v1/orders/{order_id}/payments",
+            Service.ORDER, Role.SYSTEM, f"/v1/orders/{order_id}/payments",
             flows.payment(flows.payable()),
         )  # fmt: skip
         assert late.status_code == 409

@@ -1,7 +1,8 @@
 """Writes and checks the generated artefacts: `python -m contracts.artefacts write|check`.
 
 `write` regenerates the JSON Schemas, golden examples, AsyncAPI document and docs/events.md;
-`check` fails when any of them is stale or a schema changed incompatibly since the baseline.
+`check` fails when any of them is stale, a schema changed incompatibly since the baseline, or
+a golden example of the baseline no longer decodes; it lists the tightenings it accepted.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from pathlib import Path
 from contracts.asyncapi import asyncapi_document
 from contracts.catalog import REGISTRY
 from contracts.catalog_markdown import render_catalog
-from contracts.compatibility import JsonSchema, schema_set_problems
+from contracts.compatibility import Finding, JsonSchema, schema_set_review
+from contracts.errors import ContractError
 from contracts.examples import example_envelope, example_payloads
 from contracts.registry import EventRegistry
 from contracts.schemas import schema_files
-from contracts.structured import to_structured_dict
+from contracts.structured import from_structured_json, to_structured_dict
 from contracts.topics import TOPICS, TopicSpec
 
 SCHEMAS_DIR = "contracts/schemas"
@@ -62,23 +64,45 @@ def write(root: Path, artefacts: dict[str, str]) -> list[str]:
 
 def check(root: Path, artefacts: dict[str, str], base: str | None) -> list[str]:
     """Problems that should fail CI: incompatible schema changes first, then stale files."""
+    return [str(finding) for finding in review(root, artefacts, base) if not finding.accepted]
+
+
+def review(root: Path, artefacts: dict[str, str], base: str | None) -> list[Finding]:
+    """Every finding of `check`, the accepted tightenings included (first, by schema)."""
     current = {
         path.removeprefix(f"{SCHEMAS_DIR}/"): json.loads(text)
         for path, text in artefacts.items()
         if path.startswith(f"{SCHEMAS_DIR}/")
     }
     baselines = [_checked_in_schemas(root)]
+    examples = [_checked_in_examples(root)]
     if base is not None:
         baselines.append(_schemas_at(root, base))
-    problems: list[str] = []
+        examples.append(_files_at(root, base, EXAMPLES_DIR))
+    findings: list[Finding] = []
     for baseline in baselines:
-        problems += [p for p in schema_set_problems(baseline, current) if p not in problems]
+        findings += [f for f in schema_set_review(baseline, current) if f not in findings]
+    # A tightening must leave what was published readable: the baseline's golden examples.
+    for published in examples:
+        findings += [f for f in _undecodable(published) if f not in findings]
+    problems: list[str] = []
     for path, text in artefacts.items():
         if _read(root / path) != text:
             problems.append(f"{path} is stale; run `make schemas` and commit the result")
     for stale in _stale_examples(root, artefacts):
         problems.append(f"{stale.relative_to(root)} has no event type; run `make schemas`")
-    return problems
+    return findings + [Finding("", problem) for problem in problems]
+
+
+def _undecodable(examples: dict[str, str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for path, text in sorted(examples.items()):
+        try:
+            from_structured_json(text)
+        except ContractError as error:
+            problem = f"no longer decodes with the current contracts ({error})"
+            findings.append(Finding(f"{EXAMPLES_DIR}/{path}", problem))
+    return findings
 
 
 def _read(path: Path) -> str | None:
@@ -104,8 +128,18 @@ def _checked_in_schemas(root: Path) -> dict[str, JsonSchema]:
     }
 
 
+def _checked_in_examples(root: Path) -> dict[str, str]:
+    folder = root / EXAMPLES_DIR
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.json"))}
+
+
 def _schemas_at(root: Path, ref: str) -> dict[str, JsonSchema]:
     """The schemas as committed at a git ref (the baseline CI compares a change against)."""
+    return {path: json.loads(text) for path, text in _files_at(root, ref, SCHEMAS_DIR).items()}
+
+
+def _files_at(root: Path, ref: str, folder: str) -> dict[str, str]:
+    """The JSON files under `folder` as committed at a git ref, by path relative to it."""
 
     def git(*args: str) -> str:
         result = subprocess.run(
@@ -115,9 +149,9 @@ def _schemas_at(root: Path, ref: str) -> dict[str, JsonSchema]:
             raise SystemExit(f"schemas-check: git {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
 
-    listed = git("ls-tree", "-r", "--name-only", ref, "--", SCHEMAS_DIR).splitlines()
+    listed = git("ls-tree", "-r", "--name-only", ref, "--", folder).splitlines()
     return {
-        path.removeprefix(f"{SCHEMAS_DIR}/"): json.loads(git("show", f"{ref}:{path}"))
+        path.removeprefix(f"{folder}/"): git("show", f"{ref}:{path}")
         for path in listed
         if path.endswith(".json")
     }
@@ -138,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         for path in changed:
             print(f"  updated {path}")
         return 0
-    problems = check(args.root, artefacts, args.base)
+    findings = review(args.root, artefacts, args.base)
+    accepted = [finding for finding in findings if finding.accepted]
+    for revision in sorted({finding.accepted_as for finding in accepted if finding.accepted_as}):
+        count = sum(finding.accepted_as == revision for finding in accepted)
+        print(f"contracts: {count} tightenings accepted as declared in revision {revision}")
+    problems = [finding for finding in findings if not finding.accepted]
     for problem in problems:
         print(f"schemas-check: {problem}", file=sys.stderr)
     if problems:

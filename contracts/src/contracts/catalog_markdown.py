@@ -9,8 +9,39 @@ from contracts.events.base import EventPayload
 from contracts.registry import EventRegistry
 from contracts.schemas import JsonSchema, event_schema, pii_fields
 from contracts.topics import TopicSpec
+from contracts.values import (
+    COUNTRY_CODES,
+    CURRENCY_CODES,
+    FREE_TEXT_PATTERN,
+    IDENTIFIER_PATTERN,
+    MAX_AMOUNT,
+    MAX_IDENTIFIER_LENGTH,
+    MAX_QUANTITY,
+    MAX_STOCK,
+    MAX_TEXT_LENGTH,
+    SINGLE_LINE_PATTERN,
+)
 
 _DAY_MS = 24 * 60 * 60 * 1000
+_LONG_ENUM = 12  # an enum longer than this is a code list, described in the bounds section
+
+_BOUNDS = (
+    ("money amount", f"integer in [0, {MAX_AMOUNT}] (2^53 − 1) minor units; never a float or a "
+     "string, so every JSON reader (JavaScript too) holds it exactly"),
+    ("currency", f"ISO 4217 code, one of {len(CURRENCY_CODES)} (`enum`; pycountry's list without "
+     "metals, bond units, SDR, `XTS`, `XXX`)"),
+    ("country", f"ISO 3166-1 alpha-2 code, one of {len(COUNTRY_CODES)} (`enum`)"),
+    ("quantity", f"integer in [1, {MAX_QUANTITY}]; purchase limits too"),
+    ("stock figure", f"integer in [0, {MAX_STOCK}] (available, warning line)"),
+    ("identifier", f"1–{MAX_IDENTIFIER_LENGTH} characters, no space or control character "
+     f"(`{IDENTIFIER_PATTERN}`), kept exactly as issued"),
+    ("name", f"one line (`{SINGLE_LINE_PATTERN}`), NFC-normalised, `maxLength` per field"),
+    ("free text", f"up to {MAX_TEXT_LENGTH} characters, no NUL (`{FREE_TEXT_PATTERN}`), line "
+     "breaks allowed, NFC-normalised"),
+    ("every string", "valid Unicode (no lone surrogate), with a `maxLength`, an `enum` or the "
+     "`date-time` format; "
+     "every integer has a `maximum`"),
+)  # fmt: skip
 
 _ENVELOPE = (
     ("specversion", "ce_specversion", "yes", "Always `1.0`."),
@@ -65,6 +96,7 @@ def render_catalog(registry: EventRegistry, topics: tuple[TopicSpec, ...]) -> st
         "[schema-evolution.md](schema-evolution.md).",
         "",
         *_envelope_section(),
+        *_bounds_section(),
         *_topics_section(topics),
     ]
     definitions: dict[str, JsonSchema] = {}
@@ -103,6 +135,23 @@ def _envelope_section() -> list[str]:
         _KCAT,
     ]
     return lines
+
+
+def _bounds_section() -> list[str]:
+    lines = [
+        "## Bounds",
+        "",
+        "Every value in the data is bounded, and the JSON Schemas say so (`maximum`, `maxLength`,",
+        "`pattern`, `enum`): a consumer may rely on them. Producers validate each event against",
+        "its schema before it is stored, so no event outside them is published. Narrowing a",
+        "bound is a recorded revision (`x-contract-revision`, see",
+        "[schema-evolution.md](schema-evolution.md)).",
+        "",
+        "| value | bound |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {value} | {_cell(bound)} |" for value, bound in _BOUNDS]
+    return [*lines, ""]
 
 
 def _topics_section(topics: tuple[TopicSpec, ...]) -> list[str]:
@@ -180,6 +229,8 @@ def _type(prop: JsonSchema, definitions: JsonSchema) -> str:
         return shown + " or null" if len(branches) < len(prop["anyOf"]) else shown
     if "const" in prop:
         return _values([prop["const"]])
+    if "enum" in prop and len(prop["enum"]) > _LONG_ENUM:
+        return f"code, one of {len(prop['enum'])} (see Bounds)"
     if "enum" in prop:
         return _values(prop["enum"])
     if prop.get("type") == "array":
@@ -191,11 +242,16 @@ def _type(prop: JsonSchema, definitions: JsonSchema) -> str:
 
 def _bounds(prop: JsonSchema) -> str:
     low, high = prop.get("minimum"), prop.get("maximum")
+    if low is None and high is None:
+        low, high = prop.get("minLength"), prop.get("maxLength")
+        if high is not None:
+            return f" of {low or 0}–{high} characters"
+        return ""
     if low is not None and high is not None:
         return f" {low}–{high}"
     if low is not None:
         return f" ≥ {low}"
-    return ""
+    return f" ≤ {high}"
 
 
 def _values(values: list[Any]) -> str:

@@ -3,13 +3,17 @@
 Within one version the new schema must (1) accept every event the old one accepted, so stored
 events stay readable, and (2) keep every field, and keep required fields required, so readers
 built on the old schema still find what they rely on. Adding an optional field or widening an
-enum or a constraint is compatible; anything else needs a new version and an upcaster.
+enum or a constraint is compatible. Narrowing a bound (a `tightening`) keeps (2) but not (1): it
+is accepted only when a newer revision in `contracts.revisions` declares it. Anything else needs
+a new version and an upcaster.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from contracts.revisions import declaring_revision, schema_revision
 
 JsonSchema = dict[str, Any]
 
@@ -21,10 +25,12 @@ _EXACT = ("pattern", "format")
 
 @dataclass(frozen=True, slots=True)
 class Breach:
-    """One incompatible difference, located by the dotted path of the field."""
+    """One incompatible difference, located by the dotted path of the field; `tightening` names
+    the keyword when the difference only narrows a bound (a revision may declare it)."""
 
     path: str
     problem: str
+    tightening: str | None = None
 
     def __str__(self) -> str:
         return f"field {self.path!r}: {self.problem}" if self.path else self.problem
@@ -156,22 +162,25 @@ def _compare_enums(old: JsonSchema, new: JsonSchema, path: str) -> list[Breach]:
     if new_values is None:
         return []
     if old_values is None:
-        return [Breach(path, f"now restricted to {new_values}")]
+        shown = f"{new_values[:5]}{' ...' if len(new_values) > 5 else ''}"
+        return [Breach(path, f"now restricted to {len(new_values)} values {shown}", "enum")]
     removed = [value for value in old_values if value not in new_values]
-    return [Breach(path, f"no longer accepts {removed} (enum narrowed)")] if removed else []
+    return [Breach(path, f"no longer accepts {removed} (enum narrowed)", "enum")] if removed else []
 
 
 def _compare_constraints(old: JsonSchema, new: JsonSchema, path: str) -> list[Breach]:
     breaches: list[Breach] = []
     for key in _LOWER_BOUNDS:
         if key in new and (key not in old or new[key] > old[key]):
-            breaches.append(Breach(path, f"{key} tightened from {old.get(key)} to {new[key]}"))
+            breaches.append(Breach(path, f"{key} tightened from {old.get(key)} to {new[key]}", key))
     for key in _UPPER_BOUNDS:
         if key in new and (key not in old or new[key] < old[key]):
-            breaches.append(Breach(path, f"{key} tightened from {old.get(key)} to {new[key]}"))
+            breaches.append(Breach(path, f"{key} tightened from {old.get(key)} to {new[key]}", key))
     for key in _EXACT:
         if key in new and new.get(key) != old.get(key):
-            breaches.append(Breach(path, f"{key} changed from {old.get(key)!r} to {new[key]!r}"))
+            # A pattern cannot be proved narrower; a declared one is taken at its word.
+            breach = Breach(path, f"{key} changed from {old.get(key)!r} to {new[key]!r}", key)
+            breaches.append(breach)
     return breaches
 
 
@@ -181,22 +190,63 @@ def schema_set_problems(
     """What keeps `current` from replacing `baseline`; both map `<type>/v<N>.json` to a schema.
 
     A version that disappears or changes incompatibly is reported with the way out: publish the
-    change as the next version with an upcaster.
+    change as the next version with an upcaster, or, for a narrowed bound, declare it in a new
+    revision (`contracts.revisions`).
     """
-    problems: list[str] = []
+    findings = schema_set_review(baseline, current)
+    return [str(finding) for finding in findings if not finding.accepted]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One difference between a published schema and its replacement, and the gate's verdict."""
+
+    label: str
+    problem: str
+    accepted_as: int | None = None
+    """The revision that declares this tightening, when the gate accepted it."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_as is not None
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.problem}" if self.label else self.problem
+
+
+def schema_set_review(
+    baseline: dict[str, JsonSchema], current: dict[str, JsonSchema]
+) -> list[Finding]:
+    """Every difference that is not plainly compatible, each accepted or not (see
+    `schema_set_problems`); accepted ones are tightenings a newer revision declares."""
+    findings: list[Finding] = []
     for path in sorted(baseline):
         event_type, _, file_name = path.partition("/")
         version = file_name.removeprefix("v").removesuffix(".json")
         label = f"{event_type} v{version}"
         if path not in current:
-            problems.append(
-                f"{label}: schema was published but the version is no longer registered; "
+            problem = (
+                "schema was published but the version is no longer registered; "
                 "events already written with it must stay readable"
             )
+            findings.append(Finding(label, problem))
             continue
+        since, until = schema_revision(baseline[path]), schema_revision(current[path])
         for breach in breaking_changes(baseline[path], current[path]):
-            problems.append(
-                f"{label}: {breach} - breaking; publish it as a new version of {event_type} "
-                "with an upcaster instead (docs/schema-evolution.md)"
-            )
-    return problems
+            findings.append(_verdict(label, event_type, breach, since, until))
+    return findings
+
+
+def _verdict(label: str, event_type: str, breach: Breach, since: int, until: int) -> Finding:
+    if breach.tightening is None:
+        way_out = f"publish it as a new version of {event_type} with an upcaster instead"
+        return Finding(label, f"{breach} - breaking; {way_out} (docs/schema-evolution.md)")
+    revision = declaring_revision(breach.tightening, breach.path, since, until)
+    if revision is not None:
+        declared = f"{breach} - tightening declared in revision {revision.number}"
+        return Finding(label, declared, revision.number)
+    way_out = (
+        f"declare it in a new revision (contracts/revisions.py, now {until}) or publish it as "
+        f"a new version of {event_type} with an upcaster"
+    )
+    return Finding(label, f"{breach} - breaking; {way_out} (docs/schema-evolution.md)")

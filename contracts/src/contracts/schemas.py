@@ -8,6 +8,7 @@ from typing import Any
 from contracts.envelope import schema_file, schema_uri
 from contracts.events.base import EventPayload
 from contracts.registry import EventRegistry
+from contracts.revisions import CURRENT_REVISION, REVISION_KEY
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 JsonSchema = dict[str, Any]
@@ -34,7 +35,8 @@ def _publishable(node: Any) -> Any:
 
 
 def event_schema(model: type[EventPayload]) -> JsonSchema:
-    """The JSON Schema of one event version's data, with its identity in `$id` and `x-*`."""
+    """The JSON Schema of one event version's data, with its identity in `$id` and `x-*` (the
+    contracts revision too: the gate compares it with the baseline's)."""
     generated = model.model_json_schema()
     return {
         "$schema": DIALECT,
@@ -42,6 +44,7 @@ def event_schema(model: type[EventPayload]) -> JsonSchema:
         "x-event-type": model.event_type,
         "x-event-version": model.event_version,
         "x-producer": model.producer.value,
+        REVISION_KEY: CURRENT_REVISION,
         **_publishable(generated),
     }
 

@@ -1,14 +1,75 @@
-"""Value types shared by the events (money, receiver, items, waybill) and their model base."""
+"""The bounded vocabulary of the contracts (money, codes, text, identifiers, quantities) and the
+value types built from it; event payloads, API models and JSON Schemas all use these bounds."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+import pycountry
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    Strict,
+    StrictInt,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 PII_MARK = "x-pii"
+
+MAX_AMOUNT: Final = 2**53 - 1
+"""Largest amount of money in minor units: the largest integer every JSON reader (a JavaScript
+dashboard included) holds exactly, and far inside int64 even summed over many lines."""
+
+MAX_QUANTITY: Final = 10**6
+"""Most units of one SKU in one line, reservation or return (per-buyer purchase limits too)."""
+
+MAX_STOCK: Final = 10**9
+"""Largest stock figure (on hand, available, warning line): sums stay far inside int64."""
+
+MAX_IDENTIFIER_LENGTH: Final = 64
+MAX_TEXT_LENGTH: Final = 2000
+MAX_URI_LENGTH: Final = 2048
+
+# Codes in the ISO 4217 list that are no money a buyer pays with: precious metals, bond-market
+# units, the IMF's SDR and the ADB's unit of account, the testing code and "no currency".
+_NOT_MONEY = frozenset(
+    {"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
+)
+CURRENCY_CODES: Final[tuple[str, ...]] = tuple(
+    sorted(c.alpha_3 for c in pycountry.currencies if c.alpha_3 not in _NOT_MONEY)
+)
+"""ISO 4217 currency codes (pycountry's maintained list, without the non-money codes)."""
+
+COUNTRY_CODES: Final[tuple[str, ...]] = tuple(sorted(c.alpha_2 for c in pycountry.countries))
+"""ISO 3166-1 alpha-2 country codes (pycountry's maintained list)."""
+
+_NO_SPACE_OR_CONTROL = (
+    r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+IDENTIFIER_PATTERN: Final = rf"^[^{_NO_SPACE_OR_CONTROL}/?#%\\]+$"
+"""An identifier: printable characters, none of them a control character or a space of any kind
+(C0, DEL, C1, U+0020, no-break and the Unicode spaces, zero-width space and BOM), nor one that
+has a meaning in a URL path (`/ ? # % \\`): every identifier can stand in a path segment."""
+
+URI_PATTERN: Final = rf"^[^{_NO_SPACE_OR_CONTROL}]+$"
+"""A URI (an attachment's address): printable, no control characters, no spaces."""
+
+SINGLE_LINE_PATTERN: Final = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+"""A name or a label: one line, no control characters (C0, DEL, C1)."""
+
+FREE_TEXT_PATTERN: Final = r"^[^\u0000]*$"
+"""Free text: anything but NUL (PostgreSQL text cannot hold it); line breaks are allowed."""
 
 
 def _to_utc(moment: datetime) -> datetime:
@@ -18,19 +79,129 @@ def _to_utc(moment: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A timezone-aware instant, normalised to UTC (serialised as RFC 3339 with `Z`)."""
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-"""An opaque identifier issued by the service that owns the thing (order, shop, buyer, case)."""
 
-Text = Annotated[str, StringConstraints(max_length=2000)]
-"""Free text written by a person (a reason, a note, a comment)."""
+def _encodable(value: object) -> object:
+    # A lone surrogate reaches us from Python's json module; UTF-8 (and PostgreSQL) cannot hold it.
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode (it holds a lone surrogate)") from None
+    return value
 
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-"""An ISO 4217 currency code such as CNY."""
+
+def _nfc(value: object) -> object:
+    # Normalised before the length and pattern checks, so the stored text is what was bounded.
+    value = _encodable(value)
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
-def personal_data(description: str) -> Any:
+Line = Annotated[
+    str, Strict(), StringConstraints(pattern=SINGLE_LINE_PATTERN), BeforeValidator(_nfc)
+]
+"""A name or label written by a person (a title, a city): NFC-normalised, valid Unicode, one line
+without control characters. Each field gives its length with `Field(max_length=...)`, counted
+after normalisation."""
+
+Identifier = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=MAX_IDENTIFIER_LENGTH, pattern=IDENTIFIER_PATTERN),
+    BeforeValidator(_encodable),
+]
+"""An opaque identifier issued by the service that owns the thing (order, shop, buyer, case):
+1 to 64 printable characters without spaces or control characters, kept exactly as given."""
+
+Text = Annotated[
+    str,
+    Strict(),
+    StringConstraints(max_length=MAX_TEXT_LENGTH, pattern=FREE_TEXT_PATTERN),
+    BeforeValidator(_nfc),
+]
+"""Free text written by a person (a reason, a note, a comment): NFC-normalised, valid Unicode,
+no NUL, line breaks allowed, up to 2000 characters."""
+
+Uri = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=MAX_URI_LENGTH, pattern=URI_PATTERN),
+    BeforeValidator(_encodable),
+]
+"""A link (an attachment): up to 2048 printable characters without spaces."""
+
+
+@dataclass(frozen=True, slots=True)
+class _JsonEnum:
+    """Publishes the allowed values of a code in the JSON Schema as an `enum`."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = list(self.values)
+        return schema
+
+
+def _one_of(values: tuple[str, ...], what: str) -> AfterValidator:
+    allowed = frozenset(values)
+
+    def check(code: str) -> str:
+        if code not in allowed:
+            raise ValueError(f"{code!r} is not an {what}")
+        return code
+
+    return AfterValidator(check)
+
+
+Currency = Annotated[
+    str,
+    Strict(),
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    _one_of(CURRENCY_CODES, "ISO 4217 currency code"),
+    _JsonEnum(CURRENCY_CODES),
+]
+"""An ISO 4217 currency code such as CNY (`CURRENCY_CODES`)."""
+
+Country = Annotated[
+    str,
+    Strict(),
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    _one_of(COUNTRY_CODES, "ISO 3166-1 alpha-2 country code"),
+    _JsonEnum(COUNTRY_CODES),
+]
+"""An ISO 3166-1 alpha-2 country code such as CN (`COUNTRY_CODES`)."""
+
+
+def exact_int(value: object) -> object:
+    """Refuses a bool or a float where an integer is expected (for choices such as
+    `Literal[3, 5]`, which pydantic's `Strict` does not cover)."""
+    if isinstance(value, bool | float):
+        raise ValueError(f"must be an integer, not {type(value).__name__}")
+    return value
+
+
+Amount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
+"""Minor units of money (fen, cents): an integer in [0, 2^53 - 1], never a float or a string."""
+
+Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]
+"""Units of one SKU: an integer in [1, 10^6]."""
+
+StockFigure = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
+"""A stock level (available, warning line): an integer in [0, 10^9]."""
+
+
+def personal_data(
+    description: str, *, min_length: int | None = None, max_length: int | None = None
+) -> Any:
     """A field holding personal data: marked `x-pii` in the JSON Schema so tools can mask it."""
-    return Field(description=description, json_schema_extra={PII_MARK: True})
+    return Field(
+        description=description,
+        json_schema_extra={PII_MARK: True},
+        min_length=min_length,
+        max_length=max_length,
+    )
 
 
 class ContractModel(BaseModel):
@@ -46,7 +217,7 @@ class ContractModel(BaseModel):
 class Money(ContractModel):
     """An amount of money: integer minor units (fen, cents) and its currency, never a float."""
 
-    amount: int = Field(ge=0, description="Amount in minor units of the currency (1 CNY = 100).")
+    amount: Amount = Field(description="Amount in minor units of the currency (1 CNY = 100).")
     currency: Currency = Field(description="ISO 4217 currency code, e.g. CNY.")
 
     def __add__(self, other: Money) -> Money:
@@ -64,16 +235,14 @@ class Money(ContractModel):
 class Address(ContractModel):
     """A postal address in the order of a Chinese shipping label."""
 
-    country: str = Field(
-        default="CN", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code."
-    )
-    province: str = Field(min_length=1, max_length=64, description="Province or municipality.")
-    city: str = Field(min_length=1, max_length=64, description="City.")
-    district: str | None = Field(default=None, max_length=64, description="District or county.")
-    street: str = Field(
+    country: Country = Field(default="CN", description="ISO 3166-1 alpha-2 country code.")
+    province: Line = Field(min_length=1, max_length=64, description="Province or municipality.")
+    city: Line = Field(min_length=1, max_length=64, description="City.")
+    district: Line | None = Field(default=None, max_length=64, description="District or county.")
+    street: Line = Field(
         min_length=1, max_length=256, description="Street, building, unit: the detailed line."
     )
-    postal_code: str | None = Field(default=None, max_length=16, description="Postal code.")
+    postal_code: Line | None = Field(default=None, max_length=16, description="Postal code.")
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-()]")
@@ -99,8 +268,8 @@ def diallable_phone(raw: str) -> str | None:
 class Receiver(ContractModel):
     """Who the parcel goes to. All three fields are personal data: mask them where not needed."""
 
-    name: str = personal_data("Receiver's name.")
-    phone: str = personal_data("Receiver's phone number.")
+    name: Line = personal_data("Receiver's name.", min_length=1, max_length=64)
+    phone: Line = personal_data("Receiver's phone number.", min_length=1, max_length=32)
     address: Address = personal_data("Delivery address.")
 
 
@@ -108,24 +277,27 @@ class LineItem(ContractModel):
     """One line of an order: a SKU at a unit price, some quantity of it."""
 
     sku: Identifier = Field(description="Stock-keeping unit code of the shop.")
-    title: str = Field(min_length=1, max_length=256, description="Product title at order time.")
+    title: Line = Field(min_length=1, max_length=256, description="Product title at order time.")
     unit_price: Money = Field(description="Price of one unit at order time.")
-    quantity: int = Field(ge=1, description="Units ordered.")
+    quantity: Quantity = Field(description="Units ordered.")
 
 
 class SkuQuantity(ContractModel):
     """A quantity of one SKU (reserved, released, shipped or returned)."""
 
     sku: Identifier = Field(description="Stock-keeping unit code of the shop.")
-    quantity: int = Field(ge=1, description="Units.")
+    quantity: Quantity = Field(description="Units.")
 
 
 class Waybill(ContractModel):
     """The carrier and tracking number a parcel travels under."""
 
     carrier: str = Field(
-        pattern=r"^[A-Z0-9_]{2,16}$", description="Carrier code, e.g. SF, ZTO, YTO, JD, EMS."
+        strict=True,
+        max_length=16,
+        pattern=r"^[A-Z0-9_]{2,16}$",
+        description="Carrier code, e.g. SF, ZTO, YTO, JD, EMS.",
     )
-    tracking_number: str = Field(
-        min_length=4, max_length=64, description="Tracking number issued by the carrier."
+    tracking_number: Identifier = Field(
+        min_length=4, description="Tracking number issued by the carrier."
     )

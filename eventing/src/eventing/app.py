@@ -2,7 +2,9 @@
 
 The lifespan runs the service's background workers (outbox relay, subscriptions, deadline
 workers) under a supervisor next to the HTTP server and stops them on shutdown; problem+json
-handlers, bearer-token authentication and `/metrics` are installed here once for all services.
+handlers, the edge guard (unstorable text, 503 while the database is away), signed cursors,
+the corrected OpenAPI document, bearer-token authentication and `/metrics` are installed here
+once for all services.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from prometheus_client import make_asgi_app
 from eventing.database import asyncpg_dsn
 from eventing.health import DependencyChecks, health_router
 from eventing.http.auth import Authenticator
+from eventing.http.guard import EdgeGuard
+from eventing.http.openapi import install_openapi
+from eventing.http.pagination import CursorSigning, cursor_key
 from eventing.http.problems import install_problem_handlers
 from eventing.settings import ServiceSettings
 from eventing.supervision import RestartPolicy, Supervisor
@@ -59,10 +64,16 @@ def build_service_app(
                 await hook()
             await checks.close()
 
+    secret = settings.auth_secret.get_secret_value()
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
-    app.state.authenticator = Authenticator(settings.auth_secret.get_secret_value())
+    app.state.authenticator = Authenticator(secret)
     app.state.workers = supervisor
     install_problem_handlers(app)
+    install_openapi(app)
+    # Added last = outermost: the guard refuses bad text before cursors or routes see it, and
+    # answers whatever escapes the problem handlers.
+    app.add_middleware(CursorSigning, key=cursor_key(secret))
+    app.add_middleware(EdgeGuard)
     app.include_router(health_router(service, checks, supervisor.health))
     app.mount("/metrics", make_asgi_app())
     for router in routers:

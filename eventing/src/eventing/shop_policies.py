@@ -5,18 +5,20 @@ describes its policy as a `ShopPolicyModel` (durations as `timedelta`, ISO 8601 
 e.g. `PT24H`) whose `domain()` is the value its pure rules take, gives the defaults from its
 settings, and gets a store (`ShopPolicies`) and the `GET/PUT /v1/shops/{shop_id}/policy`
 endpoints (`shop_policy_router`). A stored policy is one JSON document per shop; fields added
-to the model later take their defaults.
+to the model later take their defaults. Every duration is a `PolicyDuration` field, bounded
+the same way for the same kind of limit in every service, so no deadline can overflow.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
+import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,8 +32,40 @@ from eventing.schema import shop_policies
 if TYPE_CHECKING:
     from eventing.runtime import ServiceRuntime
 
+log = structlog.get_logger(__name__)
 D = TypeVar("D")
 P = TypeVar("P", bound=BaseModel)
+
+
+_DURATION = TypeAdapter(timedelta)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDuration:
+    """The bounds of one kind of policy duration (both inclusive)."""
+
+    minimum: timedelta
+    maximum: timedelta
+
+    def field(self, description: str, *, example: str) -> Any:
+        """A policy field of this kind: ISO 8601 on the wire, the bounds in its JSON Schema."""
+        low, high = (
+            _DURATION.dump_python(bound, mode="json") for bound in (self.minimum, self.maximum)
+        )
+        return Field(
+            ge=self.minimum,
+            le=self.maximum,
+            description=f"{description} From {low} to {high}.",
+            examples=[example],
+            json_schema_extra={"x-minimum": low, "x-maximum": high},
+        )
+
+
+TIME_TO_ACT = PolicyDuration(timedelta(minutes=1), timedelta(days=90))
+"""The time a party has to do something (pay, ship, answer, return, confirm, appeal)."""
+
+REMINDER_LEAD = PolicyDuration(timedelta(minutes=1), timedelta(days=30))
+"""How long before a deadline a reminder goes out."""
 
 
 class ShopPolicyModel(BaseModel, Generic[D]):
@@ -74,9 +108,21 @@ class ShopPolicies(Generic[D]):
         ).first()
         if row is None:
             return StoredPolicy(self.defaults, 0)
-        merged = {**self.defaults.model_dump(mode="json"), **row.policy}
-        policy = self.model.model_validate(merged)
+        policy = self._stored_or_defaults(shop_id, row.policy)
         return StoredPolicy(policy, int(row.version), row.updated_at, row.updated_by)
+
+    def _stored_or_defaults(self, shop_id: str, stored: dict[str, Any]) -> ShopPolicyModel[D]:
+        """The stored policy over the defaults; a stored field that today's bounds refuse
+        (stored before they were tightened) gives way to its default, and is logged, so a shop
+        never stops working because of a value it can no longer set."""
+        defaults = self.defaults.model_dump(mode="json")
+        try:
+            return self.model.model_validate({**defaults, **stored})
+        except ValidationError as refused:
+            invalid = {str(error["loc"][0]) for error in refused.errors() if error["loc"]}
+            log.warning("shop_policy.stored_field_refused", shop_id=shop_id, fields=sorted(invalid))
+            kept = {name: value for name, value in stored.items() if name not in invalid}
+            return self.model.model_validate({**defaults, **kept})
 
     async def put(
         self,

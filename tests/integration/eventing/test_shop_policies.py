@@ -121,3 +121,25 @@ async def test_a_field_added_to_the_policy_later_takes_its_default(migrated_data
         "ship_limit": timedelta(hours=48),
     }
     assert (applied, unknown_shop) == (timedelta(hours=6), timedelta(hours=24))
+
+
+async def test_a_stored_value_todays_bounds_refuse_gives_way_to_its_default(
+    migrated_database: str,
+) -> None:
+    runtime = ServiceRuntime(Service.ORDER, ServiceSettings(database_url=migrated_database))
+    try:
+        async with runtime.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO eventing.shop_policies VALUES ('s-6',"
+                    ' \'{"ship_by": "P99999D", "ship_limit": "PT30H"}\', 3, now(), \'old\')'
+                )
+            )
+            stored = await ShopPolicies(DEFAULTS).get(connection, "s-6")
+    finally:
+        await runtime.close()
+    assert stored.policy.model_dump() == {
+        "ship_by": timedelta(hours=24),
+        "ship_limit": timedelta(hours=30),
+    }
+    assert stored.version == 3

@@ -59,11 +59,15 @@ async def test_a_dispatch_before_the_payment_is_seen_is_a_retryable_conflict(
     order_id = f"ord-{uuid.uuid4().hex[:10]}"
     await logistics.publish(placed(order_id))
     await logistics.order_applied(order_id)
-    early = await logistics.dispatch(order_id)
+    early = await logistics.dispatch(order_id, logistics.carrier())  # the warehouse system
     assert early.status_code == 409
     assert early.json()["code"] == "shipment-not-requested"
     assert early.json()["retryable"] is True
     assert early.headers["Retry-After"]
+    # A seller is told what a read tells them: no shipment of their shop (yet), as for an
+    # order of another shop, so a seller's dispatch reveals no other shop's orders.
+    by_seller = await logistics.dispatch(order_id)
+    assert (by_seller.status_code, by_seller.json()["code"]) == (404, "shipment-not-found")
 
     await logistics.publish(paid(order_id))
     await logistics.shipment_when(order_id, lambda s: s["status"] == "awaiting_dispatch")

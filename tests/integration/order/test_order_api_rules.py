@@ -58,7 +58,8 @@ async def test_cancel_and_pay_at_once_exactly_one_wins(service: Orders) -> None:
         f"/v1/orders/{order_id}/cancellation", {"reason": "other"}, service.buyer, if_match=2
     )
     pay_body = {"payment_id": "p-race", "method": "wechat", "amount": cny(payable())}
-    pay = service.command(f"/v1/orders/{order_id}/payments", pay_body, service.buyer, if_match=2)
+    path = f"/v1/orders/{order_id}/payments"
+    pay = service.command(path, pay_body, service.payment_provider, if_match=2)
     answers = await asyncio.gather(cancel, pay)
     codes = sorted(a.status_code for a in answers)
     assert codes[0] == 200

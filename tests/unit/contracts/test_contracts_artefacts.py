@@ -23,6 +23,7 @@ from contracts.artefacts import (
 )
 from contracts.envelope import parse_schema_uri, schema_file
 from contracts.examples import example_payloads
+from contracts.revisions import REVISION_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTEFACTS = generated_artefacts(REGISTRY, TOPICS)
@@ -106,6 +107,13 @@ def _copy_artefacts(root: Path) -> None:
     write(root, ARTEFACTS)
 
 
+def _commit_all(root: Path) -> None:
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "published"], check=True)
+
+
 def test_check_reports_a_stale_artefact(tmp_path: Path) -> None:
     _copy_artefacts(tmp_path)
     (tmp_path / CATALOG_FILE).write_text("# outdated\n", encoding="utf-8")
@@ -134,10 +142,7 @@ def test_check_compares_against_the_schemas_of_a_git_ref(tmp_path: Path) -> None
     schema = _load(published)
     schema["$defs"]["Waybill"]["properties"]["carrier"]["pattern"] = "^.*$"  # type: ignore[index]
     published.write_text(json.dumps(schema), encoding="utf-8")
-    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "published"], check=True)
+    _commit_all(tmp_path)
     _copy_artefacts(tmp_path)  # the working tree now looks regenerated and current
 
     assert check(tmp_path, ARTEFACTS, base=None) == []
@@ -171,3 +176,38 @@ def test_schemas_check_command_fails_with_a_message_naming_event_and_field(
     assert exit_code == 1
     assert "aftersales.refunded v1: field 'refund_channel': was removed" in capsys.readouterr().err
     assert main(["write", "--root", str(tmp_path)]) == 0
+
+
+def test_check_fails_when_a_published_golden_example_no_longer_decodes(tmp_path: Path) -> None:
+    _copy_artefacts(tmp_path)
+    published = tmp_path / EXAMPLES_DIR / "order.paid.json"
+    event = _load(published)
+    event["data"]["amount"]["currency"] = "ZZZ"  # type: ignore[index]
+    published.write_text(json.dumps(event), encoding="utf-8")
+    _commit_all(tmp_path)
+    _copy_artefacts(tmp_path)  # the working tree is current; the commit still has the old example
+
+    assert check(tmp_path, ARTEFACTS, base=None) == []
+    (problem,) = check(tmp_path, ARTEFACTS, base="HEAD")
+    assert problem.startswith("contracts/examples/order.paid.json: no longer decodes")
+    assert "amount.currency" in problem
+
+
+def test_check_command_lists_the_tightenings_it_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _copy_artefacts(tmp_path)
+    published = tmp_path / SCHEMAS_DIR / "order.paid/v1.json"
+    schema = _load(published)
+    del schema[REVISION_KEY]
+    del schema["$defs"]["Money"]["properties"]["amount"]["maximum"]  # type: ignore[index]
+    published.write_text(json.dumps(schema), encoding="utf-8")
+
+    assert main(["check", "--root", str(tmp_path)]) == 1  # accepted, but the file is stale
+
+    captured = capsys.readouterr()
+    assert "contracts: 1 tightenings accepted as declared in revision 2" in captured.out
+    assert captured.err.strip() == (
+        "schemas-check: contracts/schemas/order.paid/v1.json is stale; "
+        "run `make schemas` and commit the result"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import types
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -24,12 +25,22 @@ from contracts import (
     to_structured_json,
 )
 from contracts.examples import example_envelope, example_payloads
+from contracts.values import FREE_TEXT_PATTERN, IDENTIFIER_PATTERN, SINGLE_LINE_PATTERN
+
+# Characters every text pattern of the contracts accepts: no control, format, surrogate or space,
+# nor one that means something in a URL path (identifiers are path segments).
+_PRINTABLE = st.characters(
+    exclude_categories=("Cc", "Cf", "Cs", "Zs", "Zl", "Zp"), exclude_characters="/?#%\\"
+)
+_TEXT_PATTERNS = (IDENTIFIER_PATTERN, SINGLE_LINE_PATTERN, FREE_TEXT_PATTERN)
 
 CURRENT_MODELS = list(REGISTRY.current_models())
 
 
 def _constraint(metadata: tuple[Any, ...], name: str) -> Any:
-    for item in metadata:
+    # A `Field(...)` nested in an alias (`Quantity | None`) keeps its bounds in its metadata.
+    flat = [part for item in metadata for part in (item, *getattr(item, "metadata", ()))]
+    for item in flat:
         value = getattr(item, name, None)
         if value is not None:
             return value
@@ -72,12 +83,19 @@ def strategy_for(annotation: Any, metadata: tuple[Any, ...] = ()) -> st.SearchSt
             timezones=st.sampled_from([UTC, eight_hours_ahead]),
         )
     if annotation is str:
+        codes = _constraint(metadata, "values")  # an ISO code list published as an enum
+        if codes is not None:
+            return st.sampled_from(codes)
         pattern = _constraint(metadata, "pattern")
         low = _constraint(metadata, "min_length") or 0
         high = min(_constraint(metadata, "max_length") or 40, 40)
-        if pattern is not None:
+        if pattern is not None and pattern not in _TEXT_PATTERNS:
             return st.from_regex(pattern, fullmatch=True)
-        return st.text(min_size=low, max_size=max(high, low))
+        # The models store text NFC-normalised, which may shorten it: bound it afterwards.
+        texts = st.text(_PRINTABLE, min_size=low, max_size=max(high, low))
+        return texts.map(lambda t: unicodedata.normalize("NFC", t)).filter(
+            lambda t: low <= len(t) <= high
+        )
     raise NotImplementedError(f"no strategy for {annotation!r}")
 
 

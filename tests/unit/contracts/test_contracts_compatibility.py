@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 
 from contracts import REGISTRY
-from contracts.compatibility import JsonSchema, breaking_changes, schema_set_problems
+from contracts.compatibility import (
+    JsonSchema,
+    breaking_changes,
+    schema_set_problems,
+    schema_set_review,
+)
 from contracts.events.order import OrderPaid, OrderPlaced
+from contracts.revisions import CURRENT_REVISION, REVISION_KEY, REVISIONS
 from contracts.schemas import event_schema, schema_files
 
 PAID = event_schema(OrderPaid)
@@ -181,3 +187,76 @@ def test_schema_set_check_accepts_a_breaking_change_made_as_a_new_version() -> N
 
 def test_generated_schema_files_are_deterministic() -> None:
     assert schema_files(REGISTRY) == schema_files(REGISTRY)
+
+
+def _as_revision_1(schema: JsonSchema) -> JsonSchema:
+    """`schema` as first published: no revision mark, no amount maximum, no currency list."""
+
+    def loosen(copied: JsonSchema) -> None:
+        copied.pop(REVISION_KEY)
+        money = copied["$defs"]["Money"]["properties"]
+        money["amount"].pop("maximum")
+        money["currency"].pop("enum")
+
+    return _changed(schema, loosen)
+
+
+def test_a_tightening_declared_by_a_newer_revision_is_accepted_and_said_so() -> None:
+    baseline = {"order.paid/v1.json": _as_revision_1(PAID)}
+    current = {"order.paid/v1.json": PAID}
+
+    findings = schema_set_review(baseline, current)
+
+    assert schema_set_problems(baseline, current) == []
+    assert {finding.accepted_as for finding in findings} == {2}
+    assert any("maximum tightened from None to 9007199254740991" in str(f) for f in findings)
+    assert any("'amount.currency': now restricted to" in str(f) for f in findings)
+
+
+def test_a_tightening_without_a_new_revision_is_breaking() -> None:
+    baseline = {"order.paid/v1.json": _as_revision_1(PAID) | {REVISION_KEY: 2}}
+    current = {"order.paid/v1.json": PAID}
+
+    problems = schema_set_problems(baseline, current)
+
+    assert len(problems) == 2
+    assert all(
+        "declare it in a new revision (contracts/revisions.py, now 2)" in p for p in problems
+    )
+
+
+def test_a_tightening_no_revision_declares_is_breaking() -> None:
+    baseline = {"order.paid/v1.json": _as_revision_1(PAID)}
+    tightened = _changed(PAID, lambda s: s["properties"]["payment_id"].update(maxLength=10))
+
+    (problem,) = schema_set_problems(baseline, {"order.paid/v1.json": tightened})
+
+    assert problem.startswith("order.paid v1: field 'payment_id': maxLength tightened")
+
+
+def test_a_new_revision_never_excuses_a_structural_change() -> None:
+    baseline = {"order.paid/v1.json": _as_revision_1(PAID)}
+    current = {"order.paid/v1.json": _changed(PAID, lambda s: _remove_required(s, "paid_at"))}
+
+    problems = schema_set_problems(baseline, current)
+
+    assert any(
+        p.startswith("order.paid v1: field 'paid_at': was removed - breaking") for p in problems
+    )
+
+
+def test_revisions_are_numbered_one_by_one_and_every_tightening_says_why() -> None:
+    assert [revision.number for revision in REVISIONS] == list(range(1, CURRENT_REVISION + 1))
+    assert PAID[REVISION_KEY] == CURRENT_REVISION
+    for revision in REVISIONS:
+        for tightening in revision.tightenings:
+            assert tightening.keyword in {
+                "maximum",
+                "minimum",
+                "maxLength",
+                "minLength",
+                "pattern",
+                "enum",
+            }
+            assert tightening.fields
+            assert len(tightening.why_safe) > 40

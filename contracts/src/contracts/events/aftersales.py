@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from contracts.events.base import AftersalesEvent
 from contracts.upcasting import Upcaster
@@ -14,6 +14,7 @@ from contracts.values import (
     Money,
     SkuQuantity,
     Text,
+    Uri,
     UtcDatetime,
     Waybill,
 )
@@ -158,7 +159,7 @@ class RefundApproved(RefundCaseEvent):
     platform_message = "seller agreed"
 
     amount: Money = Field(description="Amount agreed.")
-    automatic: bool = Field(description="True when the seller's answer deadline ran out.")
+    automatic: StrictBool = Field(description="True when the seller's answer deadline ran out.")
     return_by: UtcDatetime | None = Field(
         default=None, description="For a return: the buyer must ship the goods back by then."
     )
@@ -254,7 +255,7 @@ class DisputeEvidenceAdded(RefundCaseEvent):
     evidence_id: Identifier = Field(description="This piece of evidence.")
     submitted_by: DisputeParty = Field(description="Which side submitted it.")
     description: Text = Field(description="What the evidence shows.")
-    attachments: tuple[str, ...] = Field(
+    attachments: tuple[Uri, ...] = Field(
         default=(), max_length=20, description="URIs of photos, chat logs, documents."
     )
 

@@ -12,6 +12,7 @@ from contracts.values import (
     PII_MARK,
     ContractModel,
     Identifier,
+    Line,
     Money,
     Receiver,
     SkuQuantity,
@@ -72,7 +73,7 @@ class Checkpoint(ContractModel):
 
     occurred_at: UtcDatetime = Field(description="When the carrier scanned the parcel.")
     status: CheckpointStatus = Field(description="What the scan means.")
-    location: str | None = Field(default=None, max_length=128, description="Where, if known.")
+    location: Line | None = Field(default=None, max_length=128, description="Where, if known.")
     description: Text = Field(description="The carrier's own wording.")
 
 
@@ -153,7 +154,7 @@ class Delivered(LogisticsEvent):
     shipment_id: Identifier = Field(description="The shipment for this order.")
     waybill: Waybill = Field(description="The waybill that was delivered.")
     delivered_at: UtcDatetime = Field(description="When the parcel was signed for.")
-    signed_by: str | None = Field(
+    signed_by: Line | None = Field(
         default=None,
         max_length=64,
         description="Who signed, as the carrier reports it.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt
 
 from contracts.events.base import OrderEvent
 from contracts.upcasting import Upcaster
@@ -14,15 +14,19 @@ from contracts.values import (
     Identifier,
     LineItem,
     Money,
+    Quantity,
     Receiver,
     SkuQuantity,
+    StockFigure,
     Text,
     UtcDatetime,
     Waybill,
+    exact_int,
     personal_data,
 )
 
-Score = Annotated[int, Field(ge=1, le=5)]
+Score = Annotated[StrictInt, Field(ge=1, le=5)]
+ExtensionDays = Annotated[Literal[3, 5, 7, 10], BeforeValidator(exact_int)]
 
 
 class OrderChannel(StrEnum):
@@ -97,8 +101,8 @@ class StockShortage(ContractModel):
     """One SKU of an order that could not be reserved."""
 
     sku: Identifier = Field(description="Stock-keeping unit code.")
-    requested: int = Field(ge=1, description="Units the order asked for.")
-    available: int = Field(ge=0, description="Units the buyer could have had.")
+    requested: Quantity = Field(description="Units the order asked for.")
+    available: StockFigure = Field(description="Units the buyer could have had.")
     reason: StockShortageReason = Field(description="Why the SKU was refused.")
 
 
@@ -156,10 +160,10 @@ class StockLow(OrderEvent):
     event_type = "order.stock_low"
 
     sku: Identifier = Field(description="Stock-keeping unit code.")
-    available: int = Field(ge=0, description="Units still available after the reservation.")
-    warning_line: int = Field(ge=0, description="The shop's warning line for this SKU.")
-    purchase_limit: int | None = Field(
-        default=None, ge=1, description="Per-buyer purchase limit now in force, if any."
+    available: StockFigure = Field(description="Units still available after the reservation.")
+    warning_line: StockFigure = Field(description="The shop's warning line for this SKU.")
+    purchase_limit: Quantity | None = Field(
+        default=None, description="Per-buyer purchase limit now in force, if any."
     )
 
 
@@ -172,7 +176,7 @@ class PaymentFailed(OrderEvent):
     stage: PaymentStage = Field(description="Which payment of the order was attempted.")
     method: PaymentMethod = Field(description="Payment method used.")
     amount: Money = Field(description="Amount attempted.")
-    failure_code: str | None = Field(default=None, max_length=64, description="Provider code.")
+    failure_code: Identifier | None = Field(default=None, description="Provider code.")
     reason: Text = Field(description="Why the provider declined, in words.")
 
 
@@ -298,7 +302,7 @@ class ReceiptConfirmed(OrderEvent):
 
     event_type = "order.receipt_confirmed"
 
-    automatic: bool = Field(description="True when the receipt window ran out.")
+    automatic: StrictBool = Field(description="True when the receipt window ran out.")
 
 
 class AutoConfirmExtended(OrderEvent):
@@ -306,7 +310,7 @@ class AutoConfirmExtended(OrderEvent):
 
     event_type = "order.auto_confirm_extended"
 
-    extension_days: Literal[3, 5, 7, 10] = Field(description="Days added.")
+    extension_days: ExtensionDays = Field(description="Days added.")
     previous_auto_confirm_at: UtcDatetime = Field(description="The deadline before extension.")
     auto_confirm_at: UtcDatetime = Field(description="The new deadline.")
 

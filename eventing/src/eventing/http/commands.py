@@ -14,6 +14,7 @@ endpoint) passes `defer_append=False`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ from eventing.idempotency import IdempotencyStore, StoredResponse, request_finge
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+MAX_VERSION_DIGITS = 18  # a version is a PostgreSQL bigint
+IDEMPOTENCY_KEY_PATTERN = f"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
+ENTITY_TAG_PATTERN = f'^(W/)?"[0-9]{{1,{MAX_VERSION_DIGITS}}}"$'
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN.strip("^$"))
+_ENTITY_TAG = re.compile(f'(W/)?"(?P<version>[0-9]{{1,{MAX_VERSION_DIGITS}}})"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +79,14 @@ async def idempotency_key(
             "An Idempotency-Key header is required",
             "every command needs an `Idempotency-Key` header (e.g. a UUID) so it can be retried",
         )
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if _IDEMPOTENCY_KEY.fullmatch(key) is None:
         raise ProblemError(
             400,
             "idempotency-key-invalid",
             "The Idempotency-Key header is not valid",
-            f"use at most {MAX_KEY_LENGTH} printable characters",
+            f"use 1 to {MAX_KEY_LENGTH} visible ASCII characters (no spaces)",
         )
-    return key.strip()
+    return key
 
 
 async def if_match(
@@ -96,15 +102,15 @@ async def if_match(
 ) -> int | None:
     if value is None:
         return None
-    raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    match = _ENTITY_TAG.fullmatch(value.strip())
+    if match is None:
         raise ProblemError(
             400,
             "invalid-if-match",
             "The If-Match header is not a version",
-            f'expected a version such as "7" (the ETag you received), got {value!r}',
+            f'expected a version such as "7" (the ETag you received), got {value[:40]!r}',
         )
-    return int(raw)
+    return int(match["version"])
 
 
 # Both depend on the caller, so an unauthenticated request is a 401 whatever else is wrong.

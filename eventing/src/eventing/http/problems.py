@@ -2,7 +2,8 @@
 
 `install_problem_handlers` maps domain errors (by their rejection kind), validation errors,
 concurrency conflicts, idempotency misuse and plain HTTP errors onto `application/problem+json`
-responses, so a client can branch on `type` (or `code`) and never on message text.
+responses, so a client can branch on `type` (or `code`) and never on message text. What escapes
+them all is answered by `eventing.http.guard`; the `Problem` schema is in `eventing.http.openapi`.
 """
 
 from __future__ import annotations
@@ -111,7 +112,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IdempotencyKeyReused, _on_key_reused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
-    _document_problem_schema(app)
 
 
 async def _on_problem(request: Request, error: ProblemError) -> JSONResponse:
@@ -212,37 +212,3 @@ async def _on_http(request: Request, error: StarletteHTTPException) -> JSONRespo
         instance=request.url.path,
         headers=error.headers,
     )
-
-
-def _document_problem_schema(app: FastAPI) -> None:
-    """Add the `Problem` schema to the OpenAPI components (the endpoints reference it)."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = original()
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-_PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "Problem",
-    "description": "RFC 9457 problem details.",
-    "type": "object",
-    "required": ["type", "title", "status", "code"],
-    "properties": {
-        "type": {"type": "string", "format": "uri", "example": PROBLEM_BASE + "order-shipped"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-        "code": {"type": "string", "description": "The last segment of `type`."},
-        "retryable": {"type": "boolean"},
-        "errors": {"type": "array", "items": {"type": "object"}},
-    },
-    "additionalProperties": True,
-}

@@ -186,3 +186,14 @@ def example_event(event_type: str, **changes: Any) -> EventPayload:
     and validated: how tests build the upstream facts they publish."""
     example = example_payloads()[event_type]
     return type(example).model_validate({**example.model_dump(), **changes})
+
+
+def assert_problem(
+    answer: httpx.Response, status: int, code: str, location: str | None = None
+) -> None:
+    """`answer` is an RFC 9457 problem with `status` and `code` (and an error at `location`)."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json"), answer.headers
+    assert answer.json()["code"] == code, answer.text
+    if location is not None:
+        assert location in [error["location"] for error in answer.json()["errors"]], answer.text

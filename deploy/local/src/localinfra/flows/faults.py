@@ -20,7 +20,7 @@ async def restart(system: System, service: Service) -> None:
     await running.engine.dispose()
     again = start_service(
         service, running.database_url, system.topics, system.infra, system.run,
-        running.log_file.parent,
+        running.log_file.parent, clock_url=system.clock_url,
     )  # fmt: skip
     system.services[service] = again
     await wait_ready(again)

@@ -1,4 +1,5 @@
-"""Request and response bodies of the aftersales API (with OpenAPI examples)."""
+"""Request and response bodies of the aftersales API (with OpenAPI examples). Request bodies
+are strict (no coercion between JSON types) and every value is bounded."""
 
 from __future__ import annotations
 
@@ -25,36 +26,46 @@ from contracts.events.aftersales import (
     ReturnRejectionReason,
     RulingOutcome,
 )
-from contracts.values import Address, Money, SkuQuantity, Waybill
+from contracts.values import Address, Money, SkuQuantity, Text, Uri, Waybill
 from eventing.http.endpoints import CommandOutcome
 
 _CNY: dict[str, Any] = {"amount": 4900, "currency": "CNY"}
 
 
+MAX_LINES = 100
+"""SKUs in one request (an order holds at most as many lines)."""
+MAX_ATTACHMENTS = 20
+
+
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: strict, closed. FastAPI validates decoded JSON in Python mode, where a
+    strict enum would want a member: enum fields say `strict=False` (only their values pass)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class RefundTermsBody(Body):
     """What the buyer asks for."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="forbid", strict=True,
         json_schema_extra={"examples": [{
             "kind": "return_and_refund", "reason": "damaged", "amount": _CNY,
             "items": [{"sku": "TEA-001", "quantity": 1}], "description": "cracked lid",
         }]},
     )  # fmt: skip
 
-    kind: RefundKind = Field(description="What is asked for.")
-    reason: RefundReason = Field(description="Why.")
+    kind: RefundKind = Field(strict=False, description="What is asked for.")
+    reason: RefundReason = Field(strict=False, description="Why.")
     amount: Money = Field(description="Amount asked, in the order's currency.")
-    items: list[SkuQuantity] = Field(default_factory=list, description="Items concerned.")
-    description: str | None = Field(default=None, max_length=2000, description="Explanation.")
+    items: list[SkuQuantity] = Field(
+        default_factory=list, max_length=MAX_LINES, description="Items concerned."
+    )
+    description: Text | None = Field(default=None, description="Explanation.")
 
 
 class NoteBody(Body):
-    note: str | None = Field(default=None, max_length=2000, description="Free-text remark.")
+    note: Text | None = Field(default=None, description="Free-text remark.")
 
 
 class ApprovalBody(Body):
@@ -67,15 +78,16 @@ class ApprovalBody(Body):
 class RejectionBody(Body):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"reason": "outside_return_policy", "note": "worn"}]},
     )
-    reason: RefundRejectionReason = Field(description="Why the seller refuses.")
-    note: str | None = Field(default=None, max_length=2000, description="Explanation.")
+    reason: RefundRejectionReason = Field(strict=False, description="Why the seller refuses.")
+    note: Text | None = Field(default=None, description="Explanation.")
 
 
 class ReturnShipmentBody(Body):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="forbid", strict=True,
         json_schema_extra={"examples": [
             {"waybill": {"carrier": "SF", "tracking_number": "SF1234567890"}}
         ]},
@@ -84,32 +96,38 @@ class ReturnShipmentBody(Body):
 
 
 class ReturnRejectionBody(Body):
-    reason: ReturnRejectionReason = Field(description="Why the returned goods are refused.")
-    note: str | None = Field(default=None, max_length=2000, description="Explanation.")
+    reason: ReturnRejectionReason = Field(
+        strict=False, description="Why the returned goods are refused."
+    )
+    note: Text | None = Field(default=None, description="Explanation.")
 
 
 class EscalationBody(Body):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the platform should act.")
+    reason: Text = Field(min_length=1, description="Why the platform should act.")
 
 
 class EvidenceBody(Body):
-    description: str = Field(min_length=1, max_length=2000, description="What it shows.")
-    attachments: list[str] = Field(
-        default_factory=list, max_length=20, description="URIs of photos, chat logs, documents."
+    description: Text = Field(min_length=1, description="What it shows.")
+    attachments: list[Uri] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="URIs of photos, chat logs, documents.",
     )
 
 
 class RulingBody(Body):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="forbid", strict=True,
         json_schema_extra={"examples": [{
             "outcome": "partial_refund", "refund_amount": {"amount": 2000, "currency": "CNY"},
             "responsible_party": "seller", "note": "item damaged in part",
         }]},
     )  # fmt: skip
-    outcome: RulingOutcome = Field(description="Full, partial or no refund.")
-    responsible_party: ResponsibleParty = Field(description="Who was held responsible.")
-    note: str = Field(min_length=1, max_length=2000, description="The ruling's reasoning.")
+    outcome: RulingOutcome = Field(strict=False, description="Full, partial or no refund.")
+    responsible_party: ResponsibleParty = Field(
+        strict=False, description="Who was held responsible."
+    )
+    note: Text = Field(min_length=1, description="The ruling's reasoning.")
     refund_amount: Money | None = Field(default=None, description="Only for a partial refund.")
 
 

@@ -11,12 +11,12 @@ from pydantic import ConfigDict, Field
 from aftersales_service.domain.policy import RefundPolicy
 from aftersales_service.settings import AftersalesSettings
 from contracts.values import Address
-from eventing.shop_policies import ShopPolicyModel
+from eventing.shop_policies import TIME_TO_ACT, ShopPolicyModel
 
 
 def _duration(description: str) -> Any:
-    """A positive duration, ISO 8601 in JSON (`PT24H`)."""
-    return Field(gt=timedelta(0), description=description, examples=["PT24H"])
+    """A party's time to act, ISO 8601 in JSON (`PT24H`), within `TIME_TO_ACT`."""
+    return TIME_TO_ACT.field(description, example="PT24H")
 
 
 class ShopRefundPolicy(ShopPolicyModel[RefundPolicy]):

@@ -19,6 +19,7 @@ from eventing.http.auth import Caller
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
 from eventing.http.problems import problem_responses
+from eventing.reported_time import plausible
 from logistics_service.api.context import ExceptionId, Kit, OrderId, Shippers, Trackers
 from logistics_service.api.models import (
     CheckpointRequest,
@@ -134,9 +135,26 @@ async def record_checkpoint(
 ) -> JSONResponse:
     """A carrier scan. The same scan (waybill, time, status) sent again records nothing; a
     scan older than the latest joins the history without moving the current status. A
-    `signed` scan of the current parcel also records the delivery."""
-    command = RecordCheckpoint(body.waybill, body.checkpoint)
+    `signed` scan of the current parcel also records the delivery. A scan dated before the
+    dispatch or ahead of the clock is refused (422 `implausible-time`)."""
+    command = recorded_checkpoint(body)
     return await _run(kit, request, caller, key, order_id, expected_version, command)
+
+
+def recorded_checkpoint(scan: CheckpointRequest) -> Command:
+    """The scan as a command, once its time is plausible for the shipment."""
+
+    def command(given: Now) -> ShipmentCommand:
+        checkpoint = scan.checkpoint.checkpoint()
+        plausible(
+            checkpoint.occurred_at,
+            now=given.now,
+            not_before=given.state.shipped_at,
+            what="the checkpoint's occurred_at",
+        )
+        return RecordCheckpoint(scan.waybill, checkpoint)
+
+    return command
 
 
 @router.post(
@@ -211,11 +229,18 @@ async def record_delivery(
     caller: Trackers,
     kit: Kit,
 ) -> JSONResponse:
-    """Closes every open exception as delivered."""
+    """Closes every open exception as delivered. A `delivered_at` ahead of the clock (or well
+    before the dispatch) is refused (422 `implausible-time`)."""
 
     def command(given: Now) -> ShipmentCommand:
-        return RecordDelivery(
-            body.delivered_at or given.now, signed_by=body.signed_by, waybill=body.waybill
-        )
+        delivered_at = given.now
+        if body.delivered_at is not None:
+            delivered_at = plausible(
+                body.delivered_at,
+                now=given.now,
+                not_before=given.state.shipped_at,
+                what="delivered_at",
+            )
+        return RecordDelivery(delivered_at, signed_by=body.signed_by, waybill=body.waybill)
 
     return await _run(kit, request, caller, key, order_id, expected_version, command)

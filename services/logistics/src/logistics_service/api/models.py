@@ -1,4 +1,5 @@
-"""Request and response bodies of the logistics API, with the examples OpenAPI shows."""
+"""Request and response bodies of the logistics API, with the examples OpenAPI shows. Request
+bodies are strict (no coercion between JSON types) and every value is bounded."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from contracts.events.logistics import (
     ExceptionResolution,
     ShipDeadline,
 )
-from contracts.values import Identifier, Money, Receiver, SkuQuantity, Text, UtcDatetime, Waybill
+from contracts.values import Identifier, Line, Money, Receiver, SkuQuantity, Text, Waybill
 from eventing.http.endpoints import CommandOutcome
+from eventing.reported_time import ReportedTime
 from logistics_service.domain.state import ShipmentStatus
 from logistics_service.examples import ITEMS, RECEIVER, RESHIP_WAYBILL, SHIPPED_AT, WAYBILL
 
@@ -28,8 +30,14 @@ _SCAN = {
 }
 
 
+MAX_LINES = 100
+"""SKUs in one parcel (an order holds at most as many lines)."""
+
+
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+    # FastAPI validates decoded JSON in Python mode, where strict enums and times would want
+    # Python objects: those fields say `strict=False` (a time must still be a string).
+    return ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": list(examples)})
 
 
 class DispatchRequest(BaseModel):
@@ -39,8 +47,24 @@ class DispatchRequest(BaseModel):
 
     waybill: Waybill = Field(description="Carrier code and tracking number from the catalogue.")
     items: list[SkuQuantity] = Field(
-        min_length=1, description="What was packed: must equal the order's SKUs and quantities."
+        min_length=1,
+        max_length=MAX_LINES,
+        description="What was packed: must equal the order's SKUs and quantities.",
     )
+
+
+class ScanBody(BaseModel):
+    """One scan as the carrier reports it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    occurred_at: ReportedTime = Field(strict=False)
+    status: CheckpointStatus = Field(strict=False, description="What the scan means.")
+    location: Line | None = Field(default=None, max_length=128, description="Where, if known.")
+    description: Text = Field(description="The carrier's own wording.")
+
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(**self.model_dump())
 
 
 class CheckpointRequest(BaseModel):
@@ -49,7 +73,10 @@ class CheckpointRequest(BaseModel):
     model_config = _examples({"waybill": _WAYBILL, "checkpoint": _SCAN})
 
     waybill: Waybill = Field(description="The waybill the scan is for.")
-    checkpoint: Checkpoint = Field(description="The scan, with the carrier's own timestamp.")
+    checkpoint: ScanBody = Field(
+        description="The scan, with the carrier's own timestamp (not before the dispatch nor "
+        "more than 5 minutes after the service's clock)."
+    )
 
 
 class CheckpointBatchRequest(BaseModel):
@@ -57,7 +84,9 @@ class CheckpointBatchRequest(BaseModel):
 
     model_config = _examples({"checkpoints": [{"waybill": _WAYBILL, "checkpoint": _SCAN}]})
 
-    checkpoints: list[CheckpointRequest] = Field(min_length=1, description="The scans.")
+    checkpoints: list[CheckpointRequest] = Field(
+        min_length=1, max_length=10_000, description="The scans (at most the service's limit)."
+    )
 
 
 class CheckpointOutcome(BaseModel):
@@ -86,7 +115,9 @@ class OpenExceptionRequest(BaseModel):
 
     model_config = _examples({"kind": "delayed", "description": "no scan for 72 hours"})
 
-    kind: ExceptionKind = Field(description="delayed, lost, damaged or address_problem.")
+    kind: ExceptionKind = Field(
+        strict=False, description="delayed, lost, damaged or address_problem."
+    )
     description: Text = Field(min_length=1, description="What was observed.")
     exception_id: Identifier | None = Field(
         default=None, description="Your id for the exception; generated when omitted."
@@ -102,7 +133,7 @@ class ResolveExceptionRequest(BaseModel):
         {"resolution": "reshipped", "new_waybill": RESHIP_WAYBILL.model_dump()},
     )
 
-    resolution: ExceptionResolution
+    resolution: ExceptionResolution = Field(strict=False)
     new_waybill: Waybill | None = Field(default=None, description="Required when reshipped.")
     claim_amount: Money | None = Field(default=None, description="Required when claimed.")
     note: Text | None = None
@@ -113,10 +144,13 @@ class DeliveryRequest(BaseModel):
 
     model_config = _examples({"signed_by": "本人", "delivered_at": "2026-11-12T09:30:00Z"})
 
-    delivered_at: UtcDatetime | None = Field(
-        default=None, description="When it was signed for; now when omitted."
+    delivered_at: ReportedTime | None = Field(
+        default=None,
+        strict=False,
+        description="When it was signed for (now when omitted): not before the dispatch nor "
+        "more than 5 minutes after the service's clock.",
     )
-    signed_by: str | None = Field(default=None, max_length=64, description="Who signed.")
+    signed_by: Line | None = Field(default=None, max_length=64, description="Who signed.")
     waybill: Waybill | None = Field(
         default=None, description="If given, must be the shipment's current waybill."
     )

@@ -18,6 +18,7 @@ from eventing.http.commands import CommandResult, IdempotencyKey
 from eventing.http.endpoints import request_acting
 from eventing.http.problems import ProblemError, problem_responses
 from eventing.store import ConcurrencyConflict
+from logistics_service.api.commands import recorded_checkpoint
 from logistics_service.api.context import Feeds, Kit, LogisticsKit
 from logistics_service.api.models import (
     CheckpointBatchRequest,
@@ -26,7 +27,6 @@ from logistics_service.api.models import (
     CheckpointRequest,
 )
 from logistics_service.application.state_tables import order_of_waybill
-from logistics_service.domain import RecordCheckpoint
 
 router = APIRouter(prefix="/v1/tracking", tags=["carrier feed"])
 
@@ -133,7 +133,7 @@ async def _record_one(
     connection: AsyncConnection,
 ) -> CheckpointOutcome:
     try:
-        command = RecordCheckpoint(scan.waybill, scan.checkpoint)
+        command = recorded_checkpoint(scan)
         decision = await kit.commands.execute(connection, order_id, command, actor)
     except DomainError as refused:
         return CheckpointOutcome(

@@ -19,7 +19,7 @@ from eventing.runtime import ServiceRuntime
 from logistics_service.application import state_tables
 from logistics_service.application.deadlines import apply_deadline_changes
 from logistics_service.domain import Shipment, ShipmentCommand, ShippingWindow, shipment_decider
-from logistics_service.domain.errors import NotTheShopsShipment
+from logistics_service.domain.errors import ShipmentNotFound
 from logistics_service.settings import LogisticsSettings
 
 ShipmentCommands = CommandHandler[ShipmentCommand, LogisticsEvent, Shipment, ShippingWindow]
@@ -37,9 +37,10 @@ class ShipmentRules:
         return state.shop_id
 
     def authorize(self, stream_id: str, state: Shipment, caller: Caller) -> None:
-        """A seller acts on their own shop's shipments only (roles are checked per route)."""
-        if caller.role is Role.SELLER and state.shop_id not in (None, caller.shop_id):
-            raise NotTheShopsShipment(f"order {stream_id} is not an order of your shop")
+        """A seller acts on their own shop's shipments only (roles are checked per route); one
+        of another shop answers 404 like one not requested yet, as a read does."""
+        if caller.role is Role.SELLER and state.shop_id != caller.shop_id:
+            raise ShipmentNotFound(f"no shipment of your shop is known for order {stream_id}")
 
     async def before_append(
         self,

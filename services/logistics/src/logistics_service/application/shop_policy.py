@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, model_validator
 
-from eventing.shop_policies import ShopPolicyModel
+from eventing.shop_policies import TIME_TO_ACT, ShopPolicyModel
 from logistics_service.domain.policy import ShippingWindow
 from logistics_service.settings import LogisticsSettings
 
@@ -23,11 +23,11 @@ class ShippingPolicy(ShopPolicyModel[ShippingWindow]):
         json_schema_extra={"examples": [{"ship_by_target": "PT24H", "ship_by_limit": "PT48H"}]},
     )
 
-    ship_by_target: timedelta = Field(
-        gt=timedelta(0), description="Ship within this time after payment."
+    ship_by_target: timedelta = TIME_TO_ACT.field(
+        "Ship within this time after payment.", example="PT24H"
     )
-    ship_by_limit: timedelta = Field(
-        gt=timedelta(0), description="Never later than this after payment."
+    ship_by_limit: timedelta = TIME_TO_ACT.field(
+        "Never later than this after payment.", example="PT48H"
     )
 
     @model_validator(mode="after")

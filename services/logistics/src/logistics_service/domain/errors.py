@@ -194,12 +194,13 @@ class DeadlineNotReached(DomainError):
     title = "The deadline has not passed yet"
 
 
-class NotTheShopsShipment(DomainError):
-    """A seller acted on a shipment of another shop."""
+class ShipmentNotFound(DomainError):
+    """A seller acted on a shipment that is not their shop's, or not known yet: the same answer
+    either way (and the same as a read's), so a command does not reveal which orders exist."""
 
-    code = "not-the-shops-shipment"
-    kind = Rejection.FORBIDDEN
-    title = "The shipment belongs to another shop"
+    code = "shipment-not-found"
+    kind = Rejection.NOT_FOUND
+    title = "No such shipment"
 
 
 class WaybillInUse(DomainError):

@@ -4,6 +4,7 @@ through `ServiceKit.run_command`: Idempotency-Key, If-Match, the new version as 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +18,7 @@ from eventing.http.auth import Caller, Role
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
 from eventing.http.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, ProblemError
+from eventing.reported_time import plausible, stream_began
 from eventing.service import StreamOf
 from order_service.api.context import (
     COMMAND_PROBLEMS,
@@ -121,8 +123,11 @@ async def place_order(
 @router.post(
     "/{order_id}/payments",
     summary="Record a payment attempt (full, presale deposit or balance; failed ones too)",
-    description="A second successful payment for a stage already paid is recorded as a "
-    "duplicate (`order.duplicate_payment_detected`) with its surplus due back.",
+    description="A successful payment is recorded by the payment provider's integration "
+    "(`system`) or the platform; a buyer may report a failed attempt only (403 otherwise). "
+    "`paid_at` must lie between the order's placement and 5 minutes after the service's clock "
+    "(422 `implausible-time`). A second successful payment for a stage already paid is "
+    "recorded as a duplicate (`order.duplicate_payment_detected`) with its surplus due back.",
     response_model=OrderCommandOutcome,
     responses=COMMAND_PROBLEMS,
 )
@@ -135,7 +140,10 @@ async def record_payment(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
-    def command(given: OrderGiven) -> OrderCommand:
+    if body.outcome == "succeeded" and caller.role is Role.BUYER:
+        raise forbidden("a successful payment is confirmed by the payment provider, not the buyer")
+
+    async def command(given: OrderGiven) -> OrderCommand:
         if body.outcome == "failed":
             return RecordPaymentFailure(
                 payment_id=body.payment_id,
@@ -152,7 +160,7 @@ async def record_payment(
             method=body.method,
             amount=body.amount.amount,
             currency=body.amount.currency,
-            paid_at=body.paid_at or given.now,
+            paid_at=await _paid_at(given, body),
         )
 
     return await _run(kit, request, caller, key, order_id, expected, command)
@@ -297,6 +305,15 @@ def command_outcome(decision: OrderDecision) -> OrderCommandOutcome:
             "duplicate_surplus": {"amount": state.surplus, **money},
         },
     )
+
+
+async def _paid_at(given: OrderGiven, body: PaymentBody) -> datetime:
+    """The reported `paid_at` if plausible: not before the order's placement, not ahead of
+    the clock (now when not reported)."""
+    if body.paid_at is None:
+        return given.now
+    placed = await stream_began(given.connection, given.stream_id)
+    return plausible(body.paid_at, now=given.now, not_before=placed, what="paid_at")
 
 
 def _buyer_of(caller: Caller, body: PlaceOrderBody) -> str:

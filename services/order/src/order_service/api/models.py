@@ -1,5 +1,6 @@
-"""Request and response bodies of the order API. Business rules (formats, amounts) are checked
-by the domain, so a refused order gets its specific problem code, not a generic schema error."""
+"""Request and response bodies of the order API. Bodies are strict (no coercion between JSON
+types) and every value bounded; business rules (formats, amounts) are checked by the domain, so a
+refused order gets its specific problem code, not a generic schema error."""
 
 from __future__ import annotations
 
@@ -14,29 +15,53 @@ from contracts.events.order import (
     PaymentMethod,
     PaymentStage,
 )
-from contracts.values import PHONE_RULE
+from contracts.values import (
+    MAX_STOCK,
+    PHONE_RULE,
+    Amount,
+    Country,
+    Identifier,
+    Line,
+    Money,
+    Quantity,
+    StockFigure,
+    Text,
+)
 from eventing.http.endpoints import CommandOutcome
+from eventing.reported_time import Instant, ReportedTime
 from order_service.domain.commands import (
     OrderLine,
     PresaleRequest,
     ReceiverDetails,
 )
+from order_service.domain.placement import RECEIVER_NAME_MAX
+
+MAX_LINES = 100
+"""Lines in one order (amounts and quantities take the bounds of `contracts.values`)."""
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A request body: strict (an int is a JSON integer, a string a JSON string), closed.
+
+    FastAPI validates the decoded JSON in Python mode, where strict enums and times would want
+    Python objects: those fields say `strict=False` (a time still must be a string,
+    `ReportedTime`; an enum accepts only its values)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Price(Body):
+class Price(BaseModel):
+    """An amount as the API shows it."""
+
     amount: int = Field(description="Minor units (fen, cents).", examples=[8800])
     currency: str = Field(description="ISO 4217 code.", examples=["CNY"])
 
 
 class ItemBody(Body):
-    sku: str = Field(examples=["TEA-250"])
-    title: str = Field(examples=["Longjing tea 250 g"])
-    unit_price: Price
-    quantity: int = Field(examples=[2])
+    sku: Identifier = Field(examples=["TEA-250"])
+    title: Line = Field(max_length=256, examples=["Longjing tea 250 g"])
+    unit_price: Money
+    quantity: Quantity = Field(examples=[2])
 
     def line(self) -> OrderLine:
         return OrderLine(
@@ -45,18 +70,20 @@ class ItemBody(Body):
 
 
 class AddressBody(Body):
-    country: str = "CN"
-    province: str = Field(examples=["浙江省"])
-    city: str = Field(examples=["杭州市"])
-    district: str | None = Field(default=None, examples=["西湖区"])
-    street: str = Field(examples=["文三路 90 号"])
-    postal_code: str | None = Field(default=None, examples=["310012"])
+    country: Country = "CN"
+    province: Line = Field(max_length=64, examples=["浙江省"])
+    city: Line = Field(max_length=64, examples=["杭州市"])
+    district: Line | None = Field(default=None, max_length=64, examples=["西湖区"])
+    street: Line = Field(max_length=256, examples=["文三路 90 号"])
+    postal_code: Line | None = Field(default=None, max_length=16, examples=["310012"])
 
 
 class ReceiverBody(Body):
-    name: str = Field(examples=["张三"])
-    phone: str = Field(
-        description=f"A number a courier can call: {PHONE_RULE}.", examples=["13812345678"]
+    name: Line = Field(max_length=RECEIVER_NAME_MAX, examples=["张三"])
+    phone: Line = Field(
+        max_length=32,
+        description=f"A number a courier can call: {PHONE_RULE}.",
+        examples=["13812345678"],
     )
     address: AddressBody
 
@@ -75,10 +102,10 @@ class ReceiverBody(Body):
 
 
 class PresaleBody(Body):
-    deposit: int = Field(description="Deposit in minor units; deposit + balance = payable.")
-    balance: int
-    balance_starts_at: datetime
-    balance_due_by: datetime
+    deposit: Amount = Field(description="Deposit in minor units; deposit + balance = payable.")
+    balance: Amount
+    balance_starts_at: Instant = Field(strict=False)
+    balance_due_by: Instant = Field(strict=False)
 
     def request(self) -> PresaleRequest:
         return PresaleRequest(
@@ -122,20 +149,23 @@ class PlaceOrderBody(Body):
         },
     )
 
-    shop_id: str = Field(min_length=1, max_length=64)
-    buyer_id: str | None = Field(default=None, max_length=64)
-    goods_kind: GoodsKind = GoodsKind.PHYSICAL
-    items: list[ItemBody]
+    shop_id: Identifier
+    buyer_id: Identifier | None = None
+    goods_kind: GoodsKind = Field(default=GoodsKind.PHYSICAL, strict=False)
+    items: list[ItemBody] = Field(max_length=MAX_LINES)
     receiver: ReceiverBody
-    shipping_fee: int = 0
-    discount: int = 0
-    payable: int | None = Field(default=None, description="If sent, must equal the computed one.")
+    shipping_fee: Amount = 0
+    discount: Amount = 0
+    payable: Amount | None = Field(
+        default=None, description="If sent, must equal the computed one."
+    )
     presale: PresaleBody | None = None
-    buyer_note: str | None = None
+    buyer_note: Text | None = None
 
 
 class PaymentBody(Body):
-    """A payment attempt reported by the payment provider (or the buyer's client)."""
+    """A payment attempt reported by the payment provider's integration (`system`) or the
+    platform; a buyer's client may report a failed attempt only."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -153,14 +183,19 @@ class PaymentBody(Body):
         },
     )
 
-    payment_id: str = Field(min_length=1, max_length=64)
-    stage: PaymentStage = PaymentStage.FULL
-    method: PaymentMethod
-    amount: Price
+    payment_id: Identifier
+    stage: PaymentStage = Field(default=PaymentStage.FULL, strict=False)
+    method: PaymentMethod = Field(strict=False)
+    amount: Money
     outcome: Literal["succeeded", "failed"] = "succeeded"
-    paid_at: datetime | None = Field(default=None, description="Defaults to now.")
-    failure_code: str | None = Field(default=None, max_length=64)
-    failure_reason: str | None = None
+    paid_at: ReportedTime | None = Field(
+        default=None,
+        strict=False,
+        description="When the provider took it (now when omitted): not before the order was "
+        "placed nor more than `MAX_CLOCK_SKEW` (5 minutes) after the service's clock.",
+    )
+    failure_code: Identifier | None = None
+    failure_reason: Text | None = None
 
 
 class AddressChangeBody(Body):
@@ -168,22 +203,24 @@ class AddressChangeBody(Body):
 
 
 class CancellationBody(Body):
-    reason: CancellationReason
-    note: str | None = None
+    reason: CancellationReason = Field(strict=False)
+    note: Text | None = None
 
 
 class ExtensionBody(Body):
     days: int = Field(
+        ge=1,
+        le=366,
         description="One of the shop's `auto_confirm_extension_days` (by default 3, 5, 7 or 10).",
         examples=[5],
     )
 
 
 class RatingBody(Body):
-    description_score: int = Field(examples=[5])
-    service_score: int = Field(examples=[5])
-    shipping_speed_score: int = Field(examples=[4])
-    comment: str | None = None
+    description_score: int = Field(ge=0, le=100, examples=[5])
+    service_score: int = Field(ge=0, le=100, examples=[5])
+    shipping_speed_score: int = Field(ge=0, le=100, examples=[4])
+    comment: Text | None = None
 
 
 class OrderCommandOutcome(CommandOutcome):
@@ -226,14 +263,19 @@ class OrderDetail(OrderSummary):
 
 
 class StockBody(Body):
-    on_hand: int = Field(description="Units counted on hand (stocktake).", examples=[100])
-    warning_line: int | None = Field(default=None, examples=[10])
-    purchase_limit: int | None = Field(default=None, description="Per buyer; null: none.")
+    on_hand: StockFigure = Field(description="Units counted on hand (stocktake).", examples=[100])
+    warning_line: StockFigure | None = Field(default=None, examples=[10])
+    purchase_limit: Quantity | None = Field(default=None, description="Per buyer; null: none.")
 
 
 class StockAdjustmentBody(Body):
-    delta: int = Field(description="Units received (+) or written off (-).", examples=[-3])
-    reason: str | None = Field(default=None, max_length=256)
+    delta: int = Field(
+        ge=-MAX_STOCK,
+        le=MAX_STOCK,
+        description="Units received (+) or written off (-).",
+        examples=[-3],
+    )
+    reason: Text | None = Field(default=None, max_length=256)
 
 
 class StockView(BaseModel):
@@ -247,3 +289,12 @@ class StockView(BaseModel):
     low: bool
     version: int
     updated_at: datetime
+
+
+class StockAvailability(BaseModel):
+    """What a buyer (or another shop's seller) learns of a SKU's stock: whether it can be
+    ordered now, not the shop's figures."""
+
+    shop_id: str
+    sku: str
+    in_stock: bool = Field(description="At least one unit is available.")

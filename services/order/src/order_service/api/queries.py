@@ -21,6 +21,7 @@ from eventing.http.pagination import (
     encode_cursor,
 )
 from eventing.http.problems import ProblemError, problem_responses
+from eventing.reported_time import Instant
 from order_service.api.context import Kit
 from order_service.api.models import OrderDetail, OrderSummary, Price, TimelineEntry
 from order_service.domain.status import PlatformStatus
@@ -59,8 +60,8 @@ async def get_orders(
     caller: CurrentCaller,
     kit: Kit,
     status: Annotated[list[PlatformStatus] | None, Query()] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Instant | None = None,
+    created_to: Instant | None = None,
     shop_id: str | None = None,
     buyer_id: str | None = None,
     cursor: PageCursor = None,

@@ -1,5 +1,5 @@
-"""A shop's SKU stock: set by stocktake, adjusted by delta (its seller or the platform), read by
-anyone signed in."""
+"""A shop's SKU stock: set by stocktake, adjusted by delta (its seller or the platform); its
+figures read by the shop's staff, the platform, ops and system, its availability by anyone."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.problems import ProblemError, problem_responses
 from order_service.api.context import Kit, ShopStaff
-from order_service.api.models import StockAdjustmentBody, StockBody, StockView
+from order_service.api.models import (
+    StockAdjustmentBody,
+    StockAvailability,
+    StockBody,
+    StockView,
+)
 from order_service.application import state_tables
 from order_service.application.state_tables import StockChange, StockRow, Who
 
@@ -69,15 +74,21 @@ async def adjust_stock(
 @router.get(
     "",
     summary="A SKU's stock: on hand, reserved, available, warning line, purchase limit",
-    response_model=StockView,
+    description="The figures for the shop's own staff, the platform, ops and system; buyers "
+    "and other shops' sellers see only whether the SKU can be ordered (`in_stock`).",
+    response_model=StockView | StockAvailability,
     responses=problem_responses(401, 404),
 )
-async def get_stock(shop_id: str, sku: str, _: CurrentCaller, kit: Kit) -> StockView:
+async def get_stock(
+    shop_id: str, sku: str, caller: CurrentCaller, kit: Kit
+) -> StockView | StockAvailability:
     async with kit.engine.connect() as connection:
         row = await state_tables.read(connection, shop_id, sku)
     if row is None:
         raise ProblemError(404, "sku-not-found", "No such SKU", f"{shop_id} has no {sku}")
-    return _stock_view(row)
+    if caller.sees_everything or caller.is_seller_of(shop_id):
+        return _stock_view(row)
+    return StockAvailability(shop_id=shop_id, sku=sku, in_stock=row.level.available > 0)
 
 
 async def _change_stock(

@@ -7,15 +7,14 @@ from datetime import timedelta
 
 from pydantic import ConfigDict, Field, field_validator
 
-from eventing.shop_policies import ShopPolicyModel
+from eventing.shop_policies import REMINDER_LEAD, TIME_TO_ACT, ShopPolicyModel
 from order_service.domain.policy import ShopPolicy, extension_days_refusal
 from order_service.settings import DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS, OrderSettings
 
-_POSITIVE = timedelta(0)
-
 
 class OrderShopPolicy(ShopPolicyModel[ShopPolicy]):
-    """A shop's policy for orders (ISO 8601 durations such as `PT15M`, `P3D`, or seconds)."""
+    """A shop's policy for orders (ISO 8601 durations such as `PT15M`, `P3D`, or seconds; each
+    within its bounds, `eventing.shop_policies`)."""
 
     model_config = ConfigDict(
         frozen=True,
@@ -33,17 +32,17 @@ class OrderShopPolicy(ShopPolicyModel[ShopPolicy]):
         },
     )
 
-    payment_window: timedelta = Field(
-        gt=_POSITIVE, description="Unpaid orders close automatically after this."
+    payment_window: timedelta = TIME_TO_ACT.field(
+        "Unpaid orders close automatically after this.", example="PT72H"
     )
-    balance_reminder_lead: timedelta = Field(
-        gt=_POSITIVE, description="Presale: remind the buyer this long before the balance is due."
+    balance_reminder_lead: timedelta = REMINDER_LEAD.field(
+        "Presale: remind the buyer this long before the balance is due.", example="PT24H"
     )
-    receipt_window_physical: timedelta = Field(
-        gt=_POSITIVE, description="Receipt confirms itself this long after shipment (parcels)."
+    receipt_window_physical: timedelta = TIME_TO_ACT.field(
+        "Receipt confirms itself this long after shipment (parcels).", example="P10D"
     )
-    receipt_window_virtual: timedelta = Field(
-        gt=_POSITIVE, description="The same for virtual goods."
+    receipt_window_virtual: timedelta = TIME_TO_ACT.field(
+        "The same for virtual goods.", example="P3D"
     )
     forfeit_deposit_on_missed_balance: bool = Field(
         description="Presale: the deposit is kept when the balance is not paid in time."
