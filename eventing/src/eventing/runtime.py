@@ -47,11 +47,9 @@ class ServiceRuntime:
         self.service = service
         self.settings = settings
         self.engine = create_engine(settings.database_url, pool_size=pool_size)
-        shared_clock = settings.clock == "database" and settings.clock_database_url
+        clock_url = settings.clock_database_url if settings.clock == "database" else None
         self.clock_engine = (
-            create_engine(settings.clock_database_url, pool_size=1, max_overflow=2)
-            if shared_clock and settings.clock_database_url
-            else None
+            create_engine(clock_url, pool_size=1, max_overflow=2) if clock_url else None
         )
         self.clock = clock_for(settings, self.clock_engine or self.engine)
         self.codec = ContractsCodec()
