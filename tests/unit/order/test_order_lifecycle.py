@@ -95,6 +95,28 @@ def test_cancelling_a_paid_order_owes_back_everything_paid() -> None:
     assert cancelled.refund_due == cny(PAYABLE)
 
 
+def test_cancelling_after_a_partial_refund_owes_back_only_what_is_still_held() -> None:
+    refunded = history(
+        place_order(), pay(), RecordRefund(case_id="c1", amount=1500, currency="CNY")
+    )
+    decided = (
+        spec()
+        .given(*refunded)
+        .when(CANCEL)
+        .then(
+            OrderCancelled(
+                **IDS, reason=CANCEL.reason, note="ordered twice", refund_due=cny(PAYABLE - 1500)
+            ),
+            StockReleased(**IDS, items=RESERVED, reason=OrderCloseReason.CANCELLED),
+        )
+    )
+    cancelled = spec().given(*refunded, *decided)
+    assert cancelled.state.refundable == 0
+    cancelled.when(RecordRefund(case_id="c2", amount=1, currency="CNY")).then_raises(
+        errors.RefundExceedsRefundable
+    )
+
+
 def test_an_unpaid_order_closes_when_its_payment_window_runs_out() -> None:
     spec().given(*PLACED).when(CloseUnpaidOrder(at=T0 + PAYMENT_WINDOW)).then(
         StockReleased(**IDS, items=RESERVED, reason=OrderCloseReason.UNPAID_TIMEOUT),

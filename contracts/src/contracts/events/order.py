@@ -259,7 +259,11 @@ class OrderCancelled(OrderEvent):
 
     reason: CancellationReason = Field(description="Why the order was cancelled.")
     note: Text | None = Field(default=None, description="Free-text explanation.")
-    refund_due: Money = Field(description="Amount paid so far, to refund (zero if unpaid).")
+    refund_due: Money = Field(
+        description=(
+            "Amount paid so far, less refunds already paid out, to refund (zero if unpaid)."
+        )
+    )
 
 
 class OrderShipped(OrderEvent):

@@ -100,7 +100,7 @@ def cancel(command: CancelOrder, state: OrderState) -> list[OrderEvent]:
         **_ids(state),
         reason=command.reason,
         note=command.note,
-        refund_due=_money(state, state.paid),
+        refund_due=_money(state, state.paid - state.refunded),
     )
     return [cancelled, *_release(state, OrderCloseReason.CANCELLED)]
 
