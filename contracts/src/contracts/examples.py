@@ -177,6 +177,13 @@ def _aftersales_examples() -> list[EventPayload]:
             items=cup,
             goods_status=a.GoodsStatus.RECEIVED,
             answer_due_by=_h(72 + 120),
+            requested_at=_h(72),
+        ),
+        a.RefundGoodsStatusCorrected(
+            **CASE,
+            goods_status=a.GoodsStatus.NOT_RECEIVED,
+            status_since=_h(20),
+            answer_due_by=_h(72 + 36),
         ),
         a.RefundAmended(
             **CASE,

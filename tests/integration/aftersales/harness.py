@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -138,11 +139,13 @@ def paid(order_id: str) -> EventPayload:
     return example_event("order.paid", order_id=order_id, shop_id=SHOP, amount=amount)
 
 
-def shipped(order_id: str) -> EventPayload:
+def shipped(order_id: str, shipped_at: datetime | None = None) -> EventPayload:
+    """`logistics.shipped`; the parcel left at `shipped_at` (now on the wall clock if not given:
+    after anything the test did before)."""
     items = tuple(SkuQuantity(sku=item.sku, quantity=item.quantity) for item in ITEMS)
     return example_event(
         "logistics.shipped", order_id=order_id, shop_id=SHOP, shipment_id=f"shp-{order_id}",
-        items=items,
+        items=items, shipped_at=shipped_at or datetime.now(UTC),
     )  # fmt: skip
 
 

@@ -3,7 +3,7 @@ seller's answer, and the cancel-vs-ship race in both arrival orders (agreements 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -52,11 +52,34 @@ async def test_shipping_before_the_answer_closes_a_refund_only_request(
     order_id = new_order_id()
     await aftersales.publish(placed(order_id), paid(order_id))
     case_id = (await aftersales.open_case(order_id, REFUND_ONLY))["case_id"]
-    await aftersales.publish(shipped(order_id))
+    await aftersales.publish(shipped(order_id, shipped_at=await aftersales.now()))
     case = await aftersales.case_when(
         case_id, lambda c: c["status"] == "closed", "shipment closed the request"
     )
     assert case["close_reason"] == "shipped_before_answer"
+
+
+async def test_a_request_after_a_dispatch_learnt_late_is_a_request_for_shipped_goods(
+    aftersales: Aftersales,
+) -> None:
+    """Issue 15: the buyer asks right after the dispatch, before `logistics.shipped` arrives;
+    placed by its business time, the request concerns goods that have not arrived (36 h)."""
+    order_id = new_order_id()
+    await aftersales.publish(placed(order_id), paid(order_id))
+    dispatched_at = await aftersales.now() - timedelta(minutes=1)
+    created = await aftersales.open_case(order_id, REFUND_ONLY)
+    opened = await aftersales.case(created["case_id"], min_version=created["version"])
+    assert opened["goods_status"] == "not_shipped"
+    await aftersales.publish(shipped(order_id, shipped_at=dispatched_at))
+    case = await aftersales.case_when(
+        opened["case_id"], lambda c: c["goods_status"] == "not_received", "placed by its time"
+    )
+    assert case["status"] == "waiting_seller"
+    requested_at = datetime.fromisoformat(opened["answer_due_by"]) - timedelta(hours=24)
+    answer_due_by = datetime.fromisoformat(case["answer_due_by"])
+    assert answer_due_by - requested_at == timedelta(hours=36)
+    assert await aftersales.deadlines(opened["case_id"]) == ["aftersales.answer"]
+    assert "aftersales.refund_closed" not in await aftersales.stored_types(order_id)
 
 
 async def test_a_reactions_events_name_the_upstream_event_as_actor_and_cause(

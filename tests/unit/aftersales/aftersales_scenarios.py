@@ -104,6 +104,7 @@ def requested(
         order_id=ORDER_ID, shop_id=SHOP_ID, case_id=case_id, buyer_id=BUYER_ID, kind=kind,
         reason=RefundReason.CHANGED_MIND, amount=cny(amount), items=items,
         goods_status=goods_status, answer_due_by=at + POLICY.answer_window(goods_status),
+        requested_at=at,
     )  # fmt: skip
 
 

@@ -145,9 +145,16 @@ class OrderAftersales(RuleBasedStateMachine):
         ):  # fmt: skip
             self.apply(command)
 
-    @rule()
-    def parcel_ships(self) -> None:
-        self.apply(c.RecordOrderShipped(self.now))
+    @rule(hours_ago=st.integers(min_value=0, max_value=72))
+    def parcel_ships(self, hours_ago: int) -> None:
+        """The shipment may reach after-sales long after the parcel left."""
+        shipped_at = self.now - timedelta(hours=hours_ago)
+        self.apply(c.RecordOrderShipped(self.now, shipped_at, POLICY))
+
+    @rule(hours_ago=st.integers(min_value=0, max_value=72))
+    def parcel_is_delivered(self, hours_ago: int) -> None:
+        delivered_at = self.now - timedelta(hours=hours_ago)
+        self.apply(c.RecordOrderDelivered(self.now, delivered_at, POLICY))
 
     @invariant()
     def refunds_and_reservations_never_exceed_what_was_paid(self) -> None:

@@ -14,6 +14,7 @@ from aftersales_service.domain.commands import (
     ExpireAppealWindow,
     ExpireReturnConfirmation,
     ExpireReturnShipment,
+    RecordOrderDelivered,
     RecordOrderShipped,
     Rule,
 )
@@ -35,6 +36,7 @@ from contracts.events.aftersales import (
     RefundClosed,
     RefundCloseReason,
     Refunded,
+    RefundGoodsStatusCorrected,
     RefundKind,
     RefundTrigger,
     ResponsibleParty,
@@ -285,7 +287,7 @@ def test_shipment_closes_only_unanswered_refund_only_requests_for_unshipped_good
         rejected("rejected"),
         requested("after-shipment", amount=100, goods_status=GoodsStatus.NOT_RECEIVED),
     )
-    spec().given(*history).when(RecordOrderShipped(AT)).then(
+    spec().given(*history).when(RecordOrderShipped(AT, AT, POLICY)).then(
         RefundClosed(
             order_id=ORDER_ID, shop_id=SHOP_ID, case_id="waiting",
             reason=RefundCloseReason.SHIPPED_BEFORE_ANSWER,
@@ -293,8 +295,72 @@ def test_shipment_closes_only_unanswered_refund_only_requests_for_unshipped_good
     )  # fmt: skip
 
 
+def test_a_request_made_after_the_parcel_left_concerns_shipped_goods_when_that_is_learnt() -> None:
+    """Issue 15: the buyer asked after the dispatch, before after-sales heard of it."""
+    shipped_at = T0 - timedelta(hours=1)
+    history = (
+        requested("waiting"),
+        requested("partial", kind=RefundKind.PARTIAL_REFUND, amount=100),
+    )
+    found = [
+        RefundGoodsStatusCorrected(
+            order_id=ORDER_ID, shop_id=SHOP_ID, case_id=case, goods_status=GoodsStatus.NOT_RECEIVED,
+            status_since=shipped_at, answer_due_by=T0 + POLICY.answer_not_received,
+        )
+        for case in ("waiting", "partial")
+    ]  # fmt: skip
+    learnt = spec().given(*history).when(RecordOrderShipped(AT, shipped_at, POLICY)).then(*found)
+    after = spec().given(*history, *learnt)
+    assert after.state.cases["waiting"].goods_status is GoodsStatus.NOT_RECEIVED
+    not_yet = T0 + POLICY.answer_before_shipment
+    after.when(ExpireAnswerDeadline("waiting", POLICY, not_yet)).then()
+    due = T0 + POLICY.answer_not_received
+    decided = after.when(ExpireAnswerDeadline("waiting", POLICY, due)).decided()
+    assert isinstance(decided[0], RefundApproved)
+    assert decided[0].automatic
+    assert reference_goods_status(after.state.cases["waiting"]) is (
+        ReferenceGoodsStatus.BUYER_NOT_RECEIVED
+    )
+
+
+def test_a_request_asked_at_the_moment_of_dispatch_is_not_settled_by_it() -> None:
+    spec().given(requested("waiting")).when(RecordOrderShipped(AT, T0, POLICY)).then(
+        RefundGoodsStatusCorrected(
+            order_id=ORDER_ID, shop_id=SHOP_ID, case_id="waiting",
+            goods_status=GoodsStatus.NOT_RECEIVED, status_since=T0,
+            answer_due_by=T0 + POLICY.answer_not_received,
+        )
+    )  # fmt: skip
+
+
+def test_a_request_recorded_without_its_time_is_settled_as_before() -> None:
+    legacy = requested("waiting").model_copy(update={"requested_at": None})
+    spec().given(legacy).when(RecordOrderShipped(AT, T0 - timedelta(hours=1), POLICY)).then(
+        RefundClosed(
+            order_id=ORDER_ID, shop_id=SHOP_ID, case_id="waiting",
+            reason=RefundCloseReason.SHIPPED_BEFORE_ANSWER,
+        )
+    )  # fmt: skip
+
+
+def test_a_request_made_after_delivery_learnt_late_concerns_received_goods() -> None:
+    delivered_at = T0 - timedelta(hours=2)
+    history = (
+        requested("asked-after", goods_status=GoodsStatus.NOT_RECEIVED),
+        requested("asked-before", goods_status=GoodsStatus.NOT_RECEIVED, at=T0 - timedelta(days=1)),
+    )
+    learnt = RecordOrderDelivered(AT, delivered_at, POLICY)
+    spec().given(*history).when(learnt).then(
+        RefundGoodsStatusCorrected(
+            order_id=ORDER_ID, shop_id=SHOP_ID, case_id="asked-after",
+            goods_status=GoodsStatus.RECEIVED, status_since=delivered_at,
+            answer_due_by=T0 + POLICY.answer_after_receipt,
+        )
+    )  # fmt: skip
+
+
 def test_shipment_of_an_order_without_cases_does_nothing() -> None:
-    spec().when(RecordOrderShipped(AT)).then()
+    spec().when(RecordOrderShipped(AT, AT, POLICY)).then()
 
 
 def test_the_platforms_vocabulary_follows_the_case() -> None:

@@ -59,7 +59,7 @@ def test_a_request_gives_the_seller_an_answer_deadline_by_where_the_goods_are(
         RefundRequested(
             order_id=ORDER_ID, shop_id=SHOP_ID, case_id=CASE_ID, buyer_id=BUYER_ID,
             kind=RefundKind.REFUND_ONLY, reason=RefundReason.CHANGED_MIND, amount=cny(3_000),
-            goods_status=goods_status, answer_due_by=T0 + window,
+            goods_status=goods_status, answer_due_by=T0 + window, requested_at=T0,
         )
     )  # fmt: skip
 

@@ -40,7 +40,8 @@ def test_the_events_the_issue_lists_are_all_registered() -> None:
         "logistics": "shipment_requested shipped tracking_updated exception_raised "
         "exception_resolved delivered ship_deadline_missed shipment_cancelled",
         "aftersales": "refund_requested refund_approved refund_rejected return_shipped "
-        "return_received return_rejected refunded refund_withdrawn refund_closed disputed "
+        "refund_goods_status_corrected return_received return_rejected refunded refund_withdrawn "
+        "refund_closed disputed "
         "dispute_evidence_added dispute_resolved",
     }
     expected = {f"{service}.{fact}" for service, facts in listed.items() for fact in facts.split()}

@@ -134,8 +134,15 @@ class RefundRequested(RefundCaseEvent):
     items: tuple[SkuQuantity, ...] = Field(
         default=(), description="Items concerned; empty when the request is for an amount only."
     )
-    goods_status: GoodsStatus = Field(description="Where the goods are.")
+    goods_status: GoodsStatus = Field(description="Where the goods are, as far as known.")
     answer_due_by: UtcDatetime = Field(description="Approved automatically if unanswered by then.")
+    requested_at: UtcDatetime | None = Field(
+        default=None,
+        description=(
+            "When the buyer asked (the business time a late `logistics.shipped` is compared "
+            "with); absent in cases opened before after-sales recorded it."
+        ),
+    )
 
 
 class RefundAmended(RefundCaseEvent):
@@ -149,6 +156,21 @@ class RefundAmended(RefundCaseEvent):
     description: Text | None = Field(default=None, description="The buyer's explanation.")
     amount: Money = Field(description="Amount asked now.")
     items: tuple[SkuQuantity, ...] = Field(default=(), description="Items concerned now.")
+    answer_due_by: UtcDatetime = Field(description="Approved automatically if unanswered by then.")
+
+
+class RefundGoodsStatusCorrected(RefundCaseEvent):
+    """The goods had already moved on when the request was made (shipped, or delivered), but
+    that fact reached after-sales later: the request is placed by business time, concerns the
+    goods where they were when it was made, and is answered within that status's window counted
+    from the request (a request is never closed as shipped before the answer)."""
+
+    event_type = "aftersales.refund_goods_status_corrected"
+
+    goods_status: GoodsStatus = Field(description="Where the goods were when the buyer asked.")
+    status_since: UtcDatetime = Field(
+        description="When they got there: the parcel's `shipped_at` or `delivered_at`."
+    )
     answer_due_by: UtcDatetime = Field(description="Approved automatically if unanswered by then.")
 
 
@@ -274,6 +296,7 @@ class DisputeResolved(RefundCaseEvent):
 EVENTS: tuple[type[AftersalesEvent], ...] = (
     RefundRequested,
     RefundAmended,
+    RefundGoodsStatusCorrected,
     RefundApproved,
     RefundRejected,
     ReturnShipped,

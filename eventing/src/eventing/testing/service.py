@@ -25,7 +25,7 @@ from contracts.events.base import EventPayload
 from contracts.examples import example_payloads
 from contracts.kafka_binding import to_kafka
 from contracts.parties import Actor, Service
-from eventing.clock import advance_clock
+from eventing.clock import advance_clock, read_clock_offset
 from eventing.database import create_engine
 from eventing.encoding import ConsumedEvent, OutgoingRecord
 from eventing.http.auth import Role, TokenIssuer
@@ -133,6 +133,10 @@ class RunningService:
     async def advance(self, by: timedelta) -> None:
         """Move the service's (database) clock forward."""
         await advance_clock(self.engine, by)
+
+    async def now(self) -> datetime:
+        """The time on the service's (database) clock, as its commands read it."""
+        return datetime.now(UTC) + await read_clock_offset(self.engine)
 
     async def stored_types(self, stream_id: str) -> list[str]:
         """Types of the events stored in `stream_id`, in order."""

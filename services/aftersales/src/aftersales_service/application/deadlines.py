@@ -27,6 +27,7 @@ from contracts.events.aftersales import (
     RefundCaseEvent,
     RefundClosed,
     Refunded,
+    RefundGoodsStatusCorrected,
     RefundRejected,
     RefundRequested,
     RefundWithdrawn,
@@ -78,6 +79,8 @@ def _changes(event: RefundCaseEvent) -> list[DeadlineChange]:
         case RefundRequested() | RefundAmended():
             return [CancelDeadline(DeadlineKind.APPEAL, case),
                     ScheduleDeadline(DeadlineKind.ANSWER, case, event.answer_due_by)]  # fmt: skip
+        case RefundGoodsStatusCorrected():
+            return [ScheduleDeadline(DeadlineKind.ANSWER, case, event.answer_due_by)]
         case RefundApproved():
             changes: list[DeadlineChange] = [CancelDeadline(DeadlineKind.ANSWER, case)]
             if event.return_by is not None:

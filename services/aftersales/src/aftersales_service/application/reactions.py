@@ -4,6 +4,7 @@ and 7)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,13 +15,18 @@ from aftersales_service.application.commands import (
     order_policy,
 )
 from aftersales_service.application.state_tables import FACT_EVENTS, record_facts
-from aftersales_service.domain.commands import Command, OpenInterceptCase, RecordOrderShipped
+from aftersales_service.domain.commands import (
+    Command,
+    OpenInterceptCase,
+    RecordOrderDelivered,
+    RecordOrderShipped,
+)
 from aftersales_service.domain.facts import OrderFacts
 from aftersales_service.domain.policy import RefundPolicy
 from aftersales_service.domain.state import AftersalesState
 from aftersales_service.settings import AftersalesSettings
 from contracts.events.aftersales import RefundCaseEvent
-from contracts.events.logistics import Shipped
+from contracts.events.logistics import Delivered, Shipped
 from contracts.events.order import OrderCancelled
 from contracts.parties import Service
 from eventing.encoding import ConsumedEvent
@@ -45,7 +51,11 @@ def upstream_facts(kit: AftersalesKit) -> Handler:
             return  # the placement has not arrived yet; the facts wait in their row
         acting = Acting.reaction(envelope)
         if isinstance(envelope.data, Shipped):
-            await kit.commands.execute(connection, facts.order_id, _record_shipped, acting)
+            shipped = _record(RecordOrderShipped, envelope.data.shipped_at)
+            await kit.commands.execute(connection, facts.order_id, shipped, acting)
+        if isinstance(envelope.data, Delivered):
+            delivered = _record(RecordOrderDelivered, envelope.data.delivered_at)
+            await kit.commands.execute(connection, facts.order_id, delivered, acting)
         if isinstance(envelope.data, Shipped | OrderCancelled) and _parcel_to_recover(facts):
             await kit.commands.execute(
                 connection, facts.order_id, _recovery_case(kit, facts), acting
@@ -54,8 +64,15 @@ def upstream_facts(kit: AftersalesKit) -> Handler:
     return handle
 
 
-def _record_shipped(given: AftersalesGiven) -> RecordOrderShipped:
-    return RecordOrderShipped(given.now)
+def _record(
+    fact: type[RecordOrderShipped | RecordOrderDelivered], since: datetime
+) -> Callable[[AftersalesGiven], RecordOrderShipped | RecordOrderDelivered]:
+    """Where the goods went at `since` (their business time), learnt now."""
+
+    def build(given: AftersalesGiven) -> RecordOrderShipped | RecordOrderDelivered:
+        return fact(given.now, since, given.policy)
+
+    return build
 
 
 def _parcel_to_recover(facts: OrderFacts) -> bool:

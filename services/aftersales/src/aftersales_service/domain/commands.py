@@ -167,9 +167,22 @@ class ExpireAppealWindow:
 
 @dataclass(frozen=True, slots=True)
 class RecordOrderShipped:
-    """The parcel left: refund-only requests for unshipped goods still unanswered close."""
+    """The parcel left at `shipped_at` (learnt at `at`, possibly later): an unanswered request
+    asked before then for unshipped goods is settled, one asked after it concerns shipped goods."""
 
     at: datetime
+    shipped_at: datetime
+    policy: RefundPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOrderDelivered:
+    """The parcel was signed for at `delivered_at` (learnt at `at`, possibly later): an
+    unanswered request asked since then concerns received goods."""
+
+    at: datetime
+    delivered_at: datetime
+    policy: RefundPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,4 +210,5 @@ CaseCommand = (
 DeadlineCommand = (
     ExpireAnswerDeadline | ExpireReturnShipment | ExpireReturnConfirmation | ExpireAppealWindow
 )
-Command = RequestRefund | CaseCommand | DeadlineCommand | RecordOrderShipped | OpenInterceptCase
+FactCommand = RecordOrderShipped | RecordOrderDelivered | OpenInterceptCase
+Command = RequestRefund | CaseCommand | DeadlineCommand | FactCommand

@@ -18,6 +18,7 @@ from aftersales_service.domain.commands import (
     ExpireReturnConfirmation,
     ExpireReturnShipment,
     OpenInterceptCase,
+    RecordOrderDelivered,
     RecordOrderShipped,
     RejectRefund,
     RejectReturn,
@@ -48,6 +49,7 @@ _RULES: dict[type[Any], Callable[[Any, AftersalesState], Sequence[RefundCaseEven
     ExpireReturnConfirmation: timeouts.expire_return_confirmation,
     ExpireAppealWindow: timeouts.expire_appeal_window,
     RecordOrderShipped: timeouts.record_order_shipped,
+    RecordOrderDelivered: timeouts.record_order_delivered,
 }
 
 

@@ -52,6 +52,7 @@ def request_refund(command: RequestRefund, state: AftersalesState) -> Sequence[R
             description=terms.description, amount=terms.amount, items=terms.items,
             goods_status=goods_status,
             answer_due_by=command.at + command.policy.answer_window(goods_status),
+            requested_at=command.at,
         )
     ]  # fmt: skip
 
@@ -110,6 +111,7 @@ def open_intercept_case(
             buyer_id=facts.buyer_id, kind=RefundKind.RETURN_AND_REFUND,
             reason=RefundReason.CANCELLED_AFTER_SHIPMENT, amount=zero, items=facts.shipped_items,
             goods_status=GoodsStatus.NOT_RECEIVED, answer_due_by=command.at,
+            requested_at=command.at,
         ),
         RefundApproved(
             order_id=facts.order_id, shop_id=facts.shop_id, case_id=command.case_id, amount=zero,

@@ -19,6 +19,7 @@ from contracts.events.aftersales import (
     RefundClosed,
     RefundCloseReason,
     Refunded,
+    RefundGoodsStatusCorrected,
     RefundKind,
     RefundReason,
     RefundRejected,
@@ -83,6 +84,7 @@ class RefundCase:
     status: CaseStatus
     answer_due_by: datetime | None
     description: str | None = None
+    requested_at: datetime | None = None  # None: opened before after-sales recorded it
     automatic_approval: bool = False
     return_by: datetime | None = None
     return_address: Address | None = None
@@ -159,6 +161,7 @@ def _opened(event: RefundRequested) -> RefundCase:
         status=CaseStatus.WAITING_SELLER,
         answer_due_by=event.answer_due_by,
         description=event.description,
+        requested_at=event.requested_at,
     )
 
 
@@ -171,6 +174,8 @@ def _evolve_case(case: RefundCase, event: RefundCaseEvent) -> RefundCase:
                 status=CaseStatus.WAITING_SELLER, answer_due_by=event.answer_due_by,
                 appeal_by=None,
             )  # fmt: skip
+        case RefundGoodsStatusCorrected():
+            return replace(case, goods_status=event.goods_status, answer_due_by=event.answer_due_by)
         case RefundApproved():
             return replace(
                 case, automatic_approval=event.automatic, return_by=event.return_by,

@@ -16,14 +16,17 @@ from aftersales_service.domain.commands import (
     ExpireAppealWindow,
     ExpireReturnConfirmation,
     ExpireReturnShipment,
+    RecordOrderDelivered,
     RecordOrderShipped,
 )
+from aftersales_service.domain.policy import RefundPolicy
 from aftersales_service.domain.state import AftersalesState, CaseStatus, RefundCase
 from contracts.events.aftersales import (
     GoodsStatus,
     RefundCaseEvent,
     RefundClosed,
     RefundCloseReason,
+    RefundGoodsStatusCorrected,
     RefundKind,
     RefundTrigger,
 )
@@ -74,14 +77,65 @@ def expire_appeal_window(
 def record_order_shipped(
     command: RecordOrderShipped, state: AftersalesState
 ) -> Sequence[RefundCaseEvent]:
-    """Shipping inside the answer window settles a refund-only request for unshipped goods."""
+    """Each unanswered request that was opened as "not shipped" is placed by business time:
+    asked before the parcel left, a refund-only request is settled by the shipment (shipping
+    inside the answer window); asked at or after it (the shipment reached after-sales late),
+    it concerns shipped goods that have not arrived, with their answer window from the request.
+    """
+    decided: list[RefundCaseEvent] = []
+    for case in _unanswered(state, (GoodsStatus.NOT_SHIPPED,)):
+        if _asked_since(case, command.shipped_at):
+            status = GoodsStatus.NOT_RECEIVED
+            decided.append(_corrected(state, case, status, command.shipped_at, command.policy))
+        elif case.kind is RefundKind.REFUND_ONLY:
+            decided.append(_closed(state, case, RefundCloseReason.SHIPPED_BEFORE_ANSWER))
+    return decided
+
+
+def record_order_delivered(
+    command: RecordOrderDelivered, state: AftersalesState
+) -> Sequence[RefundCaseEvent]:
+    """An unanswered request asked after the parcel was signed for (the delivery reached
+    after-sales late) concerns received goods, with their answer window from the request; one
+    asked before it keeps the window it was given."""
+    status = GoodsStatus.RECEIVED
     return [
-        _closed(state, case, RefundCloseReason.SHIPPED_BEFORE_ANSWER)
-        for case in state.cases.values()
-        if case.kind is RefundKind.REFUND_ONLY
-        and case.goods_status is GoodsStatus.NOT_SHIPPED
-        and case.status is CaseStatus.WAITING_SELLER
+        _corrected(state, case, status, command.delivered_at, command.policy)
+        for case in _unanswered(state, (GoodsStatus.NOT_SHIPPED, GoodsStatus.NOT_RECEIVED))
+        if _asked_since(case, command.delivered_at)
     ]
+
+
+def _unanswered(
+    state: AftersalesState, goods_statuses: tuple[GoodsStatus, ...]
+) -> list[RefundCase]:
+    return [
+        case
+        for case in state.cases.values()
+        if case.status is CaseStatus.WAITING_SELLER
+        and case.goods_status in goods_statuses
+        and not case.is_intercept
+    ]
+
+
+def _asked_since(case: RefundCase, moment: datetime) -> bool:
+    """Whether the request was made at or after `moment` (unknown for old cases: no)."""
+    return case.requested_at is not None and case.requested_at >= moment
+
+
+def _corrected(
+    state: AftersalesState,
+    case: RefundCase,
+    status: GoodsStatus,
+    since: datetime,
+    policy: RefundPolicy,
+) -> RefundGoodsStatusCorrected:
+    assert case.requested_at is not None
+    order_id, shop_id = order_of(state)
+    return RefundGoodsStatusCorrected(
+        order_id=order_id, shop_id=shop_id, case_id=case.case_id, goods_status=status,
+        status_since=since, answer_due_by=case.requested_at + policy.answer_window(status),
+    )  # fmt: skip
 
 
 def _due(

@@ -23,6 +23,7 @@ from contracts.events.aftersales import (
     RefundClosed,
     RefundCloseReason,
     Refunded,
+    RefundGoodsStatusCorrected,
     RefundReason,
     RefundRejected,
     RefundRequested,
@@ -131,6 +132,9 @@ def changed_columns(row: Mapping[str, Any], event: RefundCaseEvent) -> dict[str,
                 "appeal_by": None, "rejection_reason": None, "rejection_note": None,
                 **_next(event.answer_due_by, "answer"),
             }  # fmt: skip
+        case RefundGoodsStatusCorrected():
+            return {"goods_status": event.goods_status.value, "answer_due_by": event.answer_due_by,
+                    **_next(event.answer_due_by, "answer")}  # fmt: skip
         case RefundApproved():
             return _approved(row, event)
         case RefundRejected() | ReturnRejected():
