@@ -116,6 +116,7 @@ def _order_examples() -> list[EventPayload]:
             **IDS, reason=o.CancellationReason.BUYER_CHANGED_MIND, note=None, refund_due=cny(0)
         ),
         o.OrderShipped(**IDS, waybill=WAYBILL, shipped_at=_h(20), auto_confirm_at=_h(20 + 240)),
+        o.ShippedAfterClose(**IDS, waybill=WAYBILL, shipped_at=_h(20), items=PICK),
         o.OrderRefundRecorded(
             **IDS, case_id="R-7", amount=cny(39.9), refunded_total=cny(39.9), refundable=cny(256)
         ),

@@ -12,9 +12,11 @@ from contracts.events.base import OrderEvent
 from contracts.events.order import (
     CancellationReason,
     OrderCancelled,
+    OrderClosed,
     OrderShipped,
     PaymentMethod,
     PaymentStage,
+    ShippedAfterClose,
     StockReleased,
     StockReserved,
 )
@@ -100,6 +102,9 @@ def _apply_stock(
         elif isinstance(event, OrderShipped):
             for item in before.reserved:
                 levels[item.sku] = stock.ship(levels[item.sku], item.quantity)
+        elif isinstance(event, ShippedAfterClose):
+            for item in event.items:
+                levels[item.sku] = stock.leave(levels[item.sku], item.quantity)
     return levels
 
 
@@ -130,6 +135,11 @@ def _check(
     assert state.refundable >= 0
     assert not (OrderShipped in kinds and OrderCancelled in kinds), "shipped and cancelled"
     assert kinds.count(StockReleased) + kinds.count(OrderShipped) <= 1, "released twice"
+    assert kinds.count(OrderShipped) + kinds.count(ShippedAfterClose) <= 1, "shipped twice"
+    if ShippedAfterClose in kinds:
+        assert kinds.index(ShippedAfterClose) > max(
+            kinds.index(k) for k in (OrderCancelled, OrderClosed) if k in kinds
+        ), "shipped after close only after the close"
     for level in levels.values():
         assert level.on_hand >= 0, "stock on hand never negative"
         assert 0 <= level.reserved <= level.on_hand, "reserved within on hand"

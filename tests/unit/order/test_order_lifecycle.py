@@ -20,6 +20,7 @@ from contracts.events.order import (
     OrderShipped,
     PaymentStage,
     ReceiptConfirmed,
+    ShippedAfterClose,
     StockReleased,
 )
 from contracts.values import Money, SkuQuantity
@@ -38,6 +39,7 @@ from order_service.domain.commands import (
     RemindBalance,
 )
 from order_service.domain.placement import validated_receiver
+from order_service.domain.state import OrderStatus
 
 from .order_scenarios import (
     ORDER_ID,
@@ -148,8 +150,33 @@ def test_a_shipment_starts_the_receipt_window() -> None:
     )
 
 
-def test_a_shipment_of_a_cancelled_order_records_nothing() -> None:
-    spec().given(*history(place_order(), pay(), CANCEL)).when(ship()).then()
+def test_a_shipment_of_a_cancelled_order_records_that_its_units_left_once() -> None:
+    cancelled = history(place_order(), pay(), CANCEL)
+    left = (
+        spec()
+        .given(*cancelled)
+        .when(ship())
+        .then(ShippedAfterClose(**IDS, waybill=WAYBILL, shipped_at=SHIPPED_AT, items=RESERVED))
+    )
+    after = spec().given(*cancelled, *left)
+    assert after.state.status is OrderStatus.CANCELLED
+    after.when(ship()).then()
+
+
+def test_a_shipment_learnt_after_a_full_refund_closed_the_order_keeps_it_closed() -> None:
+    refunded = history(
+        place_order(), pay(), RecordRefund(case_id="c1", amount=PAYABLE, currency="CNY")
+    )
+    assert spec().given(*refunded).state.status is OrderStatus.CLOSED
+    parcel = (SkuQuantity(sku="TEA-250", quantity=2),)
+    spec().given(*refunded).when(replace(ship(), items=parcel)).then(
+        ShippedAfterClose(**IDS, waybill=WAYBILL, shipped_at=SHIPPED_AT, items=parcel)
+    )
+
+
+def test_a_shipment_of_an_order_closed_unpaid_records_nothing() -> None:
+    closed = history(place_order(), CloseUnpaidOrder(at=T0 + PAYMENT_WINDOW))
+    spec().given(*closed).when(ship()).then()
 
 
 def test_a_shipment_heard_twice_is_recorded_once() -> None:

@@ -101,6 +101,14 @@ def test_reserve_release_and_ship_move_units_between_on_hand_and_reserved() -> N
     assert (shipped.on_hand, shipped.reserved) == (6, 0)
 
 
+def test_units_that_left_after_their_release_come_off_on_hand_not_others_reservations() -> None:
+    others = stock.reserve(SkuStockLevel(sku="A", on_hand=10), 3)
+    left = stock.leave(others, 4)
+    assert (left.on_hand, left.reserved) == (6, 3)
+    short = stock.leave(others, 9)
+    assert (short.on_hand, short.reserved) == (3, 3)
+
+
 def test_stock_cannot_go_under_what_open_orders_reserved() -> None:
     held = stock.reserve(SkuStockLevel(sku="A", on_hand=10), 4)
     with pytest.raises(errors.StockBelowReserved):

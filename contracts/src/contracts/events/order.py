@@ -277,6 +277,20 @@ class OrderShipped(OrderEvent):
     auto_confirm_at: UtcDatetime = Field(description="When receipt is confirmed automatically.")
 
 
+class ShippedAfterClose(OrderEvent):
+    """The parcel left before the order heard of it, but the order was cancelled or closed
+    first (the cancel-vs-ship race, or a refund that closed it): it stays cancelled or closed,
+    and the units are out of the warehouse all the same (after-sales settles the money)."""
+
+    event_type = "order.shipped_after_close"
+
+    waybill: Waybill = Field(description="Carrier and tracking number.")
+    shipped_at: UtcDatetime = Field(description="When the parcel was handed to the carrier.")
+    items: tuple[SkuQuantity, ...] = Field(
+        min_length=1, description="Units that left the warehouse, per SKU."
+    )
+
+
 class OrderRefundRecorded(OrderEvent):
     """A completed refund (from `aftersales.refunded`) reduced what is left to refund."""
 
@@ -355,6 +369,7 @@ EVENTS: tuple[type[OrderEvent], ...] = (
     AddressChanged,
     OrderCancelled,
     OrderShipped,
+    ShippedAfterClose,
     OrderRefundRecorded,
     OrderClosed,
     ReceiptConfirmed,

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.events.base import OrderEvent
-from contracts.events.order import OrderShipped, StockReleased, StockReserved
+from contracts.events.order import OrderShipped, ShippedAfterClose, StockReleased, StockReserved
 from eventing.deadlines import DeadlineScheduler
 from eventing.decider import Decider
 from eventing.handler import Acting, Change, CommandSource, Given
@@ -81,6 +81,9 @@ async def _move_stock(
     elif isinstance(event, OrderShipped) and change.before.reserved:
         quantities = {item.sku: item.quantity for item in change.before.reserved}
         await state_tables.move(connection, after.shop_id, quantities, "ship", who, at)
+    elif isinstance(event, ShippedAfterClose):
+        quantities = {item.sku: item.quantity for item in event.items}
+        await state_tables.move(connection, after.shop_id, quantities, "leave", who, at)
 
 
 @dataclass(frozen=True, slots=True)

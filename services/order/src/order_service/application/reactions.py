@@ -38,6 +38,7 @@ def record_shipment(shipped: Shipped) -> OrderCommandSource:
             waybill=shipped.waybill,
             shipped_at=shipped.shipped_at,
             receipt_window=given.policy.receipt_window(given.state.goods_kind),
+            items=shipped.items,
         )
 
     return command

@@ -166,11 +166,13 @@ async def move(
     at: datetime,
     buyer_id: str | None = None,
 ) -> None:
-    """Reserve, release or ship the units of an order (`kind`), in SKU order."""
+    """Reserve, release, ship or let leave (after release) the units of an order (`kind`), in
+    SKU order."""
     change: Callable[[SkuStockLevel, int], SkuStockLevel] = {
         "reserve": stock.reserve,
         "release": stock.release,
         "ship": stock.ship,
+        "leave": stock.leave,
     }[kind]
     rows = await lock(connection, shop_id, quantities)
     for sku in sorted(quantities):

@@ -14,7 +14,7 @@ from contracts.events.order import (
     PaymentMethod,
     PaymentStage,
 )
-from contracts.values import Waybill
+from contracts.values import SkuQuantity, Waybill
 from order_service.domain.stock import SkuStockLevel
 
 
@@ -150,6 +150,7 @@ class RecordShipment:
     waybill: Waybill
     shipped_at: datetime
     receipt_window: timedelta
+    items: tuple[SkuQuantity, ...] = ()  # what left; empty: everything the order holds
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ from contracts.events.order import (
     OrderRefundRecorded,
     OrderShipped,
     ReceiptConfirmed,
+    ShippedAfterClose,
     StockReleased,
 )
-from contracts.values import Money
+from contracts.values import Money, SkuQuantity
 from order_service.domain.commands import (
     CancelOrder,
     ChangeAddress,
@@ -147,7 +148,10 @@ def close_for_missed_balance(command: CloseForMissedBalance, state: OrderState) 
 
 
 def record_shipment(command: RecordShipment, state: OrderState) -> list[OrderEvent]:
-    """Logistics shipped. A cancelled or closed order records nothing (after-sales settles it)."""
+    """Logistics shipped. A cancelled or closed order that was paid records once that its units
+    left (it learnt of the shipment only after it ended); after-sales settles the money."""
+    if state.status in (OrderStatus.CANCELLED, OrderStatus.CLOSED):
+        return _shipped_after_close(command, state)
     if state.status in ENDED or state.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
         return []
     if state.status is not OrderStatus.AWAITING_SHIPMENT:
@@ -162,6 +166,24 @@ def record_shipment(command: RecordShipment, state: OrderState) -> list[OrderEve
             auto_confirm_at=command.shipped_at + command.receipt_window,
         )
     ]
+
+
+def _shipped_after_close(command: RecordShipment, state: OrderState) -> list[OrderEvent]:
+    if state.paid == 0 or state.waybill is not None:
+        return []  # never paid (nothing was sent out), or the shipment is recorded already
+    items = command.items or _units(state)
+    return [
+        ShippedAfterClose(
+            **_ids(state), waybill=command.waybill, shipped_at=command.shipped_at, items=items
+        )
+    ]
+
+
+def _units(state: OrderState) -> tuple[SkuQuantity, ...]:
+    units: dict[str, int] = {}
+    for line in state.items:
+        units[line.sku] = units.get(line.sku, 0) + line.quantity
+    return tuple(SkuQuantity(sku=sku, quantity=units[sku]) for sku in sorted(units))
 
 
 def record_refund(command: RecordRefund, state: OrderState) -> list[OrderEvent]:

@@ -27,6 +27,7 @@ from contracts.events.order import (
     PaymentFailed,
     PresaleTerms,
     ReceiptConfirmed,
+    ShippedAfterClose,
     StockRejected,
     StockReleased,
     StockReserved,
@@ -202,6 +203,8 @@ def _after_payment(state: OrderState, event: OrderEvent) -> OrderState:
                 shipped_at=event.shipped_at,
                 auto_confirm_at=event.auto_confirm_at,
             )
+        case ShippedAfterClose():
+            return replace(state, waybill=event.waybill, shipped_at=event.shipped_at)
         case OrderRefundRecorded():
             return replace(
                 state,

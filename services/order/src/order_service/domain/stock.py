@@ -116,6 +116,13 @@ def ship(level: SkuStockLevel, quantity: int) -> SkuStockLevel:
     )
 
 
+def leave(level: SkuStockLevel, quantity: int) -> SkuStockLevel:
+    """Units left the warehouse after their reservation was given back (the order ended before
+    it heard of the shipment): they are no longer on hand. Never below what other orders hold;
+    the shortfall, if any, is the shop's next stocktake to settle."""
+    return replace(level, on_hand=max(level.reserved, level.on_hand - quantity))
+
+
 def set_on_hand(level: SkuStockLevel, on_hand: int) -> SkuStockLevel:
     """A stocktake: the shop counts `on_hand` units; open reservations must still fit."""
     if on_hand < 0:
