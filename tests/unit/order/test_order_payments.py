@@ -22,6 +22,7 @@ from order_service.domain.commands import CancelOrder, RecordPaymentFailure
 from .order_scenarios import (
     ORDER_ID,
     PAYABLE,
+    PAYMENT_WINDOW,
     SHOP_ID,
     T0,
     history,
@@ -175,6 +176,16 @@ def test_payment_refusals() -> None:
             errors.OrderNotPayable,
         ),
         ((), pay(), errors.OrderNotFound),
+        (
+            PLACED,
+            pay(paid_at=T0 + PAYMENT_WINDOW + timedelta(seconds=1)),
+            errors.PaymentWindowClosed,
+        ),
+        (
+            PRESALE,
+            pay(stage=PaymentStage.DEPOSIT, amount=5000, paid_at=T0 + PAYMENT_WINDOW * 2),
+            errors.PaymentWindowClosed,
+        ),
     ]
     for given, command, error in cases:
         spec().given(*given).when(command).then_raises(error)

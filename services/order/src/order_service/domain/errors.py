@@ -139,6 +139,12 @@ class AddressUnchanged(DomainError):
     title = "The new receiver equals the current one"
 
 
+class PaymentWindowClosed(DomainError):
+    code = "payment-window-closed"
+    kind = Rejection.CONFLICT
+    title = "The payment was made after the order's payment deadline"
+
+
 class PaymentWindowStillOpen(DomainError):
     code = "payment-window-still-open"
     kind = Rejection.CONFLICT

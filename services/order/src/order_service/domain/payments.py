@@ -20,6 +20,7 @@ from order_service.domain.errors import (
     OrderNotPayable,
     PaymentAmountMismatch,
     PaymentStageMismatch,
+    PaymentWindowClosed,
     TextTooLong,
 )
 from order_service.domain.state import OrderState, OrderStatus
@@ -40,6 +41,7 @@ def record_payment(command: RecordPayment, state: OrderState) -> list[OrderEvent
     if original is not None:
         return [_duplicate(command, state, original)]
     expected_stage = _expected_stage(state, command.stage)
+    _check_in_time(command, state, expected_stage)
     due = _amount_due(state, expected_stage)
     if command.amount != due:
         raise PaymentAmountMismatch(
@@ -110,6 +112,19 @@ def _kept_payment(state: OrderState, stage: PaymentStage) -> str | None:
         PaymentStage.BALANCE: state.balance_payment_id,
     }
     return kept[stage]
+
+
+def _check_in_time(command: RecordPayment, state: OrderState, stage: PaymentStage) -> None:
+    """Placed by its business time: a payment made after the payment deadline comes too late,
+    whether or not the order has closed yet (the closing deadline may not have fired)."""
+    if stage is PaymentStage.BALANCE or state.payment_due_by is None:
+        return  # the balance has its own window, checked with the presale terms
+    if command.paid_at > state.payment_due_by:
+        raise PaymentWindowClosed(
+            f"paid at {command.paid_at.isoformat()}, after the payment deadline "
+            f"{state.payment_due_by.isoformat()}",
+            payment_due_by=state.payment_due_by.isoformat(),
+        )
 
 
 def _expected_stage(state: OrderState, stage: PaymentStage) -> PaymentStage:
