@@ -9,6 +9,7 @@ from contracts.envelope import DATACONTENTTYPE, schema_file
 from contracts.events.base import EventPayload
 from contracts.registry import EventRegistry
 from contracts.topics import TopicSpec
+from contracts.values import MAX_ATTRIBUTE_LENGTH, SINGLE_LINE_PATTERN
 
 HEADERS_SCHEMA = "CloudEventHeaders"
 
@@ -28,6 +29,14 @@ _HEADER_DESCRIPTIONS = {
     "content-type": "Always application/json.",
 }
 _OPTIONAL_HEADERS = {"ce_causationid", "ce_actorid"}
+_ATTRIBUTE_BOUNDS = {
+    "minLength": 1,
+    "maxLength": MAX_ATTRIBUTE_LENGTH,
+    "pattern": SINGLE_LINE_PATTERN,
+}  # `contracts.values.AttributeText`, what `Envelope` holds these three to
+_HEADER_BOUNDS = dict.fromkeys(
+    ("ce_correlationid", "ce_causationid", "ce_actorid"), _ATTRIBUTE_BOUNDS
+)
 
 
 def _package_version() -> str:
@@ -110,7 +119,7 @@ def _headers_schema() -> dict[str, Any]:
         "type": "object",
         "description": "CloudEvents 1.0 Kafka binary binding: attributes as headers.",
         "properties": {
-            name: {"type": "string", "description": text}
+            name: {"type": "string", "description": text, **_HEADER_BOUNDS.get(name, {})}
             for name, text in _HEADER_DESCRIPTIONS.items()
         },
         "required": [name for name in _HEADER_DESCRIPTIONS if name not in _OPTIONAL_HEADERS],

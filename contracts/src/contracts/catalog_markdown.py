@@ -15,6 +15,7 @@ from contracts.values import (
     FREE_TEXT_PATTERN,
     IDENTIFIER_PATTERN,
     MAX_AMOUNT,
+    MAX_ATTRIBUTE_LENGTH,
     MAX_IDENTIFIER_LENGTH,
     MAX_QUANTITY,
     MAX_STOCK,
@@ -33,8 +34,9 @@ _BOUNDS = (
     ("country", f"ISO 3166-1 alpha-2 code, one of {len(COUNTRY_CODES)} (`enum`)"),
     ("quantity", f"integer in [1, {MAX_QUANTITY}]; purchase limits too"),
     ("stock figure", f"integer in [0, {MAX_STOCK}] (available, warning line)"),
-    ("identifier", f"1–{MAX_IDENTIFIER_LENGTH} characters, no space or control character "
-     f"(`{IDENTIFIER_PATTERN}`), kept exactly as issued"),
+    ("identifier", f"1–{MAX_IDENTIFIER_LENGTH} characters, no space or control character, "
+     "none of `/ ? # % \\`, not dots only (`.` and `..` are dot segments a client drops from "
+     f"a path) (`{IDENTIFIER_PATTERN}`), kept exactly as issued; ids in a path follow it too"),
     ("name", f"one line (`{SINGLE_LINE_PATTERN}`), NFC-normalised, `maxLength` per field"),
     ("free text", f"up to {MAX_TEXT_LENGTH} characters, no NUL (`{FREE_TEXT_PATTERN}`), line "
      "breaks allowed, NFC-normalised"),
@@ -120,6 +122,11 @@ def _envelope_section() -> list[str]:
     ]
     lines += [f"| `{a}` | `{h}` | {r} | {m} |" for a, h, r, m in _ENVELOPE]
     lines += [
+        "",
+        f"`correlationid`, `causationid` and `actorid` are 1 to {MAX_ATTRIBUTE_LENGTH} characters,",
+        "none of them a control character (U+0000 to U+001F, U+007F to U+009F), as CloudEvents'",
+        "String type requires: the APIs refuse a correlation id or a token subject that breaks",
+        "this (400, 401), and a consumer dead-letters a record that carries one.",
         "",
         "Event types are named `<producing service>.<fact in the past tense, snake_case>`: the",
         "service is the one whose topic carries the event, the fact is what happened",

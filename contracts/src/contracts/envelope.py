@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events.base import EventPayload
 from contracts.parties import Actor
-from contracts.values import UtcDatetime
+from contracts.values import AttributeText, UtcDatetime
 
 SPECVERSION: Final = "1.0"
 DATACONTENTTYPE: Final = "application/json"
@@ -54,19 +54,14 @@ class Envelope(BaseModel):
     data: EventPayload = Field(description="The event payload (its class fixes type/version).")
     time: UtcDatetime = Field(description="When the fact happened.")
     sequence: int = Field(ge=0, description="Position of the event in its aggregate's stream.")
-    correlationid: str = Field(
-        min_length=1, max_length=128, description="Shared by every event of one business flow."
-    )
+    correlationid: AttributeText = Field(description="Shared by every event of one business flow.")
     actor: Actor = Field(description="Who caused the event.")
     id: UUID = Field(default_factory=uuid4, description="Unique id of this event.")
-    causationid: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=128,
-        description="The command or event that caused it.",
+    causationid: AttributeText | None = Field(
+        default=None, description="The command or event that caused it."
     )
-    actorid: str | None = Field(
-        default=None, min_length=1, max_length=128, description="Id of the person or job acting."
+    actorid: AttributeText | None = Field(
+        default=None, description="Id of the person or job acting."
     )
 
     @field_validator("data")

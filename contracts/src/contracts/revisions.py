@@ -85,6 +85,25 @@ REVISIONS: Final[tuple[Revision, ...]] = (
             ),
         ),
     ),
+    Revision(
+        3,
+        "Issue 14, item 8: an identifier is not made of dots only, so every identifier can "
+        "stand in a URL path segment.",
+        (
+            Tightening(
+                "pattern",
+                (
+                    "*_id",
+                    "*sku",
+                    "*tracking_number",
+                    "failure_code",
+                ),
+                "`.` and `..` are dot segments every HTTP client removes from a path "
+                "(RFC 3986 5.2.4), so such an id could never be addressed (its stock, order or "
+                "case answered 404); the services issue no such id and the APIs refuse one",
+            ),
+        ),
+    ),
 )
 
 CURRENT_REVISION: Final = REVISIONS[-1].number

@@ -21,6 +21,8 @@ from pydantic import (
     Strict,
     StrictInt,
     StringConstraints,
+    TypeAdapter,
+    ValidationError,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -40,6 +42,7 @@ MAX_STOCK: Final = 10**9
 MAX_IDENTIFIER_LENGTH: Final = 64
 MAX_TEXT_LENGTH: Final = 2000
 MAX_URI_LENGTH: Final = 2048
+MAX_ATTRIBUTE_LENGTH: Final = 128  # an envelope's correlation, causation and actor ids
 
 # Codes in the ISO 4217 list that are no money a buyer pays with: precious metals, bond-market
 # units, the IMF's SDR and the ADB's unit of account, the testing code and "no currency".
@@ -57,10 +60,14 @@ COUNTRY_CODES: Final[tuple[str, ...]] = tuple(sorted(c.alpha_2 for c in pycountr
 _NO_SPACE_OR_CONTROL = (
     r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-IDENTIFIER_PATTERN: Final = rf"^[^{_NO_SPACE_OR_CONTROL}/?#%\\]+$"
+_PATH_SAFE = rf"{_NO_SPACE_OR_CONTROL}/?#%\\"
+# Written so that each character has one way to match (no backtracking in any regex engine).
+IDENTIFIER_PATTERN: Final = rf"^\.*[^{_PATH_SAFE}.][^{_PATH_SAFE}]*$"
 """An identifier: printable characters, none of them a control character or a space of any kind
 (C0, DEL, C1, U+0020, no-break and the Unicode spaces, zero-width space and BOM), nor one that
-has a meaning in a URL path (`/ ? # % \\`): every identifier can stand in a path segment."""
+has a meaning in a URL path (`/ ? # % \\`), and not dots only (`.` and `..` are a path's dot
+segments, which HTTP clients remove, RFC 3986 5.2.4): every identifier can stand in a path
+segment."""
 
 URI_PATTERN: Final = rf"^[^{_NO_SPACE_OR_CONTROL}]+$"
 """A URI (an attachment's address): printable, no control characters, no spaces."""
@@ -120,6 +127,31 @@ Text = Annotated[
 ]
 """Free text written by a person (a reason, a note, a comment): NFC-normalised, valid Unicode,
 no NUL, line breaks allowed, up to 2000 characters."""
+
+AttributeText = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=MAX_ATTRIBUTE_LENGTH, pattern=SINGLE_LINE_PATTERN),
+    BeforeValidator(_encodable),
+]
+"""An envelope's text attribute (`correlationid`, `causationid`, `actorid`): 1 to 128
+characters, valid Unicode, none of them a control character (C0, DEL, C1), as CloudEvents'
+String type requires."""
+_ATTRIBUTE: Final = TypeAdapter(AttributeText)
+
+
+def attribute_refusal(value: str) -> str | None:
+    """Why `value` cannot be an envelope's text attribute (`AttributeText`), or None: the one
+    check the envelope and the HTTP edge (correlation ids, token subjects) share."""
+    try:
+        _ATTRIBUTE.validate_python(value)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        if first["type"] == "string_pattern_mismatch":
+            return "must not contain a control character (U+0000-U+001F, U+007F-U+009F)"
+        return str(first["msg"])
+    return None
+
 
 Uri = Annotated[
     str,

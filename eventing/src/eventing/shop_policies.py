@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from eventing.aggregate import VersionMismatch
 from eventing.http.auth import Caller, CurrentCaller, Role, require_roles
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch, etag
+from eventing.http.paths import ShopId
 from eventing.http.problems import ProblemError, problem_responses
 from eventing.schema import shop_policies
 
@@ -178,7 +179,7 @@ def shop_policy_router(
         response_model=view_model,
         responses=problem_responses(401),
     )
-    async def get_policy(shop_id: str, _: CurrentCaller) -> JSONResponse:
+    async def get_policy(shop_id: ShopId, _: CurrentCaller) -> JSONResponse:
         async with runtime.engine.connect() as connection:
             stored = await policies.get(connection, shop_id)
         body = view(shop_id, stored).model_dump(mode="json")
@@ -186,7 +187,7 @@ def shop_policy_router(
 
     async def put_policy(
         caller: Annotated[Caller, Depends(require_roles(Role.SELLER, Role.PLATFORM))],
-        shop_id: str,
+        shop_id: ShopId,
         body: BaseModel,
         request: Request,
         key: IdempotencyKey,

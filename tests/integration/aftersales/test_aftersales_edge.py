@@ -96,3 +96,28 @@ async def test_a_policy_duration_beyond_its_bounds_is_refused_as_in_every_servic
         assert_problem(answer, 422, "validation-error", "body.answer_before_shipment")
     after = (await aftersales.client.get(path, headers=aftersales.seller)).json()
     assert (after["version"], after["policy"]) == (0, defaults["policy"])
+
+
+@pytest.mark.parametrize(
+    "sent", ["c" * 65, "%2E", "a%25b", "a%07b"], ids=["65 characters", "a dot", "%", "BEL"]
+)
+async def test_an_id_in_a_path_is_held_to_the_identifier_rule_of_bodies(
+    aftersales: Aftersales, sent: str
+) -> None:
+    order_id = await aftersales.paid_order()
+    case = await aftersales.open_case(order_id, REFUND_ONLY)
+    read = await aftersales.client.get(f"/v1/refund-cases/{sent}", headers=aftersales.buyer)
+    assert_problem(read, 422, "validation-error", "path.case_id")
+    withdraw = await aftersales.command(f"/v1/refund-cases/{sent}/withdrawal", {}, aftersales.buyer)
+    assert_problem(withdraw, 422, "validation-error", "path.case_id")
+    opened = await aftersales.command(
+        f"/v1/orders/{sent}/refund-cases", REFUND_ONLY, aftersales.buyer
+    )
+    assert_problem(opened, 422, "validation-error", "path.order_id")
+    stats = await aftersales.client.get(f"/v1/stats/shops/{sent}", headers=aftersales.platform)
+    assert_problem(stats, 422, "validation-error", "path.shop_id")
+    seen = await aftersales.case(case["case_id"], min_version=case["version"])
+    assert seen["status"] == case["status"]
+    assert [kind for kind, _ in await aftersales.recorded(order_id)] == [
+        "aftersales.refund_requested"
+    ]

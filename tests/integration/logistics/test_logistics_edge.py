@@ -130,3 +130,23 @@ async def test_a_ship_by_duration_beyond_its_bounds_is_refused(logistics: Logist
         assert_problem(answer, 422, "validation-error")
     policy = (await logistics.client.get(path, headers=logistics.seller())).json()
     assert (policy["version"], policy["policy"]["ship_by_target"]) == (0, "P1D")
+
+
+@pytest.mark.parametrize(
+    "sent", ["o" * 65, "%2E%2E", "a%25b", "a%07b"], ids=["65 characters", "dots", "%", "BEL"]
+)
+async def test_an_id_in_a_path_is_held_to_the_identifier_rule_of_bodies(
+    logistics: Logistics, sent: str
+) -> None:
+    order_id = await logistics.paid_order()
+    read = await logistics.shipment(sent)
+    assert_problem(read, 422, "validation-error", "path.order_id")
+    dispatch = await logistics.dispatch(sent)
+    assert_problem(dispatch, 422, "validation-error", "path.order_id")
+    resolution = await logistics.command(
+        f"/v1/shipments/{order_id}/exceptions/{sent}/resolution",
+        {"resolution": "reshipped"},
+        logistics.seller(),
+    )
+    assert_problem(resolution, 422, "validation-error", "path.exception_id")
+    await _unchanged(logistics, order_id, "awaiting_dispatch", 1)

@@ -1,11 +1,13 @@
-"""The order API's edge (issue 14): strict, bounded bodies, plausible payment times, bounded
-policy durations, who may record a payment and who sees stock figures. Each refusal is a 4xx
-problem+json and leaves the order and the stock as they were."""
+"""The order API's edge (issue 14): strict, bounded bodies and path ids, plausible payment times,
+bounded policy durations, who may record a payment and who sees stock figures, correlation ids
+an event can carry. Each refusal is a 4xx problem+json and leaves the order and the stock as
+they were."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -54,6 +56,8 @@ WRONG_BODIES = [
     pytest.param(order_body(shipping_fee=2**63), "body.shipping_fee", id="shipping fee 2^63"),
     pytest.param(order_body(shipping_fee="1000"), "body.shipping_fee", id="fee as a string"),
     pytest.param({**order_body(), "shop_id": 1}, "body.shop_id", id="shop id as a number"),
+    pytest.param({**order_body(), "shop_id": ".."}, "body.shop_id", id="shop id of dots only"),
+    pytest.param(_with_item(sku="."), "body.items.0.sku", id="sku of dots only"),
     pytest.param(order_body(buyer_note="x" * 2001), "body.buyer_note", id="note too long"),
     pytest.param(order_body(items=[_item(sku=f"S-{n}") for n in range(101)], payable=None),
                  "body.items", id="too many lines"),
@@ -185,3 +189,59 @@ async def test_another_shops_seller_gets_the_same_answer_for_an_order_that_exist
     assert (await service.stock(TEA))["reserved"] == 2
     order = await service.order_when(order_id, lambda o: o["version"] >= 2, "placed")
     assert (order["status"], order["buyer_id"]) == ("awaiting_payment", BUYER)
+
+
+# Ids a path can hold that no identifier can be: too long, dots only (sent encoded, as a client
+# that does not drop dot segments would), `%` once decoded, a control character, a space.
+WRONG_PATH_IDS = [
+    pytest.param("o" * 65, "o" * 65, id="65 characters"),
+    pytest.param("%2E%2E", "..", id="dots only"),
+    pytest.param("a%25b", "a%b", id="percent sign"),
+    pytest.param("a%07b", "a\x07b", id="control character"),
+    pytest.param("a%20b", "a b", id="space"),
+]
+
+
+@pytest.mark.parametrize(("sent", "decoded"), WRONG_PATH_IDS)
+async def test_an_id_in_a_path_is_held_to_the_identifier_rule_of_bodies(
+    service: Orders, sent: str, decoded: str
+) -> None:
+    await service.stocked()
+    order_id = (await service.place())["order_id"]
+    read = await service.client.get(f"/v1/orders/{sent}", headers=service.buyer)
+    assert_problem(read, 422, "validation-error", "path.order_id")
+    cancel = f"/v1/orders/{sent}/cancellation"
+    answer = await service.command(cancel, {"reason": "other"}, service.buyer)
+    assert_problem(answer, 422, "validation-error", "path.order_id")
+    stock = f"/v1/shops/{SHOP}/skus/{sent}/stock"
+    answer = await service.command(stock, {"on_hand": 5}, service.seller, method="PUT")
+    assert_problem(answer, 422, "validation-error", "path.sku")
+    answer = await service.command(
+        f"/v1/shops/{sent}/skus/{TEA}/stock", {"on_hand": 5}, service.seller, method="PUT"
+    )
+    assert_problem(answer, 422, "validation-error", "path.shop_id")
+    policy = await service.client.get(f"/v1/shops/{sent}/policy", headers=service.seller)
+    assert_problem(policy, 422, "validation-error", "path.shop_id")
+    level = await service.stock(TEA)
+    assert (level["on_hand"], level["reserved"], level["version"]) == (10, 2, 2)
+    order = await service.order_when(order_id, lambda o: o["version"] >= 2, "placed")
+    assert order["status"] == "awaiting_payment"
+
+
+async def test_the_longest_id_and_one_with_dots_are_taken_in_a_path(service: Orders) -> None:
+    for sku in ("s" * 64, "..tea.", "a;b=c+d"):
+        path = f"/v1/shops/{SHOP}/skus/{quote(sku, safe='')}/stock"
+        answer = await service.command(path, {"on_hand": 3}, service.seller, method="PUT")
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["sku"], answer.json()["available"]) == (sku, 3)
+
+
+@pytest.mark.parametrize("correlation", ["a\tb", "a\x01b", "a\x7fb"], ids=["tab", "C0", "DEL"])
+async def test_a_correlation_id_with_a_control_character_is_refused(
+    service: Orders, correlation: str
+) -> None:
+    await service.stocked()
+    headers = {"X-Correlation-Id": correlation}
+    answer = await service.command("/v1/orders", order_body(), service.buyer, headers=headers)
+    assert_problem(answer, 400, "invalid-correlation-id")
+    assert (await service.stock(TEA))["reserved"] == 0

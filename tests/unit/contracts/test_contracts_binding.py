@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import types
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
@@ -91,10 +92,11 @@ def strategy_for(annotation: Any, metadata: tuple[Any, ...] = ()) -> st.SearchSt
         high = min(_constraint(metadata, "max_length") or 40, 40)
         if pattern is not None and pattern not in _TEXT_PATTERNS:
             return st.from_regex(pattern, fullmatch=True)
-        # The models store text NFC-normalised, which may shorten it: bound it afterwards.
+        # The models store text NFC-normalised, which may shorten it: bound it afterwards (and
+        # check the pattern, which refuses an identifier of dots only).
         texts = st.text(_PRINTABLE, min_size=low, max_size=max(high, low))
         return texts.map(lambda t: unicodedata.normalize("NFC", t)).filter(
-            lambda t: low <= len(t) <= high
+            lambda t: low <= len(t) <= high and (pattern is None or re.fullmatch(pattern, t))
         )
     raise NotImplementedError(f"no strategy for {annotation!r}")
 
@@ -108,7 +110,8 @@ def model_strategy(model: type[BaseModel]) -> st.SearchStrategy[Any]:
 
 
 def envelope_strategy(payload: st.SearchStrategy[Any]) -> st.SearchStrategy[Envelope]:
-    short_text = st.text(min_size=1, max_size=40)
+    # CloudEvents' String: anything but control characters (and lone surrogates).
+    short_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=40)
     return st.builds(
         Envelope,
         data=payload,

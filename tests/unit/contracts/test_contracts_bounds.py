@@ -13,12 +13,14 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from contracts import REGISTRY
+from contracts.envelope import Envelope
 from contracts.events.aftersales import DisputeEvidenceAdded
 from contracts.events.order import AutoConfirmExtended, OrderRated, StockLow
-from contracts.examples import example_payloads
+from contracts.examples import example_envelope, example_payloads
 from contracts.schemas import event_schema
 from contracts.values import (
     MAX_AMOUNT,
+    MAX_ATTRIBUTE_LENGTH,
     MAX_QUANTITY,
     MAX_STOCK,
     Address,
@@ -28,6 +30,7 @@ from contracts.values import (
     Receiver,
     SkuQuantity,
     Text,
+    attribute_refusal,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -88,6 +91,8 @@ ACCEPTED = [
     ("a 256-character title", LineItem, _line(title="茶" * 256)),
     ("a 64-character SKU", LineItem, _line(sku="S" * 64)),
     ("a Chinese SKU", LineItem, _line(sku="龙井-250")),
+    ("a SKU with dots and more", LineItem, _line(sku="..tea.")),
+    ("a SKU with sub-delimiters", LineItem, _line(sku="a;b=c+d&e")),
     ("a 64-character city", Address, _address(city="市" * 64)),
     ("a receiver", Receiver, _receiver()),
     ("a stock figure at the maximum", StockLow, _stock_low(available=MAX_STOCK)),
@@ -125,6 +130,9 @@ REFUSED = [
     ("a SKU with NUL", LineItem, _line(sku="TEA\x00"), "sku"),
     ("a SKU with a slash (it could never be a path segment)", LineItem, _line(sku="TEA/1"), "sku"),
     ("a SKU with a percent sign", LineItem, _line(sku="TEA%2F1"), "sku"),
+    ("a SKU of one dot (a dot segment, dropped from a path)", LineItem, _line(sku="."), "sku"),
+    ("a SKU of two dots", LineItem, _line(sku=".."), "sku"),
+    ("a SKU of dots only", LineItem, _line(sku="...."), "sku"),
     ("a SKU with a lone surrogate", LineItem, _line(sku="TEA\udbe4"), "sku"),
     ("a SKU given as a number", LineItem, _line(sku=1), "sku"),
     ("a 65-character city", Address, _address(city="市" * 65), "city"),
@@ -217,6 +225,35 @@ def test_identifiers_are_kept_exactly_as_issued() -> None:
     decomposed = "e\u0301-1"
 
     assert TypeAdapter(Identifier).validate_python(decomposed) == decomposed
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("corr-O-1001", False),
+        ("张三 · reaction:order.paid", False),
+        ("c" * MAX_ATTRIBUTE_LENGTH, False),
+        ("c" * (MAX_ATTRIBUTE_LENGTH + 1), True),
+        ("", True),
+        ("a\tb", True),
+        ("a\x7fb", True),
+        ("a\x85b", True),
+        ("a\udbe4", True),
+    ],
+)
+def test_an_envelope_attribute_is_one_line_of_128_characters_at_most(
+    value: str, refused: bool
+) -> None:
+    assert (attribute_refusal(value) is not None) is refused
+    envelope = example_envelope(example_payloads()["order.paid"])
+    fields = envelope.model_dump() | {"data": envelope.data}
+    for attribute in ("correlationid", "causationid", "actorid"):
+        if refused:
+            with pytest.raises(ValidationError) as error:
+                Envelope(**{**fields, attribute: value})
+            assert {str(e["loc"][0]) for e in error.value.errors()} == {attribute}
+        else:
+            assert getattr(Envelope(**{**fields, attribute: value}), attribute) == value
 
 
 def test_money_arithmetic_cannot_leave_the_bounds() -> None:

@@ -96,6 +96,22 @@ CASES: dict[str, tuple[Callable[[], object], type[ContractError]]] = {
     ),
     "negative sequence": (lambda: _decode(_replaced("ce_sequence", b"-1")), InvalidAttribute),
     "unknown actor": (lambda: _decode(_replaced("ce_actor", b"robot")), InvalidAttribute),
+    "control character in the correlation id": (
+        lambda: _decode(_replaced("ce_correlationid", b"corr\x07")),
+        InvalidAttribute,
+    ),
+    "C1 control character in the causation id": (
+        lambda: _decode(_replaced("ce_causationid", "cmd-\x85".encode())),
+        InvalidAttribute,
+    ),
+    "line break in the actor id": (
+        lambda: _decode((*_record().headers, ("ce_actorid", b"B-88\nroot"))),
+        InvalidAttribute,
+    ),
+    "129-character correlation id": (
+        lambda: _decode(_replaced("ce_correlationid", b"c" * 129)),
+        InvalidAttribute,
+    ),
     "non-UTF-8 header": (lambda: _decode(_replaced("ce_type", b"\xff\xfe")), InvalidAttribute),
     "duplicate header": (
         lambda: _decode((*_record().headers, ("ce_type", b"order.paid"))),

@@ -18,13 +18,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from contracts.parties import Actor
+from contracts.values import MAX_ATTRIBUTE_LENGTH, MAX_IDENTIFIER_LENGTH, attribute_refusal
 from eventing.http.problems import ProblemError
 
 ALGORITHM = "HS256"
 ISSUER = "orderflow"
 _LEEWAY = timedelta(seconds=30)
-MAX_SUBJECT_LENGTH = 128  # the envelope's `actorid` limit
-MAX_SHOP_ID_LENGTH = 64  # `contracts.values.Identifier`
+MAX_SUBJECT_LENGTH = MAX_ATTRIBUTE_LENGTH  # the envelope's `actorid` limit
+MAX_SHOP_ID_LENGTH = MAX_IDENTIFIER_LENGTH  # `contracts.values.Identifier`
 
 
 class Role(StrEnum):
@@ -128,7 +129,7 @@ class Authenticator:
         if role is Role.SELLER and not shop_id:
             raise _unauthenticated("a seller's token must name its shop (claim shop_id)")
         # Both are recorded on events (actorid, shop ids): bounded as the contracts bound them.
-        if not 0 < len(subject) <= MAX_SUBJECT_LENGTH or not subject.isprintable():
+        if attribute_refusal(subject) is not None or not subject.isprintable():
             raise _unauthenticated(
                 f"the token's subject must be 1 to {MAX_SUBJECT_LENGTH} characters"
             )

@@ -1,9 +1,9 @@
 """What every command endpoint shares: who acts (built once per request), one outcome body.
 
 The request's `X-Correlation-Id` becomes the events' correlation id, bounded here once by what
-the event envelope allows (1 to 128 printable characters; a longer one is refused with 400,
-never recorded into an event a consumer cannot decode). Without the header a command starts a
-new flow with a fresh id.
+the event envelope allows (`contracts.values.AttributeText`: 1 to 128 characters, no control
+character; here ASCII too): any other is refused with 400, never recorded into an event a
+consumer cannot decode. Without the header a command starts a new flow with a fresh id.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 
 from contracts.events.base import EventPayload
+from contracts.values import MAX_ATTRIBUTE_LENGTH, attribute_refusal
 from eventing.aggregate import Decision
 from eventing.events import EventMetadata
 from eventing.handler import Acting
@@ -25,7 +26,7 @@ S = TypeVar("S")
 E = TypeVar("E", bound=EventPayload)
 
 CORRELATION_HEADER = "X-Correlation-Id"
-MAX_CORRELATION_ID = 128  # the envelope's `correlationid` limit
+MAX_CORRELATION_ID = MAX_ATTRIBUTE_LENGTH  # the envelope's `correlationid` limit
 
 
 def correlation_id(request: Request) -> str:
@@ -34,7 +35,8 @@ def correlation_id(request: Request) -> str:
     if raw is None or not raw.strip():
         return str(uuid.uuid4())
     value = raw.strip()
-    if len(value) > MAX_CORRELATION_ID or not value.isprintable() or not value.isascii():
+    # ASCII as well: a header's other bytes reach us as Latin-1, not as what the client meant.
+    if not value.isascii() or attribute_refusal(value) is not None:
         raise ProblemError(
             400,
             "invalid-correlation-id",

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.api import models as m
-from aftersales_service.api.context import Buyer, Kit, case_not_found
+from aftersales_service.api.context import Buyer, CaseId, Kit, case_not_found
 from aftersales_service.application.commands import (
     AftersalesCommandSource,
     AftersalesDecision,
@@ -35,6 +35,7 @@ from eventing.http.access import (
 from eventing.http.auth import Caller, CurrentCaller, Role
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
+from eventing.http.paths import OrderId
 from eventing.http.problems import problem_responses
 from eventing.service import StreamOf
 
@@ -99,7 +100,7 @@ def _party(caller: Caller) -> DisputeParty:
     summary="Ask for a refund (opens a case; 409 retryable while the payment is not yet known)",
 )
 async def request_refund(
-    order_id: str, body: m.RefundTermsBody, request: Request, caller: Buyer,
+    order_id: OrderId, body: m.RefundTermsBody, request: Request, caller: Buyer,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     case_id = new_case_id()
@@ -118,7 +119,7 @@ async def request_refund(
              responses=_ERRORS, summary="Amend a request (awaiting the seller, or after a "
              "rejection within the appeal window)")  # fmt: skip
 async def amend(
-    case_id: str, body: m.RefundTermsBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.RefundTermsBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     async def command(given: AftersalesGiven) -> c.AmendRefund:
@@ -132,7 +133,7 @@ async def amend(
 @router.post("/refund-cases/{case_id}/withdrawal", response_model=m.CaseOutcome,
              responses=_ERRORS, summary="Withdraw a request (buyer)")  # fmt: skip
 async def withdraw(
-    case_id: str, body: m.NoteBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.NoteBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.WithdrawRefund:
@@ -145,7 +146,7 @@ async def withdraw(
              responses=_ERRORS, summary="Approve (seller): refunds at once, or starts the "
              "return of the goods")  # fmt: skip
 async def approve(
-    case_id: str, body: m.ApprovalBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.ApprovalBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.ApproveRefund:
@@ -157,7 +158,7 @@ async def approve(
 @router.post("/refund-cases/{case_id}/rejection", response_model=m.CaseOutcome,
              responses=_ERRORS, summary="Reject with a reason (seller)")  # fmt: skip
 async def reject(
-    case_id: str, body: m.RejectionBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.RejectionBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.RejectRefund:
@@ -169,7 +170,7 @@ async def reject(
 @router.post("/refund-cases/{case_id}/return-shipment", response_model=m.CaseOutcome,
              responses=_ERRORS, summary="Send the goods back with a waybill (buyer)")  # fmt: skip
 async def ship_return(
-    case_id: str, body: m.ReturnShipmentBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.ReturnShipmentBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.SubmitReturnShipment:
@@ -181,7 +182,7 @@ async def ship_return(
 @router.post("/refund-cases/{case_id}/return-receipt", response_model=m.CaseOutcome,
              responses=_ERRORS, summary="Confirm the goods came back (seller)")  # fmt: skip
 async def confirm_return(
-    case_id: str, body: m.NoteBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.NoteBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.ConfirmReturnReceived:
@@ -193,7 +194,7 @@ async def confirm_return(
 @router.post("/refund-cases/{case_id}/return-rejection", response_model=m.CaseOutcome,
              responses=_ERRORS, summary="Refuse the returned goods (seller)")  # fmt: skip
 async def reject_return(
-    case_id: str, body: m.ReturnRejectionBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.ReturnRejectionBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.RejectReturn:
@@ -206,7 +207,7 @@ async def reject_return(
              responses=_ERRORS, summary="Escalate a rejection to the platform (buyer or "
              "seller): opens a dispute")  # fmt: skip
 async def escalate(
-    case_id: str, body: m.EscalationBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.EscalationBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.Escalate:
@@ -218,7 +219,7 @@ async def escalate(
 @router.post("/refund-cases/{case_id}/evidence", response_model=m.CaseOutcome,
              responses=_ERRORS, summary="Add evidence to a dispute (buyer or seller)")  # fmt: skip
 async def add_evidence(
-    case_id: str, body: m.EvidenceBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.EvidenceBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     evidence_id = f"ev-{key}"[:64]
@@ -234,7 +235,7 @@ async def add_evidence(
              responses=_ERRORS, summary="Rule on a dispute (platform only): full, partial or "
              "no refund, and who was responsible")  # fmt: skip
 async def rule(
-    case_id: str, body: m.RulingBody, request: Request, caller: CurrentCaller,
+    case_id: CaseId, body: m.RulingBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
     def command(given: AftersalesGiven) -> c.Rule:

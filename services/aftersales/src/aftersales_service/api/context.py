@@ -1,5 +1,5 @@
-"""What the aftersales routes share: the typed kit, the role dependencies, and the answer to a
-case the caller may not see."""
+"""What the aftersales routes share: the typed kit, the role dependencies, the case id in a path,
+and the answer to a case the caller may not see."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from aftersales_service.application.commands import AftersalesKit
 from aftersales_service.domain.errors import RefundCaseNotFound
 from eventing.http.auth import Caller, Role, require_roles
+from eventing.http.paths import identifier_path
 from eventing.service import kit_of
 
 
@@ -20,6 +21,7 @@ def aftersales_kit(request: Request) -> AftersalesKit:
 Kit = Annotated[AftersalesKit, Depends(aftersales_kit)]
 Buyer = Annotated[Caller, Depends(require_roles(Role.BUYER))]
 PlatformDesk = Annotated[Caller, Depends(require_roles(Role.PLATFORM, Role.OPS))]
+CaseId = Annotated[str, identifier_path("The refund case id.")]
 
 
 def case_not_found(case_id: str) -> RefundCaseNotFound:

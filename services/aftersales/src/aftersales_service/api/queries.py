@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import Row
 
-from aftersales_service.api.context import Kit, PlatformDesk, case_not_found
+from aftersales_service.api.context import CaseId, Kit, PlatformDesk, case_not_found
 from aftersales_service.api.models import CaseView, DisputeView, ShopStats
 from aftersales_service.domain.state import CaseStatus
 from aftersales_service.domain.status import (
@@ -33,6 +33,7 @@ from eventing.http.pagination import (
     decode_cursor,
     page_of,
 )
+from eventing.http.paths import ShopId
 from eventing.http.problems import ProblemError, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["refund cases"])
@@ -73,7 +74,7 @@ async def due_soon(
     summary="A refund case (ETag = the order's after-sales version)",
 )
 async def get_case(
-    case_id: str, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
+    case_id: CaseId, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
 ) -> CaseView:
 
     async def fetch() -> Row[Any] | None:
@@ -140,7 +141,7 @@ async def disputes(
     responses=_ERRORS,
     summary="A shop's refund rate, refund amount rate, time-outs, dispute rate and rulings",
 )
-async def shop_stats(shop_id: str, caller: CurrentCaller, kit: Kit) -> ShopStats:
+async def shop_stats(shop_id: ShopId, caller: CurrentCaller, kit: Kit) -> ShopStats:
     if not (caller.role in (Role.PLATFORM, Role.OPS) or caller.is_seller_of(shop_id)):
         raise forbidden("a shop's figures are for its seller and the platform")
     async with kit.engine.connect() as connection:

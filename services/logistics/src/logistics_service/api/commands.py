@@ -18,9 +18,10 @@ from eventing.handler import CommandSource, Given
 from eventing.http.auth import Caller
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
+from eventing.http.paths import OrderId
 from eventing.http.problems import problem_responses
 from eventing.reported_time import plausible
-from logistics_service.api.context import ExceptionId, Kit, OrderId, Shippers, Trackers
+from logistics_service.api.context import ExceptionId, Kit, Shippers, Trackers
 from logistics_service.api.models import (
     CheckpointRequest,
     DeliveryRequest,

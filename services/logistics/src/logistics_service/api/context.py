@@ -1,13 +1,15 @@
-"""What the routes share: the service's kit, the roles that may call, path parameters."""
+"""What the routes share: the service's kit, the roles that may call, path parameters (the
+order and shop ids are `eventing.http.paths`'s, shared by every service)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
 from contracts.events.base import LogisticsEvent
 from eventing.http.auth import Caller, Role, require_roles
+from eventing.http.paths import identifier_path
 from eventing.http.problems import ProblemError
 from eventing.service import ServiceKit, kit_of
 from logistics_service.domain import Shipment, ShipmentCommand, ShippingWindow
@@ -25,9 +27,7 @@ def logistics_kit(request: Request) -> LogisticsKit:
 
 Kit = Annotated[LogisticsKit, Depends(logistics_kit)]
 
-OrderId = Annotated[str, Path(min_length=1, max_length=64, description="The order id.")]
-ExceptionId = Annotated[str, Path(min_length=1, max_length=64, description="The exception id.")]
-ShopId = Annotated[str, Path(min_length=1, max_length=64, description="The shop id.")]
+ExceptionId = Annotated[str, identifier_path("The exception id.")]
 
 Shippers = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.SYSTEM))]
 Trackers = Annotated[Caller, Depends(require_roles(Role.SELLER, Role.SYSTEM, Role.PLATFORM))]

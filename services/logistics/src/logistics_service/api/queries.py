@@ -22,15 +22,9 @@ from eventing.http.access import (
 from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.freshness import MinVersion, wait_for_version
 from eventing.http.pagination import Page, PageCursor, PageLimit, decode_cursor, page_of
+from eventing.http.paths import OrderId, ShopId
 from eventing.http.problems import problem_responses
-from logistics_service.api.context import (
-    Kit,
-    LogisticsKit,
-    OrderId,
-    ShopId,
-    Staff,
-    shipment_not_found,
-)
+from logistics_service.api.context import Kit, LogisticsKit, Staff, shipment_not_found
 from logistics_service.api.models import (
     CarrierFigures,
     CarrierStats,

@@ -17,6 +17,7 @@ from eventing.http.access import forbidden
 from eventing.http.auth import Caller, Role
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
+from eventing.http.paths import OrderId
 from eventing.http.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, ProblemError
 from eventing.reported_time import plausible, stream_began
 from eventing.service import StreamOf
@@ -132,7 +133,7 @@ async def place_order(
     responses=COMMAND_PROBLEMS,
 )
 async def record_payment(
-    order_id: str,
+    order_id: OrderId,
     body: PaymentBody,
     request: Request,
     caller: Payer,
@@ -173,7 +174,7 @@ async def record_payment(
     responses=COMMAND_PROBLEMS,
 )
 async def change_address(
-    order_id: str,
+    order_id: OrderId,
     body: AddressChangeBody,
     request: Request,
     caller: AddressEditor,
@@ -192,7 +193,7 @@ async def change_address(
     responses=COMMAND_PROBLEMS,
 )
 async def cancel(
-    order_id: str,
+    order_id: OrderId,
     body: CancellationBody,
     request: Request,
     caller: ShopOrBuyer,
@@ -211,7 +212,7 @@ async def cancel(
     responses=COMMAND_PROBLEMS,
 )
 async def confirm_receipt(
-    order_id: str,
+    order_id: OrderId,
     request: Request,
     caller: Buyer,
     key: IdempotencyKey,
@@ -233,7 +234,7 @@ async def confirm_receipt(
     responses=COMMAND_PROBLEMS,
 )
 async def extend_auto_confirm(
-    order_id: str,
+    order_id: OrderId,
     body: ExtensionBody,
     request: Request,
     caller: BuyerOnly,
@@ -255,7 +256,7 @@ async def extend_auto_confirm(
     responses=COMMAND_PROBLEMS,
 )
 async def rate(
-    order_id: str,
+    order_id: OrderId,
     body: RatingBody,
     request: Request,
     caller: BuyerOnly,

@@ -20,6 +20,7 @@ from eventing.http.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from eventing.http.paths import OrderId
 from eventing.http.problems import ProblemError, problem_responses
 from eventing.reported_time import Instant
 from order_service.api.context import Kit
@@ -38,7 +39,7 @@ router = APIRouter(prefix="/v1/orders", tags=["order queries"])
     responses=problem_responses(401, 404, 409),
 )
 async def get_order(
-    order_id: str, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
+    order_id: OrderId, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
 ) -> OrderDetail:
     async def fetch() -> OrderRecord | None:
         async with kit.engine.connect() as connection:

@@ -3,6 +3,8 @@ figures read by the shop's staff, the platform, ops and system, its availability
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from eventing.http.access import shop_scope
 from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
+from eventing.http.paths import ShopId, identifier_path
 from eventing.http.problems import ProblemError, problem_responses
 from order_service.api.context import Kit, ShopStaff
 from order_service.api.models import (
@@ -21,6 +24,8 @@ from order_service.api.models import (
 from order_service.application import state_tables
 from order_service.application.state_tables import StockChange, StockRow, Who
 
+Sku = Annotated[str, identifier_path("The shop's stock-keeping unit code.")]
+
 router = APIRouter(prefix="/v1/shops/{shop_id}/skus/{sku}/stock", tags=["shops"])
 
 
@@ -31,8 +36,8 @@ router = APIRouter(prefix="/v1/shops/{shop_id}/skus/{sku}/stock", tags=["shops"]
     responses=problem_responses(400, 401, 403, 409, 412, 422),
 )
 async def set_stock(
-    shop_id: str,
-    sku: str,
+    shop_id: ShopId,
+    sku: Sku,
     body: StockBody,
     request: Request,
     caller: ShopStaff,
@@ -56,8 +61,8 @@ async def set_stock(
     responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
 )
 async def adjust_stock(
-    shop_id: str,
-    sku: str,
+    shop_id: ShopId,
+    sku: Sku,
     body: StockAdjustmentBody,
     request: Request,
     caller: ShopStaff,
@@ -80,7 +85,7 @@ async def adjust_stock(
     responses=problem_responses(401, 404),
 )
 async def get_stock(
-    shop_id: str, sku: str, caller: CurrentCaller, kit: Kit
+    shop_id: ShopId, sku: Sku, caller: CurrentCaller, kit: Kit
 ) -> StockView | StockAvailability:
     async with kit.engine.connect() as connection:
         row = await state_tables.read(connection, shop_id, sku)
