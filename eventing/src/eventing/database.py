@@ -24,10 +24,12 @@ def asyncpg_dsn(url: str) -> str:
 
 
 def create_engine(dsn: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
-    """An async engine on the service database; accepts either DSN form."""
+    """An async engine on the service database; accepts either DSN form. Statement errors and
+    SQLAlchemy's logging never show the parameters (they hold personal data)."""
     return create_async_engine(
         sqlalchemy_url(dsn),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
+        hide_parameters=True,
     )

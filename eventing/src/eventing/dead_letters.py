@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import traceback
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -11,6 +10,8 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
+from eventing.redaction import describe_error
 
 ERROR_HEADER_PREFIX = "dlq_"
 
@@ -55,8 +56,10 @@ async def ensure_dead_letter_topics(bootstrap: str, names: Iterable[str]) -> Non
 def dead_letter_headers(
     event: FailedRecord, group: str, error: BaseException, attempts: int
 ) -> list[tuple[str, bytes]]:
-    """The original headers plus where the event came from and why it failed."""
-    reason = "".join(traceback.format_exception_only(type(error), error)).strip()
+    """The original headers plus where the event came from and why it failed; the reason is
+    scrubbed of personal data (`redaction.describe_error`): headers are read by operators and
+    tools that may not see it. The record's value is the event itself and stays unchanged."""
+    reason = describe_error(error)
     extra = {
         "error": reason[:2000],
         "error_type": f"{type(error).__module__}.{type(error).__qualname__}",

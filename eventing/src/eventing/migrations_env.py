@@ -51,7 +51,7 @@ def run_migrations(
 
     async def online() -> None:
         url = sqlalchemy_url(context.config.get_main_option("sqlalchemy.url") or "")
-        engine = create_async_engine(url, poolclass=NullPool)
+        engine = create_async_engine(url, poolclass=NullPool, hide_parameters=True)
         try:
             async with engine.connect() as connection:
                 await connection.run_sync(run)

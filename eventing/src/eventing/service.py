@@ -27,6 +27,7 @@ from eventing.handler import AggregateRules, CommandHandler, CommandSource
 from eventing.http.auth import Caller
 from eventing.http.commands import CommandResult
 from eventing.http.endpoints import request_acting
+from eventing.logs import configure_logging
 from eventing.projections import Projection
 from eventing.runtime import ServiceRuntime
 from eventing.settings import ServiceSettings
@@ -147,7 +148,9 @@ class ServiceManifest(Generic[C, E, S, D, Cfg]):
         return Wiring(self, runtime, kit, handlers)
 
     def create_app(self, settings: Cfg | None = None) -> FastAPI:
-        """The service's ASGI app with its workers in the lifespan; `app.state.kit`."""
+        """The service's ASGI app with its workers in the lifespan; `app.state.kit`. Every
+        service process starts here (`uvicorn --factory`), so its logging is set up here too."""
+        configure_logging()
         return self.wire(settings).app()
 
 

@@ -2,13 +2,14 @@
 
 They build on localinfra's `database_factory`, `migrated_database_factory` and `topic_factory`
 (registered for the whole suite in tests/conftest.py with this module). `service_settings`
-makes the settings a service under test runs with (see `eventing.testing.service`).
+makes the settings a service under test runs with (see `eventing.testing.service`);
+`service_logging` sets up the redacting logging a service process runs with.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from contracts.parties import Service
 from eventing.database import create_engine
 from eventing.service import AnyManifest
 from eventing.settings import ServiceSettings
+from eventing.testing import personal_data
 
 MigratedDatabaseFactory = Callable[[str], Awaitable[str]]
 SettingsFactory = Callable[..., Awaitable[ServiceSettings]]
@@ -65,3 +67,10 @@ async def service_settings(
         return settings
 
     return make
+
+
+@pytest.fixture
+def service_logging() -> Iterator[None]:
+    """The logging a service process runs with (redacting), undone after the test."""
+    with personal_data.service_logging():
+        yield
