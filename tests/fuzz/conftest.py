@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from localinfra.system import System, start_system, stop_system
+from localinfra.system import System, run_logs, start_system, stop_system
 from localinfra.testing import InfraEndpoints
 
 
@@ -17,11 +17,7 @@ async def fuzzed_system(
 ) -> AsyncIterator[System]:
     """The three services as real processes; logs go under the infrastructure's home
     (`.run/<home>/fuzz-logs/…`) so a failure can be read after pytest cleans up."""
-    if infra.settings is not None:
-        logs = infra.settings.infra_home / "fuzz-logs" / tmp_path_factory.getbasetemp().name
-        logs.mkdir(parents=True, exist_ok=True)
-    else:
-        logs = tmp_path_factory.mktemp("fuzz-logs")
+    logs = run_logs(infra, "fuzz") or tmp_path_factory.mktemp("fuzz-logs")
     running = await start_system(infra, logs)
     try:
         yield running

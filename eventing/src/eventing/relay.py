@@ -3,7 +3,10 @@
 One relay per service publishes at a time: leadership is a session-level advisory lock on the
 relay's own connection, so a replica whose process or connection dies hands over at once. The
 checkpoint (last published position) lives in PostgreSQL and moves only after Kafka has
-acknowledged the whole batch, so a crash can only cause redelivery of the same events.
+acknowledged the whole batch, so a crash loses nothing. Where the acknowledgement or the
+checkpoint write was what got lost, a relay that takes over or retries first reads what the
+topics already hold of the batch after the checkpoint (`eventing.published_tail`) and sends only
+the rest, so each event is on its topic once.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +27,9 @@ from aiokafka.errors import KafkaError
 from eventing import metrics
 from eventing.encoding import EventEncoder, OutgoingRecord
 from eventing.events import RecordedEvent
+from eventing.partitions import UnknownTopic
 from eventing.postgres import advisory_key, connect
+from eventing.published_tail import already_published
 from eventing.store import NOTIFY_CHANNEL, READ_ALL_RAW, recorded_event
 from eventing.supervision import Heartbeat
 
@@ -118,6 +124,9 @@ class OutboxRelay:
         publisher = _Publisher(self._bootstrap, self.options)
         size = self.options.batch_size
         ahead: list[RecordedEvent] | None = None  # read while the previous batch was in flight
+        # Of the batch after the checkpoint, what is on the topics already; None: not known
+        # (after taking over or a failed publish, either may have left part of it there).
+        sent: set[uuid.UUID] | None = None
         try:
             while not self._stopping.is_set():
                 self._wake.clear()
@@ -128,19 +137,24 @@ class OutboxRelay:
                     self.heartbeat.beat()
                     await self._idle()
                     continue
-                in_flight = await publisher.send([self._encode(e) for e in batch])
+                if sent is None and (sent := await publisher.already_sent(batch)) is None:
+                    await self._pause(publisher.backoff)
+                    continue
+                unsent = [e for e in batch if e.event_id not in sent]
+                in_flight = await publisher.send([self._encode(e) for e in unsent])
                 if in_flight is not None and len(batch) == size:
                     # The broker acknowledges while the next batch is read; that batch is sent
                     # only after this one is acknowledged and checkpointed (order is kept).
                     ahead = await _fetch(connection, batch[-1].position, size)
                 if in_flight is None or not await publisher.acknowledged(in_flight):
-                    ahead = None
+                    ahead, sent = None, None
                     await self._pause(publisher.backoff)
                     continue
+                sent = set()  # the next batch was never sent
                 checkpoint = batch[-1].position
                 await _save_checkpoint(connection, self.options.name, checkpoint)
-                self.published += len(batch)
-                metrics.RELAY_PUBLISHED.labels(self.options.name).inc(len(batch))
+                self.published += len(unsent)
+                metrics.RELAY_PUBLISHED.labels(self.options.name).inc(len(unsent))
                 self.heartbeat.beat()
                 if len(batch) < size:
                     await self._report_lag(connection, checkpoint)
@@ -184,6 +198,14 @@ class _Publisher:
         self._options = options
         self._producer: AIOKafkaProducer | None = None
         self.backoff = options.retry_backoff
+
+    async def already_sent(self, batch: Sequence[RecordedEvent]) -> set[uuid.UUID] | None:
+        """What of `batch` the topics hold already; None (after logging) if they cannot say."""
+        try:
+            return await already_published(self._bootstrap, batch)
+        except (KafkaError, OSError, TimeoutError, UnknownTopic) as error:
+            await self._failed(error)
+            return None
 
     async def send(self, records: Sequence[OutgoingRecord]) -> _InFlight | None:
         """Hand every record to the producer; None (after logging) if that already failed."""

@@ -82,6 +82,7 @@ def _wrapped(cause: BaseException) -> sa.DBAPIError:
         _wrapped(ConnectionResetError()),
         sa.TimeoutError("QueuePool limit reached"),
         sa.DBAPIError("SELECT 1", {}, RuntimeError("closed"), connection_invalidated=True),
+        asyncpg.InterfaceError("connection is closed"),  # a new connection, closed in its setup
     ],
 )
 def test_an_unreachable_or_restarting_database_is_recognised(error: BaseException) -> None:
@@ -95,6 +96,7 @@ def test_an_unreachable_or_restarting_database_is_recognised(error: BaseExceptio
         asyncpg.UniqueViolationError("duplicate key"),
         _wrapped(asyncpg.DataError("value out of int64 range")),
         sa.InterfaceError("SELECT 1", {}, RuntimeError("another operation is in progress")),
+        asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
     ],
 )
 def test_other_errors_are_not_taken_for_an_outage(error: BaseException) -> None:

@@ -1,4 +1,9 @@
-"""`localinfra`: start, stop and inspect the local PostgreSQL + Kafka, and run the whole system."""
+"""`localinfra`: start, stop and inspect the local PostgreSQL + Kafka, and run the whole system.
+
+The demo, token and clock commands import the services' libraries (SQLAlchemy, FastAPI, the
+flows) inside their bodies: `localinfra up`, run again after every broker crash, would otherwise
+spend seconds importing what it never uses.
+"""
 
 from __future__ import annotations
 
@@ -15,24 +20,14 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import typer
-from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import DBAPIError
 
 from contracts.parties import SERVICES
 from contracts.topics import TOPICS
-from eventing.clock import advance_clock, read_clock_offset, set_clock_offset
-from eventing.database import create_engine
-from eventing.http.auth import Role, TokenIssuer
-from eventing.settings import DEVELOPMENT_AUTH_SECRET
-from eventing.testing.waiting import ConditionNotMet
 from eventing.topics import connect_admin, ensure_topics
 from localinfra.config import InfraSettings
-from localinfra.demo import STORIES, DemoError
-from localinfra.demo import run as run_demo_sync
-from localinfra.flows import ServiceUrls, UnexpectedAnswer
 from localinfra.kafka import KafkaError
 from localinfra.postgres import PostgresError, ensure_databases
 from localinfra.services import (
@@ -73,7 +68,7 @@ def up() -> None:
     for name in report.already_running:
         console.print(f"{name}: already running")
     for name in report.started:
-        console.print(f"{name}: started")
+        console.print(f"{name}: started in {report.seconds[name]:.1f}s")
     if report.databases_created:
         console.print(f"databases created: {', '.join(report.databases_created)}")
     if report.topics_created:
@@ -269,6 +264,9 @@ def token(
 
     Example: curl -H "Authorization: Bearer $(localinfra token buyer b-1)" localhost:8100/v1/orders
     """
+    from eventing.http.auth import Role, TokenIssuer
+    from eventing.settings import DEVELOPMENT_AUTH_SECRET
+
     try:
         chosen = Role(role)
     except ValueError:
@@ -290,6 +288,13 @@ def demo() -> None:
     and one closed by the payment time-out (the system's clock moves 73 h forward, for every
     service at once; `localinfra clock reset` brings it back, as the demo says when it ends).
     """
+    from eventing.http.auth import TokenIssuer
+    from eventing.settings import DEVELOPMENT_AUTH_SECRET
+    from eventing.testing.waiting import ConditionNotMet
+    from localinfra.demo import STORIES, DemoError
+    from localinfra.demo import run as run_demo_sync
+    from localinfra.flows import ServiceUrls, UnexpectedAnswer
+
     settings = InfraSettings()
     urls = ServiceUrls(*(f"http://{settings.host}:{settings.service_port(s)}" for s in SERVICES))
     tokens = TokenIssuer(os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET))
@@ -343,6 +348,8 @@ def clock_advance(
     by: Annotated[str, typer.Argument(help="ISO 8601 duration (PT73H, P10D) or seconds.")],
 ) -> None:
     """Move the whole system's time forward, e.g. `localinfra clock advance PT73H`."""
+    from pydantic import TypeAdapter, ValidationError
+
     try:
         step = TypeAdapter(timedelta).validate_python(int(by) if by.isdigit() else by)
     except ValidationError:
@@ -363,6 +370,11 @@ def clock_reset() -> None:
 
 async def _clock_offset(step: timedelta | None, *, reset: bool = False) -> timedelta:
     """Read, move or reset the one clock every local service reads (the clock database)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from eventing.clock import advance_clock, read_clock_offset, set_clock_offset
+    from eventing.database import create_engine
+
     settings = InfraSettings()
     engine = create_engine(settings.clock_dsn(), pool_size=1, max_overflow=0)
     try:

@@ -104,6 +104,14 @@ class LocalKafka:
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "min.insync.replicas": "1",
+            # A broker that was killed is still registered when it comes back; the controller
+            # refuses the new registration until the old session times out (9 s by default,
+            # counted from the controller's own start): that wait was half of a restart.
+            "broker.heartbeat.interval.ms": "500",
+            "broker.session.timeout.ms": "2000",
+            # A restart replays the metadata log since the last snapshot; Kafka takes one an hour
+            # (or per 20 MB), and the topics test runs create and delete made that seconds long.
+            "metadata.log.max.snapshot.interval.ms": "60000",
         }
         self.home.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
@@ -119,6 +127,19 @@ class LocalKafka:
             main_class,
             *args,
         ]
+
+    def _class_sharing(self) -> tuple[str, ...]:
+        """JVM options for an archive of the broker's loaded classes (AppCDS): the first broker
+        writes it when it stops cleanly, later ones map it and start seconds sooner. New jars or
+        a new JDK make it stale; it is then written again (an unusable one is ignored)."""
+        archive = self.home / f"classes-{self.version}.jsa"
+        java = shutil.which("java")
+        inputs = [self.libs_dir / ".complete", *([Path(java).resolve()] if java else [])]
+        quiet = "-Xlog:cds*=error,cds+dynamic*=error"  # skipped classes are no news
+        if archive.is_file() and all(archive.stat().st_mtime >= p.stat().st_mtime for p in inputs):
+            return (f"-XX:SharedArchiveFile={archive}", quiet)
+        archive.unlink(missing_ok=True)
+        return (f"-XX:ArchiveClassesAtExit={archive}", quiet)
 
     def _format_storage(self) -> None:
         if (self.data_dir / "meta.properties").is_file():
@@ -182,8 +203,11 @@ class LocalKafka:
         command = self._java(
             "kafka.Kafka",
             str(self.config_file),
-            jvm=(f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true"),
-        )
+            jvm=(
+                f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                *self._class_sharing(),
+            ),
+        )  # fmt: skip
         with self.stdout_file.open("ab") as out:
             # Own session: Ctrl-C in the launching terminal must not reach the JVM directly;
             # the launcher stops it in order, after the services.
@@ -213,6 +237,7 @@ class LocalKafka:
         if process is None:
             self.pid_file.unlink(missing_ok=True)
             return False
+        self.resume()  # a paused JVM would hold the SIGTERM until the timeout
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout)
@@ -220,6 +245,23 @@ class LocalKafka:
             process.kill()
             process.wait(10)
         self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def pause(self) -> bool:
+        """Freeze the broker (SIGSTOP), as a stalled host or a long GC pause looks to clients:
+        its sockets stay open and nothing answers. Returns False if it does not run."""
+        process = self._process()
+        if process is None:
+            return False
+        process.suspend()
+        return True
+
+    def resume(self) -> bool:
+        """Let a paused broker go on (SIGCONT); returns False if it was not paused."""
+        process = self._process()
+        if process is None or process.status() != psutil.STATUS_STOPPED:
+            return False
+        process.resume()
         return True
 
     def kill(self) -> bool:

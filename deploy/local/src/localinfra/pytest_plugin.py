@@ -131,13 +131,14 @@ async def topic_factory(infra: InfraEndpoints) -> AsyncIterator[TopicFactory]:
 
 @pytest.fixture
 async def fault_injector(infra: InfraEndpoints) -> AsyncIterator[FaultInjector]:
-    """Stops/kills/restarts the real broker and server; skips where the backend can't.
+    """Stops/kills/pauses/restarts the real broker and server; skips where the backend can't.
 
-    Whatever a test leaves stopped is started again afterwards, so one failing fault test
+    Whatever a test leaves stopped or paused is started again afterwards, so one failing fault test
     cannot take the rest of the session down with it.
     """
     if infra.faults is None:
         pytest.skip(f"the {infra.backend} backend cannot stop and restart infrastructure")
     yield infra.faults
+    await infra.faults.resume_kafka()
     await infra.faults.start_postgres()
     await infra.faults.start_kafka()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from contracts.parties import SERVICES
 from contracts.topics import TOPICS
@@ -11,6 +14,8 @@ from eventing.topics import ensure_topics
 from localinfra.config import CLOCK_DATABASE, InfraSettings
 from localinfra.kafka import LocalKafka
 from localinfra.postgres import LocalPostgres, ensure_databases
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -21,6 +26,15 @@ class UpReport:
     already_running: list[str] = field(default_factory=list)
     databases_created: list[str] = field(default_factory=list)
     topics_created: list[str] = field(default_factory=list)
+    # Seconds per step ("postgres", "databases", "kafka", "topics"): where a slow `up` went.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, step: str, work: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self.seconds[step] = time.perf_counter() - started
 
 
 class LocalStack:
@@ -36,17 +50,24 @@ class LocalStack:
     ) -> UpReport:
         report = UpReport()
         self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
-        (report.started if self.postgres.start() else report.already_running).append("postgres")
-        self.postgres.wait_ready()
-        report.databases_created = asyncio.run(
-            ensure_databases(self.settings.postgres_dsn(), databases)
+        started = report.timed("postgres", self._start_postgres)
+        (report.started if started else report.already_running).append("postgres")
+        report.databases_created = report.timed(
+            "databases",
+            lambda: asyncio.run(ensure_databases(self.settings.postgres_dsn(), databases)),
         )
-        (report.started if self.kafka.start() else report.already_running).append("kafka")
+        started = report.timed("kafka", self.kafka.start)
+        (report.started if started else report.already_running).append("kafka")
         if topics:
-            report.topics_created = asyncio.run(
-                ensure_topics(self.settings.kafka_bootstrap, TOPICS)
+            report.topics_created = report.timed(
+                "topics", lambda: asyncio.run(ensure_topics(self.settings.kafka_bootstrap, TOPICS))
             )
         return report
+
+    def _start_postgres(self) -> bool:
+        started = self.postgres.start()
+        self.postgres.wait_ready()
+        return started
 
     def down(self) -> list[str]:
         """Stop Kafka, then PostgreSQL; returns what was running and is now stopped."""

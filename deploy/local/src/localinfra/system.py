@@ -2,14 +2,16 @@
 
 `start_system` gives a run its own databases, topics and consumer groups, starts the services
 with uvicorn on free ports on the database clock, and returns HTTP clients per role and a way
-to move every service's time at once; `stop_system` undoes all of it.
+to move every service's time at once; `stop_system` undoes all of it (its topics too).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import httpx
 from aiokafka.admin import NewTopic
+from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.parties import SERVICES, Service
@@ -86,6 +89,17 @@ class System:
             await advance_clock(engine, by)
         finally:
             await engine.dispose()
+
+
+def run_logs(infra: InfraEndpoints, kind: str) -> Path | None:
+    """A new folder for a run's service logs under the infrastructure's home
+    (`<home>/<kind>-logs/<pid>-<time>`), where they outlive pytest's rotation of temporary
+    directories, so a failure can be read later; None when the infrastructure has no home."""
+    if infra.settings is None:
+        return None
+    logs = infra.settings.infra_home / f"{kind}-logs" / f"{os.getpid()}-{int(time.time())}"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs
 
 
 def _free_port() -> int:
@@ -160,10 +174,25 @@ async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database
 
 
 async def stop_system(system: System) -> None:
-    """Stop the services, drop their databases (topics are left: names never repeat)."""
+    """Stop the services, drop their databases and delete the run's topics (dead-letter topics
+    included): every partition a broker holds is recovered again at each of its restarts."""
     await asyncio.to_thread(stop_services, list(system.services.values()))
     for running in system.services.values():
         await running.engine.dispose()
     await system.infra.drop_databases(
         [*(system.database_name(s) for s in SERVICES), f"e2e_{system.run}_clock"]
     )
+    await _delete_topics(system.bootstrap, f"e2e.{system.run}.")
+
+
+async def _delete_topics(bootstrap: str, prefix: str) -> None:
+    try:
+        admin = await connect_admin(bootstrap, timeout=10)
+    except (KafkaError, OSError):
+        return  # cleanup only: names never repeat, and a broker left down is reported elsewhere
+    try:
+        doomed = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()

@@ -75,6 +75,10 @@ def database_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(cause, sa.DBAPIError) and cause.connection_invalidated:
             return True
+        # A new connection the server closed while SQLAlchemy set it up (PostgreSQL shutting
+        # down) surfaces unwrapped; asyncpg's other InterfaceErrors are misuse, not an outage.
+        if isinstance(cause, asyncpg.InterfaceError) and str(cause) == "connection is closed":
+            return True
     return False
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import httpx
 
@@ -57,34 +57,36 @@ class Actors:
     tokens: TokenIssuer
     shop_id: str = field(default_factory=lambda: f"shop-{uuid.uuid4().hex[:10]}")
     buyer_id: str = field(default_factory=lambda: f"buyer-{uuid.uuid4().hex[:10]}")
-    _clients: dict[tuple[Service, Role], httpx.AsyncClient] = field(default_factory=dict)
+    # By URL too: a service restarted on another port is reached at its new one.
+    _clients: dict[tuple[Service, Role, str], httpx.AsyncClient] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, system: SystemLike) -> Actors:
+    def of(cls, system: SystemLike) -> Self:
         """Actors (a new shop and buyer) on a running `localinfra.system.System`."""
         return cls(system, system.tokens)
 
-    async def __aenter__(self) -> Actors:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *_: object) -> None:
         await self.aclose()
 
     def client(self, service: Service, role: Role) -> httpx.AsyncClient:
-        if (service, role) not in self._clients:
+        url = self.urls.url(service)
+        if (service, role, url) not in self._clients:
             subjects = {Role.BUYER: self.buyer_id, Role.SELLER: f"clerk-of-{self.shop_id}"}
             subject = subjects.get(role, f"{role.value}-1")
             shop = self.shop_id if role is Role.SELLER else None
             token = self.tokens.issue(role, subject, shop)
-            self._clients[service, role] = httpx.AsyncClient(
-                base_url=self.urls.url(service),
+            self._clients[service, role, url] = httpx.AsyncClient(
+                base_url=url,
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=30,
             )
-        return self._clients[service, role]
+        return self._clients[service, role, url]
 
     async def forget(self, service: Service) -> None:
-        """Close the clients of a service that was restarted on another port."""
+        """Close the clients of a service (e.g. of its port before a restart)."""
         for key in [key for key in self._clients if key[0] is service]:
             await self._clients.pop(key).aclose()
 
