@@ -69,3 +69,22 @@ class Figure:
             f"  vs {self.baseline_label} {self.baseline_value:,.0f}"
             f"  = {self.ratio:.2f}x{target}{verdict}"
         )
+
+
+CLEAR_BASELINE = "same, receiver in clear (v1)"
+NOT_OPENING_BASELINE = "same, receivers not opened"
+
+
+def cost_per_event(value: float, baseline: float) -> str:
+    """What the difference between two rates (events/s) costs each event, in wall-clock µs."""
+    if value <= 0 or baseline <= 0:
+        return ""
+    return f"{1e6 / value - 1e6 / baseline:+,.1f} µs per event"
+
+
+def sealing_cost(
+    label: str, sealed: float, baseline: float, baseline_label: str, detail: str = ""
+) -> Figure:
+    """A rate with sealed receivers next to the same run without (clear, or not opened)."""
+    note = "; ".join(part for part in (cost_per_event(sealed, baseline), detail) if part)
+    return Figure(label, sealed, "events/s", baseline_label, baseline, note=note)

@@ -1,7 +1,10 @@
 """Realistic event payloads, built and validated with the contracts models.
 
-An `order.placed` with three lines and a receiver (about 900 bytes of JSON) and the matching
-`order.paid`; every order gets its own id so each one is its own stream.
+An `order.placed` with three lines and a receiver and the matching `order.paid`; every order
+gets its own id so each one is its own stream. The placement comes in two shapes
+(`Placements`): **sealed** (v2, what the order service records since issue 16: the receiver
+sealed with the buyer's data key, a fresh nonce per order) and **clear** (v1, the receiver in
+clear, what it recorded before), so each benchmark can put the cost of sealing next to it.
 """
 
 from __future__ import annotations
@@ -13,18 +16,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from contracts.events.order import GoodsKind, OrderChannel, OrderPaid, OrderPlaced, PaymentMethod
+from bench.buyers import Buyers
+from contracts.events.order import (
+    GoodsKind,
+    OrderChannel,
+    OrderPaid,
+    OrderPlaced,
+    OrderPlacedV1,
+    PaymentMethod,
+)
 from contracts.values import Address, LineItem, Money, Receiver
 from eventing.events import EventMetadata, NewEvent, RecordedEvent
 
 PLACED_AT = datetime(2026, 11, 11, 0, 0, 5, tzinfo=UTC)
+RECEIVER = Receiver(
+    name="张三",
+    phone="13812345678",
+    address=Address(
+        province="浙江省",
+        city="杭州市",
+        district="余杭区",
+        street="文一西路 969 号 阿里巴巴西溪园区 3 号楼 5 层",
+        postal_code="311121",
+    ),
+)
 
 
 def _cny(fen: int) -> Money:
     return Money(amount=fen, currency="CNY")
 
 
-def _placed_template() -> OrderPlaced:
+def _placed_v1_template() -> OrderPlacedV1:
     items = (
         LineItem(
             sku="TEA-LJ-250", title="明前龙井 特级 250g 礼盒装", unit_price=_cny(12800), quantity=2
@@ -33,24 +55,14 @@ def _placed_template() -> OrderPlaced:
         LineItem(sku="TRAY-BM-3", title="竹制干泡茶盘 小号", unit_price=_cny(8900), quantity=1),
     )
     total = sum(item.unit_price.amount * item.quantity for item in items)
-    return OrderPlaced(
+    return OrderPlacedV1(
         order_id="O-template",
         shop_id="S-42",
         buyer_id="B-88",
         channel=OrderChannel.BUYER,
         goods_kind=GoodsKind.PHYSICAL,
         items=items,
-        receiver=Receiver(
-            name="张三",
-            phone="13812345678",
-            address=Address(
-                province="浙江省",
-                city="杭州市",
-                district="余杭区",
-                street="文一西路 969 号 阿里巴巴西溪园区 3 号楼 5 层",
-                postal_code="311121",
-            ),
-        ),
+        receiver=RECEIVER,
         items_total=_cny(total),
         shipping_fee=_cny(0),
         discount=_cny(1000),
@@ -60,7 +72,7 @@ def _placed_template() -> OrderPlaced:
     )
 
 
-def _paid_template(placed: OrderPlaced) -> OrderPaid:
+def _paid_template(placed: OrderPlacedV1) -> OrderPaid:
     return OrderPaid(
         order_id=placed.order_id,
         shop_id=placed.shop_id,
@@ -71,18 +83,22 @@ def _paid_template(placed: OrderPlaced) -> OrderPaid:
     )
 
 
-_PLACED = _placed_template().model_dump(mode="json")
-_PAID = _paid_template(_placed_template()).model_dump(mode="json")
-PLACED_BYTES = len(json.dumps(_PLACED, ensure_ascii=False).encode())
+def _json_bytes(document: dict[str, Any]) -> int:
+    return len(json.dumps(document, ensure_ascii=False).encode())
+
+
+_PLACED_CLEAR = _placed_v1_template().model_dump(mode="json")
+_PAID = _paid_template(_placed_v1_template()).model_dump(mode="json")
+# The v2 shape is validated once against its contract, with a throwaway buyer's key.
+_PLACED_SEALED_EXAMPLE = OrderPlaced.model_validate(
+    {**_PLACED_CLEAR, "receiver": Buyers(1).sealer(0).seal(RECEIVER).model_dump(mode="json")}
+).model_dump(mode="json")
+PLACED_BYTES = _json_bytes(_PLACED_CLEAR)
+SEALED_PLACED_BYTES = _json_bytes(_PLACED_SEALED_EXAMPLE)
 
 
 def order_id(run: str, n: int) -> str:
     return f"O-{run}-{n:08d}"
-
-
-def placed(order: str, buyer: int) -> dict[str, Any]:
-    """The `order.placed` payload (JSON form) of one order."""
-    return {**_PLACED, "order_id": order, "buyer_id": f"B-{buyer % 50_000}"}
 
 
 def paid(order: str) -> dict[str, Any]:
@@ -98,23 +114,63 @@ class StoredRow:
     stream_version: int
     event_type: str
     data: dict[str, Any]
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Placements:
+    """How the `order.placed` of a run are built: `sealed` for their buyer (v2), or clear (v1)."""
+
+    buyers: Buyers
+    sealed: bool = True
+
+    @classmethod
+    def for_orders(cls, orders: int, *, sealed: bool = True) -> Placements:
+        return cls(Buyers(orders), sealed)
+
+    @property
+    def schema_version(self) -> int:
+        return OrderPlaced.event_version if self.sealed else 1
+
+    @property
+    def label(self) -> str:
+        return "receiver sealed (v2)" if self.sealed else "receiver in clear (v1)"
+
+    def placed(self, order: str, n: int) -> dict[str, Any]:
+        """The `order.placed` payload (JSON form) of the run's order `n`; sealing it costs what
+        it costs the service: the buyer's key unwrapped, then the receiver sealed."""
+        buyer = self.buyers.of(n)
+        document = {**_PLACED_CLEAR, "order_id": order, "buyer_id": f"B-{buyer}"}
+        if self.sealed:
+            document["receiver"] = self.buyers.sealer(buyer).seal(RECEIVER).model_dump(mode="json")
+        return document
+
+    def new_event(self, order: str, n: int) -> NewEvent:
+        """What a command handler appends when an order is placed."""
+        return NewEvent(
+            OrderPlaced.event_type,
+            self.placed(order, n),
+            schema_version=self.schema_version,
+            metadata=metadata(n),
+        )
+
+    def lifecycles(self, run: str, orders: int) -> Iterator[StoredRow]:
+        """`orders` streams of placed then paid, interleaved as a busy shop would record them."""
+        for n in range(orders):
+            order = order_id(run, n)
+            yield StoredRow(
+                order, 1, OrderPlaced.event_type, self.placed(order, n), self.schema_version
+            )
+            yield StoredRow(order, 2, OrderPaid.event_type, paid(order))
 
 
 def order_lifecycles(run: str, orders: int) -> Iterator[StoredRow]:
-    """`orders` streams of placed then paid, interleaved as a busy shop would record them."""
-    for n in range(orders):
-        order = order_id(run, n)
-        yield StoredRow(order, 1, OrderPlaced.event_type, placed(order, n))
-        yield StoredRow(order, 2, OrderPaid.event_type, paid(order))
+    """`orders` streams of placed (sealed, as the service records it) then paid."""
+    return Placements.for_orders(orders).lifecycles(run, orders)
 
 
 def metadata(n: int) -> EventMetadata:
     return EventMetadata(correlation_id=str(uuid.UUID(int=n)), actor="buyer", actor_id=f"B-{n}")
-
-
-def new_placed_event(order: str, n: int) -> NewEvent:
-    """What a command handler appends when an order is placed."""
-    return NewEvent(OrderPlaced.event_type, placed(order, n), metadata=metadata(n))
 
 
 def recorded(row: StoredRow, position: int, topic: str) -> RecordedEvent:
@@ -125,7 +181,7 @@ def recorded(row: StoredRow, position: int, topic: str) -> RecordedEvent:
         stream_version=row.stream_version,
         event_id=uuid.uuid4(),
         event_type=row.event_type,
-        schema_version=1,
+        schema_version=row.schema_version,
         topic=topic,
         data=row.data,
         metadata=metadata(position),

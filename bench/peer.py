@@ -46,14 +46,16 @@ def peer_application(dsn: str, writers: int) -> PeerOrders:
     )
 
 
-def save_new_orders(application: PeerOrders, writers: int, count: int) -> None:
+def save_new_orders(
+    application: PeerOrders, writers: int, count: int, placements: payloads.Placements
+) -> None:
     """`count` new aggregates saved one per transaction by `writers` threads."""
     run = uuid.uuid4().hex[:6]
     numbers = itertools.count()  # shared by the threads; next() is atomic under the GIL
 
     def writer(share: int) -> None:
         for n in itertools.islice(numbers, share):
-            application.save(PlacedOrder(payloads.placed(payloads.order_id(run, n), n)))
+            application.save(PlacedOrder(placements.placed(payloads.order_id(run, n), n)))
 
     with ThreadPoolExecutor(writers) as pool:
         for outcome in [pool.submit(writer, count // writers) for _ in range(writers)]:

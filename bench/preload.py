@@ -30,7 +30,11 @@ def _template(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False)
 
 
-_PLACED = _template({**payloads.placed(_ORDER, 0), "buyer_id": _BUYER})
+# The v1 shape (receiver in clear), as stores written before issue 16 hold it: the service
+# upcasts it on read. Sealing 10M receivers would be most of the preload's time.
+_PLACED = _template(
+    {**payloads.Placements.for_orders(1, sealed=False).placed(_ORDER, 0), "buyer_id": _BUYER}
+)
 _PAID = _template(payloads.paid(_ORDER))
 _METADATA = _template(payloads.metadata(0).to_json()).replace(str(uuid.UUID(int=0)), _CORRELATION)
 _ACTOR_ID = '"actor_id": "B-0"'

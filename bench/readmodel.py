@@ -6,6 +6,9 @@ sequence, as eventing requires of projectors: an event older than the row's vers
 It comes in the two forms eventing accepts: a projector of one event (one statement each) and a
 batch projector (`apply_batch`: two set-based statements per batch, `INSERT … SELECT FROM
 unnest(…)` and `UPDATE … FROM unnest(…)`), with the same effect as applying the events in turn.
+
+`LabelOpener` wraps either form in a consumer that also opens every sealed receiver (as a
+logistics label view must before it prints), so its cost can be measured against not opening.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.payloads import StoredRow
+from eventing.data_keys import PersonalData, is_sealed
 from eventing.encoding import ConsumedEvent
 from eventing.events import RecordedEvent
 from eventing.rebuild import ProjectionTables
@@ -226,3 +230,50 @@ SUMMARIES_FROM_STORE: ProjectionTables[RecordedEvent] = ProjectionTables(
 SUMMARIES_FROM_STORE_BATCHED: ProjectionTables[RecordedEvent] = ProjectionTables(
     (SUMMARIES,), _project_recorded, _project_recorded_batch
 )
+
+
+class LabelOpener:
+    """The summaries' projector, opening every sealed receiver first with `PersonalData.reveal`
+    (the helper the services' views use); the opened receivers are counted, then dropped."""
+
+    def __init__(self, personal_data: PersonalData) -> None:
+        self._personal_data = personal_data
+        self.opened = 0
+
+    async def _open(self, data: Mapping[str, Any]) -> None:
+        if is_sealed(data.get("receiver")):
+            revealed = await self._personal_data.reveal(data)
+            if not revealed["receiver"]["name"]:
+                raise RuntimeError("a receiver opened without a name")
+            self.opened += 1
+
+    async def apply_consumed(self, event: ConsumedEvent, connection: AsyncConnection) -> None:
+        await self._open(event.data)
+        await apply_consumed(event, connection)
+
+    async def apply_consumed_batch(
+        self, events: Sequence[ConsumedEvent], connection: AsyncConnection
+    ) -> None:
+        for event in events:
+            await self._open(event.data)
+        await apply_consumed_batch(events, connection)
+
+    async def _project_recorded_batch(
+        self,
+        events: Sequence[RecordedEvent],
+        connection: AsyncConnection,
+        tables: Mapping[str, str],
+    ) -> None:
+        for event in events:
+            await self._open(event.data)
+        await _project_recorded_batch(events, connection, tables)
+
+    async def _project_recorded(
+        self, event: RecordedEvent, connection: AsyncConnection, tables: Mapping[str, str]
+    ) -> None:
+        await self._open(event.data)
+        await _project_recorded(event, connection, tables)
+
+    def from_store(self) -> ProjectionTables[RecordedEvent]:
+        """The batched rebuild projection, opening receivers."""
+        return ProjectionTables((SUMMARIES,), self._project_recorded, self._project_recorded_batch)

@@ -3,6 +3,10 @@
 Baseline: a raw aiokafka producer with the relay's settings (idempotent, acks=all, linger 5 ms)
 sending the same records (same keys, values and CloudEvents headers) to a topic of the same
 layout, with nothing but the sends in its way.
+
+The backlog holds the `order.placed` the service records (receiver sealed for the buyer); the
+relay also publishes, in the same run, the same backlog with the receivers in clear (v1), so the
+ratio is what sealing costs the relay (bigger records: it never opens them).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 from aiokafka import AIOKafkaProducer
 
 from bench import payloads
-from bench.figures import Figure, Target
+from bench.figures import CLEAR_BASELINE, Figure, Target, sealing_cost
 from bench.harness import (
     BenchInfra,
     Rate,
@@ -23,6 +27,7 @@ from bench.harness import (
     until_reached,
 )
 from bench.loading import load_store
+from bench.payloads import Placements
 from eventing.encoding import OutgoingRecord, cloudevents_encoder
 from eventing.relay import OutboxRelay, RelayOptions
 
@@ -32,25 +37,33 @@ SOURCE = "/orderflow/order"
 async def run(infra: BenchInfra) -> list[Figure]:
     events = infra.size(full=200_000, quick=20_000)
     print(f"  backlog of {events:,} events (order.placed + order.paid per order)")
+    sealed = Placements.for_orders(events // 2)
+    clear = Placements(sealed.buyers, sealed=False)
     async with (
         scratch_database(infra, "relay") as dsn,
+        scratch_database(infra, "relay_clear") as clear_dsn,
         scratch_topic(infra, "relay") as topic,
+        scratch_topic(infra, "relay-clear") as clear_topic,
         scratch_topic(infra, "raw-producer") as raw_topic,
     ):
-        loaded = await load_store(dsn, payloads.order_lifecycles("relay", events // 2), topic)
+        loaded = await load_store(dsn, sealed.lifecycles("relay", events // 2), topic)
+        await load_store(clear_dsn, clear.lifecycles("relay", events // 2), clear_topic)
         # The baseline runs before and after, and the better of the two counts: a burst of load
         # on a shared machine during one of them cannot flatter the relay.
-        records = _same_records(raw_topic, loaded)
+        records = _same_records(raw_topic, loaded, sealed)
         raw_before = await _raw_producer(infra.bootstrap, records)
-        ours = await _relay(dsn, infra.bootstrap, loaded)
+        ours = await _relay(dsn, infra.bootstrap, loaded, sealed.label)
+        in_clear = await _relay(clear_dsn, infra.bootstrap, loaded, clear.label)
         raw = best(raw_before, await _raw_producer(infra.bootstrap, records))
     return [
         Figure(f"relay publish of {loaded:,}, default options", ours.per_second, "events/s",
-               "raw aiokafka producer", raw.per_second, Target("≥ 50% of raw", minimum_ratio=0.5))
+               "raw aiokafka producer", raw.per_second, Target("≥ 50% of raw", minimum_ratio=0.5)),
+        sealing_cost(f"relay publish of {loaded:,}, {sealed.label}", ours.per_second,
+                     in_clear.per_second, CLEAR_BASELINE),
     ]  # fmt: skip
 
 
-async def _relay(dsn: str, bootstrap: str, backlog: int) -> Rate:
+async def _relay(dsn: str, bootstrap: str, backlog: int, shape: str) -> Rate:
     relay = OutboxRelay(dsn, bootstrap, cloudevents_encoder(SOURCE), RelayOptions())
     task: asyncio.Task[None] | None = None
 
@@ -60,7 +73,7 @@ async def _relay(dsn: str, bootstrap: str, backlog: int) -> Rate:
         await until_reached(lambda: relay.published, backlog)
 
     try:
-        name = f"eventing OutboxRelay (batch {RelayOptions().batch_size})"
+        name = f"eventing OutboxRelay (batch {RelayOptions().batch_size}), {shape}"
         return await timed(name, backlog, publish_backlog)
     finally:
         relay.stop()
@@ -68,9 +81,9 @@ async def _relay(dsn: str, bootstrap: str, backlog: int) -> Rate:
             await task
 
 
-def _same_records(topic: str, count: int) -> list[OutgoingRecord]:
+def _same_records(topic: str, count: int, placements: Placements) -> list[OutgoingRecord]:
     encode = cloudevents_encoder(SOURCE)
-    rows = payloads.order_lifecycles("relay", count // 2)
+    rows = placements.lifecycles("relay", count // 2)
     return [encode(payloads.recorded(row, n + 1, topic)) for n, row in enumerate(rows)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.figures import Figure
+from bench.figures import CLEAR_BASELINE, NOT_OPENING_BASELINE, Figure
 from bench.results import BenchmarkRun, load_runs, results_file
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -47,7 +47,34 @@ def render_results(runs: list[BenchmarkRun]) -> str:
     ]
     for run in runs:
         lines += [_row(run, figure) for figure in run.figures]
+    lines += _sealing_table(runs)
     return "\n".join(lines)
+
+
+def _is_sealing(run: BenchmarkRun, figure: Figure) -> bool:
+    return run.name == "sealing" or figure.baseline_label in (CLEAR_BASELINE, NOT_OPENING_BASELINE)
+
+
+def _sealing_table(runs: list[BenchmarkRun]) -> list[str]:
+    """The figures of the encryption dimension (issue 16) again, sealed next to without."""
+    rows = [
+        f"| {run.title} | {figure.label} | {figure.value:,.0f} {figure.unit} "
+        f"| {figure.baseline_label}: {figure.baseline_value:,.0f} {figure.unit} "
+        f"| {figure.ratio:.2f}× | {figure.note or '–'} |"
+        for run in runs
+        for figure in run.figures
+        if _is_sealing(run, figure)
+    ]
+    if not rows:
+        return []
+    return [
+        "",
+        "### Personal data sealed (issue 16): the same run with and without",
+        "",
+        "| benchmark | figure | rate | without (same run) | ratio | cost |",
+        "|---|---|---:|---:|---:|---|",
+        *rows,
+    ]
 
 
 def _row(run: BenchmarkRun, figure: Figure) -> str:

@@ -2,6 +2,12 @@
 
 Baselines: a raw aiokafka consumer reading the same topic in a consumer group (no database),
 and a naive projector that applies each event in its own transaction with its offset.
+
+The topic holds the `order.placed` the service records (receiver sealed for the buyer). In the
+same run the batch handler also catches up on the same backlog with the receivers in clear
+(v1), and on the sealed backlog while opening every receiver (`readmodel.LabelOpener`, as a
+logistics label view would), so the ratios are what sealing costs a consumer that only reads
+the clear fields, and what opening costs one that needs the receiver.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import payloads, readmodel
-from bench.figures import Figure, Target
+from bench.buyers import BuyerKeys
+from bench.figures import CLEAR_BASELINE, NOT_OPENING_BASELINE, Figure, Target, sealing_cost
 from bench.harness import (
     BenchInfra,
     Rate,
@@ -25,10 +32,12 @@ from bench.harness import (
     until_reached,
 )
 from bench.loading import fill_topic
+from bench.payloads import Placements
+from eventing.data_keys import PersonalData
 from eventing.database import create_engine
 from eventing.dead_letters import dead_letter_topic
 from eventing.encoding import cloudevents_encoder, decode_record
-from eventing.subscriptions import Subscription, SubscriptionOptions
+from eventing.subscriptions import BatchHandler, Handler, Subscription, SubscriptionOptions
 from eventing.topics import connect_admin
 
 NAIVE_TABLE = "order_summaries_naive"
@@ -38,20 +47,45 @@ async def run(infra: BenchInfra) -> list[Figure]:
     events = infra.size(full=200_000, quick=20_000)
     naive_events = infra.size(full=5_000, quick=1_500)
     print(f"  {events:,} events on a 12-partition topic (naive projector: {naive_events:,})")
-    async with scratch_database(infra, "subscription") as dsn, scratch_topic(infra, "sub") as topic:
-        encode = cloudevents_encoder("/orderflow/order")
-        rows = payloads.order_lifecycles("sub", events // 2)
-        await fill_topic(infra.bootstrap, (encode(payloads.recorded(row, n + 1, topic))
-                                           for n, row in enumerate(rows)))  # fmt: skip
+    sealed = Placements.for_orders(events // 2)
+    clear = Placements(sealed.buyers, sealed=False)
+    keys = BuyerKeys(sealed.buyers)
+    opener = readmodel.LabelOpener(PersonalData(keys))
+    async with (
+        scratch_database(infra, "subscription") as dsn,
+        scratch_topic(infra, "sub") as topic,
+        scratch_topic(infra, "sub-clear") as clear_topic,
+    ):
+        await _fill(infra, topic, sealed, events)
+        await _fill(infra, clear_topic, clear, events)
         # The baseline runs before and after, and the better of the two counts (see relay).
         raw_before = await _raw_consume(infra.bootstrap, topic, events)
-        ours = await _subscription(infra, dsn, topic, events, batched=True)
+        batch = readmodel.apply_consumed, readmodel.apply_consumed_batch
+        # Sealed, clear, clear, sealed: each shape keeps its better run (see rebuild).
+        sealed_runs = [await _subscription(infra, dsn, topic, events, "batch handler", *batch)]
         batched_content = await readmodel.digest(dsn)
-        per_event = await _subscription(infra, dsn, topic, events, batched=False)
+        clear_runs = [
+            await _subscription(
+                infra, dsn, clear_topic, events, f"batch handler, {clear.label}", *batch
+            )
+            for _ in range(2)
+        ]
+        sealed_runs.append(await _subscription(infra, dsn, topic, events, "batch handler", *batch))
+        ours, in_clear = best(*sealed_runs), best(*clear_runs)
+        opening = await _subscription(
+            infra, dsn, topic, events, "batch handler, opening every receiver",
+            opener.apply_consumed, opener.apply_consumed_batch,
+        )  # fmt: skip
+        per_event = await _subscription(
+            infra, dsn, topic, events, "one statement per event", readmodel.apply_consumed, None
+        )
         if await readmodel.digest(dsn) != batched_content:
-            raise RuntimeError("the batch handler and the per-event handler disagree")
+            raise RuntimeError("the handlers (batched, per event, clear, opening) disagree")
+        if opener.opened < events // 2:
+            raise RuntimeError(f"opened {opener.opened} receivers, expected {events // 2}")
         raw = best(raw_before, await _raw_consume(infra.bootstrap, topic, events))
         naive = await _naive(infra.bootstrap, dsn, topic, naive_events)
+    misses = f"{keys.misses:,} key-cache misses (unwraps) for {opener.opened:,} receivers"
     label = f"catch-up of {events:,} into a read model, batch handler"
     per_event_label = f"catch-up of {events:,}, one statement per event (no batch handler)"
     return [
@@ -62,7 +96,18 @@ async def run(infra: BenchInfra) -> list[Figure]:
                Target("≥ 10× naive", minimum_ratio=10.0)),
         Figure(per_event_label, per_event.per_second, "events/s",
                f"naive projector, 1 tx/event ({naive_events:,})", naive.per_second),
+        sealing_cost(f"catch-up of {events:,}, batch handler, {sealed.label}", ours.per_second,
+                     in_clear.per_second, CLEAR_BASELINE),
+        sealing_cost(f"catch-up of {events:,}, batch handler, opening every receiver",
+                     opening.per_second, ours.per_second, NOT_OPENING_BASELINE, misses),
     ]  # fmt: skip
+
+
+async def _fill(infra: BenchInfra, topic: str, placements: Placements, events: int) -> None:
+    encode = cloudevents_encoder("/orderflow/order")
+    rows = placements.lifecycles("sub", events // 2)
+    await fill_topic(infra.bootstrap, (encode(payloads.recorded(row, n + 1, topic))
+                                       for n, row in enumerate(rows)))  # fmt: skip
 
 
 def _group(purpose: str) -> str:
@@ -92,16 +137,21 @@ async def _raw_consume(bootstrap: str, topic: str, events: int) -> Rate:
 
 
 async def _subscription(
-    infra: BenchInfra, dsn: str, topic: str, events: int, *, batched: bool
+    infra: BenchInfra,
+    dsn: str,
+    topic: str,
+    events: int,
+    name: str,
+    handler: Handler,
+    batch_handler: BatchHandler | None,
 ) -> Rate:
-    """A fresh group and an empty read model; `batched`: with the set-based batch handler."""
+    """A fresh group and an empty read model, caught up with `handler` (and `batch_handler`)."""
     await readmodel.create_summaries(dsn)
     engine = create_engine(dsn)
     group = _group("subscription")
     subscription = Subscription(
         engine, infra.bootstrap, SubscriptionOptions(group=group, topics=(topic,)),
-        readmodel.apply_consumed,
-        batch_handler=readmodel.apply_consumed_batch if batched else None,
+        handler, batch_handler=batch_handler,
     )  # fmt: skip
     task: asyncio.Task[None] | None = None
 
@@ -111,7 +161,6 @@ async def _subscription(
         await until_reached(lambda: subscription.applied, events)
 
     try:
-        name = "batch handler" if batched else "one statement per event"
         rate = await timed(f"eventing Subscription ({name})", events, catch_up)
     finally:
         subscription.stop()

@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bench import append, commands, freshness, growth, memory, rebuild, relay, subscription
+from bench import (
+    append,
+    commands,
+    freshness,
+    growth,
+    memory,
+    rebuild,
+    relay,
+    sealing,
+    subscription,
+)
 from bench.figures import Figure
 from bench.harness import BenchInfra
 
@@ -19,7 +29,7 @@ Runner = Callable[[BenchInfra], Awaitable[list[Figure]]]
 @dataclass(frozen=True, slots=True)
 class Benchmark:
     name: str  # also the make target: `make bench-<name>`
-    number: int  # its number in issue 9
+    number: int  # its number in issue 9 (9: issue 16's cost of sealing)
     title: str
     run: Runner
 
@@ -33,6 +43,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("freshness", 6, "Freshness: payment to shipment read model", freshness.run),
     Benchmark("growth", 7, "Command throughput as the store grows", growth.run),
     Benchmark("memory", 8, "Peak RSS of the service processes", memory.run),
+    Benchmark("sealing", 9, "Sealing and opening a receiver (CPU)", sealing.run),
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from contracts.envelope import DATACONTENTTYPE, schema_file
 from contracts.events.base import EventPayload
 from contracts.registry import EventRegistry
+from contracts.sealing import SEALED_MARK
 from contracts.topics import TopicSpec
 from contracts.values import MAX_ATTRIBUTE_LENGTH, SINGLE_LINE_PATTERN
 
@@ -50,12 +51,36 @@ def _channel_id(topic: TopicSpec) -> str:
     return f"{topic.producer.value}Events"
 
 
+def _sealed_fields(model: type[EventPayload]) -> list[str]:
+    return [
+        name
+        for name, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and SEALED_MARK in field.json_schema_extra
+    ]
+
+
 def _message(model: type[EventPayload]) -> dict[str, Any]:
     summary = (model.__doc__ or "").strip().splitlines()[0]
+    sealed = _sealed_fields(model)
+    described = (
+        {
+            "description": (
+                f"Personal data sealed: {', '.join(f'`{n}`' for n in sealed)} is a Sealed object "
+                "(AES-256-GCM under the buyer's data key `key_id`). A consumer without keys "
+                "reads every other field and sees only the object; a service holding the KEK "
+                "and the buyer's wrapped data key opens it with "
+                '`contracts.sealing.open_sealed` (docs/events.md, "Personal data: sealed '
+                'fields").'
+            )
+        }
+        if sealed
+        else {}
+    )
     return {
         "name": model.event_type,
         "title": model.__name__,
         "summary": summary,
+        **described,
         "contentType": DATACONTENTTYPE,
         "headers": {"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"},
         "payload": {"$ref": f"./schemas/{schema_file(model.event_type, model.event_version)}"},
@@ -139,7 +164,8 @@ def asyncapi_document(registry: EventRegistry, topics: tuple[TopicSpec, ...]) ->
             "description": (
                 "Events of the order, logistics and aftersales services. Every message is a "
                 "CloudEvent in Kafka binary mode: attributes in ce_* headers, JSON data as "
-                "value, order id as key. See docs/events.md."
+                "value, order id as key. Personal data (the receiver) is sealed in the value "
+                "and readable only by the services that ship or arbitrate. See docs/events.md."
             ),
         },
         "defaultContentType": DATACONTENTTYPE,

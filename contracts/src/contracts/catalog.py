@@ -6,7 +6,13 @@ from contracts.events import aftersales, logistics, order
 from contracts.registry import EventRegistry
 
 REGISTRY = EventRegistry(
-    events=(*order.EVENTS, *logistics.EVENTS, *aftersales.EVENTS),
+    events=(
+        *order.EVENTS,
+        *order.LEGACY_EVENTS,
+        *logistics.EVENTS,
+        *logistics.LEGACY_EVENTS,
+        *aftersales.EVENTS,
+    ),
     upcasters=(*order.UPCASTERS, *logistics.UPCASTERS, *aftersales.UPCASTERS),
 )
 """Every event the platform publishes; decoding uses it unless given another registry."""

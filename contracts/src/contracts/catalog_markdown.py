@@ -134,14 +134,49 @@ def _envelope_section() -> list[str]:
         "",
         f"`dataschema` is `{SCHEMA_BASE_URI}<type>/v<version>.json`; the part after the base",
         "is the path of the schema file under `contracts/schemas/`. Money is always an object of",
-        "integer minor units and an ISO 4217 currency. Fields marked PII hold personal data:",
-        "mask them in every view that does not need them (`x-pii: true` in the schemas).",
+        "integer minor units and an ISO 4217 currency. Fields marked PII hold personal data",
+        "(`x-pii: true` in the schemas); from the versions below on they are **sealed**.",
+        "",
+        *_PERSONAL_DATA,
         "",
         "### Reading a topic without our code",
         "",
         _KCAT,
     ]
     return lines
+
+
+_PERSONAL_DATA = (
+    "### Personal data: sealed fields",
+    "",
+    "The receiver (name, phone, address) of `order.placed` v2, `order.address_changed` v2,",
+    "`logistics.shipment_requested` v2 and `logistics.shipment_receiver_changed` v2, and the",
+    "signer (`signed_by`, a `Signer` with its `name`) of `logistics.delivered` v2, are each a",
+    "`Sealed` object (`x-sealed: Receiver` or `Signer` names what it holds), never clear text:",
+    "",
+    "```json",
+    '{"alg": "A256GCM", "key_id": "dk-…", "nonce": "<12 bytes>", "ciphertext": "…", "digest": "…"}',
+    "```",
+    "",
+    "- `ciphertext` is AES-256-GCM of the value's JSON under the buyer's **data key**",
+    "  `key_id` (the key is HKDF-SHA256 of the data key with info `orderflow seal v1`, the",
+    "  associated data is the key id); binary fields are base64url without padding.",
+    "- `digest` is HMAC-SHA256 (key: HKDF info `orderflow digest v1`) of the same JSON: equal",
+    "  values under one key have equal digests; without the key it tells nothing.",
+    "- An **unauthorised consumer** (a dashboard, any outside system) reads every other field as",
+    "  before and sees this object only: no name, phone, street, city or province.",
+    "- An **authorised consumer** (one of the services that ship or arbitrate) holds the",
+    "  key-encryption key from its configuration, obtains the buyer's wrapped data key from the",
+    '  order service (see docs/architecture.md, "Personal data") and opens the value with',
+    "  `contracts.sealing`: `open_sealed(sealed, keks.unwrap(wrapped), Receiver)` (or `Signer`).",
+    "- After the buyer is **erased** the data key no longer exists anywhere: the value can never",
+    '  be opened again, and our views show `{"erased": true, "key_id": …}` in its place.',
+    "- Version 1 of these five events carried the receiver or signer in clear (the signer as a",
+    "  bare string); a reader upcasts a stored v1 event by sealing it",
+    "  (`contracts.upcasting.sealing_upcaster`), which needs the keys.",
+    "- The examples below are sealed under the published example key",
+    "  `contracts.examples.EXAMPLE_DATA_KEY` (bytes 0 to 31), so the helper can be tried on them.",
+)
 
 
 def _bounds_section() -> list[str]:

@@ -10,12 +10,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from contracts.envelope import Envelope
 from contracts.events import aftersales as a
 from contracts.events import logistics as lg
 from contracts.events import order as o
 from contracts.events.base import EventPayload
 from contracts.parties import Actor
+from contracts.sealing import DataKey, Sealed, seal
+from contracts.upcasting import JsonObject
 from contracts.values import Address, LineItem, Money, Receiver, SkuQuantity, Waybill
 
 T0 = datetime(2025, 6, 11, 8, 30, tzinfo=UTC)
@@ -33,6 +37,23 @@ RECEIVER = Receiver(
     phone="13812345678",
     address=Address(province="浙江省", city="杭州市", district="余杭区", street="文一西路 969 号"),
 )
+EXAMPLE_DATA_KEY = DataKey(key_id="dk-" + "0" * 31 + "1", secret=bytes(range(32)))
+"""The published example data key of buyer B-88 (never used outside the examples), so a reader
+can try `contracts.sealing.open_sealed` on the examples' sealed receivers."""
+
+
+def sealed_example(value: BaseModel, n: int = 1) -> Sealed:
+    """`value` (a receiver, a signer) sealed under the example key with the n-th fixed example
+    nonce."""
+    return seal(value, EXAMPLE_DATA_KEY, nonce=n.to_bytes(12, "big"))
+
+
+def example_sealer(data: JsonObject, value: BaseModel) -> JsonObject:
+    """The `Sealer` of the examples: seals an older example's clear value under the example
+    key (the compatibility gate decodes the baseline's examples with it)."""
+    return seal(value, EXAMPLE_DATA_KEY).model_dump(mode="json")
+
+
 ITEMS = (
     LineItem(sku="TEA-LJ-250", title="明前龙井 250g", unit_price=cny(128), quantity=2),
     LineItem(sku="CUP-GL-01", title="玻璃茶杯", unit_price=cny(39.9), quantity=1),
@@ -58,7 +79,7 @@ def _order_examples() -> list[EventPayload]:
             channel=o.OrderChannel.BUYER,
             goods_kind=o.GoodsKind.PHYSICAL,
             items=ITEMS,
-            receiver=RECEIVER,
+            receiver=sealed_example(RECEIVER),
             items_total=cny(295.9),
             shipping_fee=cny(0),
             discount=cny(0),
@@ -111,7 +132,9 @@ def _order_examples() -> list[EventPayload]:
         ),
         o.BalancePaid(**IDS, **PAYMENT, amount=cny(245.9), paid_at=_h(30), total_paid=cny(295.9)),
         o.BalanceReminderDue(**IDS, balance=cny(245.9), balance_due_by=_h(72)),
-        o.AddressChanged(**IDS, receiver=RECEIVER.model_copy(update={"phone": "13900001111"})),
+        o.AddressChanged(
+            **IDS, receiver=sealed_example(RECEIVER.model_copy(update={"phone": "13900001111"}), 2)
+        ),
         o.OrderCancelled(
             **IDS, reason=o.CancellationReason.BUYER_CHANGED_MIND, note=None, refund_due=cny(0)
         ),
@@ -121,6 +144,9 @@ def _order_examples() -> list[EventPayload]:
             **IDS, case_id="R-7", amount=cny(39.9), refunded_total=cny(39.9), refundable=cny(256)
         ),
         o.OrderClosed(**IDS, reason=o.OrderCloseReason.UNPAID_TIMEOUT, deposit_forfeited=None),
+        o.PersonalDataErased(
+            **IDS, buyer_id="B-88", key_ids=(EXAMPLE_DATA_KEY.key_id,), erased_at=_h(24 * 400)
+        ),
         o.ReceiptConfirmed(**IDS, automatic=False),
         o.AutoConfirmExtended(
             **IDS, extension_days=5, previous_auto_confirm_at=_h(260), auto_confirm_at=_h(380)
@@ -139,9 +165,13 @@ def _logistics_examples() -> list[EventPayload]:
     )  # fmt: skip
     return [
         lg.ShipmentRequested(
-            **SHIPMENT, items=PICK, receiver=RECEIVER, ship_by=_h(24.2), ship_limit=_h(48.2)
+            **SHIPMENT,
+            items=PICK,
+            receiver=sealed_example(RECEIVER),
+            ship_by=_h(24.2),
+            ship_limit=_h(48.2),
         ),
-        lg.ShipmentReceiverChanged(**SHIPMENT, receiver=RECEIVER),
+        lg.ShipmentReceiverChanged(**SHIPMENT, receiver=sealed_example(RECEIVER, 3)),
         lg.Shipped(**SHIPMENT, waybill=WAYBILL, items=PICK, shipped_at=_h(20), ship_by=_h(24.2)),
         lg.TrackingUpdated(**SHIPMENT, waybill=WAYBILL, checkpoint=checkpoint),
         lg.ExceptionRaised(
@@ -159,7 +189,12 @@ def _logistics_examples() -> list[EventPayload]:
             claim_amount=None,
             note="Carrier found the parcel at the hub",
         ),
-        lg.Delivered(**SHIPMENT, waybill=WAYBILL, delivered_at=_h(70), signed_by="本人"),
+        lg.Delivered(
+            **SHIPMENT,
+            waybill=WAYBILL,
+            delivered_at=_h(70),
+            signed_by=sealed_example(lg.Signer(name="本人"), 4),
+        ),
         lg.ShipDeadlineMissed(**SHIPMENT, deadline=lg.ShipDeadline.TARGET, due_at=_h(24.2)),
         lg.ShipmentCancelled(**SHIPMENT, reason=lg.ShipmentCancellationReason.ORDER_CANCELLED),
     ]

@@ -18,7 +18,7 @@ from contracts.errors import (
     UnknownEventVersion,
 )
 from contracts.events.base import EventPayload
-from contracts.upcasting import JsonObject, Lift, Upcaster
+from contracts.upcasting import JsonObject, Sealer, SealerRequired, Upcaster
 
 
 def describe_validation_error(error: ValidationError, limit: int = 3) -> str:
@@ -42,7 +42,7 @@ class EventRegistry:
         self, events: Iterable[type[EventPayload]], upcasters: Iterable[Upcaster] = ()
     ) -> None:
         self._models: dict[str, dict[int, type[EventPayload]]] = {}
-        self._upcasters: dict[tuple[str, int], Lift] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
         for model in events:
             self._add_model(model)
         for declared in upcasters:
@@ -71,7 +71,7 @@ class EventRegistry:
                 f"upcaster {declared.event_type} v{declared.from_version} leads to an "
                 "unregistered version"
             )
-        self._upcasters[key] = declared.lift
+        self._upcasters[key] = declared
 
     def _check_chains(self) -> None:
         for event_type, versions in self._models.items():
@@ -114,7 +114,9 @@ class EventRegistry:
         for event_type in self._models:
             yield self.model(event_type)
 
-    def load(self, event_type: str, version: int, data: str | bytes) -> EventPayload:
+    def load(
+        self, event_type: str, version: int, data: str | bytes, sealer: Sealer | None = None
+    ) -> EventPayload:
         """Validate JSON data written as `version` of `event_type`, upcast to the current version.
 
         Readers ignore fields they do not know, so an optional field added later never breaks
@@ -128,7 +130,9 @@ class EventRegistry:
         lifted: JsonObject = payload.model_dump(mode="json")
         for step in range(version, current):
             try:
-                lifted = self._upcasters[(event_type, step)](lifted)
+                lifted = self._upcasters[(event_type, step)].apply(lifted, sealer)
+            except SealerRequired as error:
+                raise InvalidPayload(event_type, version, str(error)) from error
             except (KeyError, TypeError, ValueError) as error:
                 raise InvalidPayload(
                     event_type, version, f"upcast from v{step}: {error!r}"

@@ -13,6 +13,7 @@ from contracts.catalog import REGISTRY
 from contracts.envelope import Envelope
 from contracts.errors import InvalidAttribute, MalformedEvent
 from contracts.registry import EventRegistry
+from contracts.upcasting import Sealer
 from contracts.wire import WireValue, envelope_from_wire
 
 
@@ -26,8 +27,11 @@ def to_structured_json(envelope: Envelope, *, indent: int | None = None) -> byte
     return json.dumps(to_structured_dict(envelope), ensure_ascii=False, indent=indent).encode()
 
 
-def from_structured_dict(event: Mapping[str, Any], registry: EventRegistry = REGISTRY) -> Envelope:
-    """Decode a parsed CloudEvents JSON object; raises a `ContractError` subclass if malformed."""
+def from_structured_dict(
+    event: Mapping[str, Any], registry: EventRegistry = REGISTRY, sealer: Sealer | None = None
+) -> Envelope:
+    """Decode a parsed CloudEvents JSON object; raises a `ContractError` subclass if malformed
+    (`sealer`: lifts an older version with clear personal data, see `contracts.upcasting`)."""
     if not isinstance(event, Mapping):
         raise MalformedEvent(f"a structured event is a JSON object, not {type(event).__name__}")
     if "data_base64" in event:
@@ -43,16 +47,18 @@ def from_structured_dict(event: Mapping[str, Any], registry: EventRegistry = REG
                 name, f"expected a string or integer, got {type(value).__name__}"
             )
         attributes[name] = value
-    return envelope_from_wire(attributes, json.dumps(event["data"]), registry)
+    return envelope_from_wire(attributes, json.dumps(event["data"]), registry, sealer)
 
 
-def from_structured_json(document: str | bytes, registry: EventRegistry = REGISTRY) -> Envelope:
+def from_structured_json(
+    document: str | bytes, registry: EventRegistry = REGISTRY, sealer: Sealer | None = None
+) -> Envelope:
     """Decode CloudEvents JSON text; raises a `ContractError` subclass if malformed."""
     try:
         event = json.loads(document, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedEvent(f"not a JSON document: {error}") from None
-    return from_structured_dict(event, registry)
+    return from_structured_dict(event, registry, sealer)
 
 
 def _reject_constant(name: str) -> Any:

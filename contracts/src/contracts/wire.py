@@ -21,15 +21,20 @@ from contracts.errors import (
 )
 from contracts.parties import Actor
 from contracts.registry import EventRegistry, describe_validation_error
+from contracts.upcasting import Sealer
 
 WireValue = str | int
 
 
 def envelope_from_wire(
-    attributes: Mapping[str, WireValue], data: str | bytes, registry: EventRegistry
+    attributes: Mapping[str, WireValue],
+    data: str | bytes,
+    registry: EventRegistry,
+    sealer: Sealer | None = None,
 ) -> Envelope:
     """The envelope the attributes and data describe, with its payload upcast to the current
-    version of its type. Unknown extension attributes are ignored, as CloudEvents requires."""
+    version of its type (`sealer`: for an older version with clear personal data). Unknown
+    extension attributes are ignored, as CloudEvents requires."""
     specversion = _text(attributes, "specversion")
     if specversion != SPECVERSION:
         raise UnsupportedSpecVersion(specversion)
@@ -53,7 +58,7 @@ def envelope_from_wire(
         "actor": _actor(_text(attributes, "actor")),
         "actorid": _optional_text(attributes, "actorid"),
     }
-    payload = registry.load(event_type, version, data)
+    payload = registry.load(event_type, version, data, sealer)
     if payload.order_id != subject:
         raise InvalidAttribute("subject", f"{subject!r} differs from the data's order_id")
     try:

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from prometheus_client import make_asgi_app
 
+from eventing.data_keys import install_key_problems
 from eventing.database import asyncpg_dsn
 from eventing.health import DependencyChecks, health_router
 from eventing.http.auth import Authenticator
@@ -69,6 +70,7 @@ def build_service_app(
     app.state.authenticator = Authenticator(secret)
     app.state.workers = supervisor
     install_problem_handlers(app)
+    install_key_problems(app)
     install_openapi(app)
     # Added last = outermost: the guard refuses bad text before cursors or routes see it, and
     # answers whatever escapes the problem handlers.

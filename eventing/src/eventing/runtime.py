@@ -14,6 +14,7 @@ from dataclasses import replace
 from fastapi import APIRouter, FastAPI
 
 from contracts.parties import Service
+from eventing.access_log import AccessLog
 from eventing.app import Worker, build_service_app
 from eventing.clock import clock_for
 from eventing.codec import ContractsCodec
@@ -57,6 +58,7 @@ class ServiceRuntime:
         self.idempotency = IdempotencyStore(self.engine, self.clock)
         self.commands = CommandRunner(self.engine, self.idempotency, self.clock)
         self.deadlines = DeadlineScheduler(self.engine)
+        self.access_log = AccessLog(self.engine, service.value)
         self.relay = OutboxRelay(
             asyncpg_dsn(settings.database_url),
             settings.kafka_bootstrap_servers,
@@ -115,6 +117,7 @@ class ServiceRuntime:
             on_shutdown=[self.close],
         )
         application.state.runtime = self
+        application.state.access_log = self.access_log
         return application
 
     async def close(self) -> None:

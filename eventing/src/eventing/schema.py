@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 SCHEMA = "eventing"
 metadata = MetaData(schema=SCHEMA)
@@ -120,4 +120,21 @@ shop_policies = Table(
     Column("version", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", Text, nullable=False),
+)
+
+# Append-only: the database refuses UPDATE, DELETE and TRUNCATE (migration 0005).
+personal_data_access = Table(
+    "personal_data_access",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("caller_subject", Text, nullable=False),
+    Column("caller_role", Text, nullable=False),
+    Column("caller_shop_id", Text),
+    Column("data_subject", Text),
+    Column("order_id", Text, nullable=False),
+    Column("fields", ARRAY(Text), nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("correlation_id", Text, nullable=False),
+    Column("service", Text, nullable=False),
 )

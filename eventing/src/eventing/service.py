@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from contracts.events.base import EventPayload
 from contracts.parties import Service
 from eventing.aggregate import Decision
+from eventing.data_keys import DataKeySource, PersonalData, remote_data_keys
 from eventing.deadlines import DeadlineHandler, DeadlineWorkerOptions
 from eventing.handler import AggregateRules, CommandHandler, CommandSource
+from eventing.http import access_audit
 from eventing.http.auth import Caller
 from eventing.http.commands import CommandResult
 from eventing.http.endpoints import request_acting
@@ -52,6 +54,8 @@ class ServiceKit(Generic[C, E, S, D, Cfg]):
     settings: Cfg
     commands: CommandHandler[C, E, S, D]
     policies: ShopPolicies[D]
+    personal_data: PersonalData
+    """Opens sealed personal data for the views that may show it (contracts.sealing)."""
 
     @property
     def engine(self) -> AsyncEngine:
@@ -117,6 +121,9 @@ class ServiceManifest(Generic[C, E, S, D, Cfg]):
     deadlines: Callable[[ServiceKit[C, E, S, D, Cfg]], Mapping[str, DeadlineHandler]]
     routers: tuple[APIRouter, ...]
     pool_size: int = 10
+    data_keys: Callable[[ServiceRuntime, Cfg], DataKeySource] | None = None
+    """Where the service's data keys come from: its own custodian (the order service), or by
+    default the custodian's HTTP API at KEY_CUSTODIAN_URL (eventing.data_keys)."""
 
     def wire(self, settings: Cfg | None = None) -> Wiring[C, E, S, D, Cfg]:
         """The runtime and kit of one process, workers registered but not started."""
@@ -126,7 +133,12 @@ class ServiceManifest(Generic[C, E, S, D, Cfg]):
         commands = CommandHandler(
             runtime.store, self.rules(runtime, chosen), policies, runtime.clock, runtime.codec
         )
-        kit = ServiceKit(runtime, chosen, commands, policies)
+        keys = (
+            self.data_keys(runtime, chosen)
+            if self.data_keys is not None
+            else remote_data_keys(self.service.value, chosen)
+        )
+        kit = ServiceKit(runtime, chosen, commands, policies, PersonalData(keys))
         handlers: dict[str, Handler] = {}
         for projection in self.projections:
             subscription = runtime.subscribe(
@@ -171,7 +183,7 @@ class Wiring(Generic[C, E, S, D, Cfg]):
         app = self.runtime.app(
             title=manifest.title,
             description=manifest.description,
-            routers=(*manifest.routers, policy_router),
+            routers=(*manifest.routers, policy_router, access_audit.router),
         )
         app.state.kit = self.kit
         return app

@@ -15,6 +15,8 @@ from contracts.parties import Service
 from contracts.topics import topic_for
 
 DEVELOPMENT_AUTH_SECRET = "orderflow-development-secret-not-for-production"
+DEVELOPMENT_PII_KEKS = "dev-1:b3JkZXJmbG93LWRldi1rZWstbm90LXByb2R1Y3Rpb24="
+"""The development key-encryption key (32 bytes of ASCII): set PII_KEKS in production."""
 
 
 class ServiceSettings(BaseSettings):
@@ -33,6 +35,17 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(DEVELOPMENT_AUTH_SECRET),
         min_length=32,
         description="HS256 key that signs and checks bearer tokens (set it in production).",
+    )
+    pii_keks: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_PII_KEKS),
+        description="Key-encryption keys that wrap the buyers' data keys, `id:base64` of 32 "
+        "bytes each, comma-separated, the current one first (older ones still unwrap; see "
+        'docs/runbook.md, "Rotating the key-encryption key"). Set it in production.',
+    )
+    key_custodian_url: str | None = Field(
+        default=None,
+        description="Base URL of the order service, which keeps the buyers' data keys "
+        "(logistics fetches them from there to open receivers; unset in the order service).",
     )
     clock: Literal["system", "database"] = Field(
         default="system",

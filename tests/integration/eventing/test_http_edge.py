@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from contracts.examples import EXAMPLE_DATA_KEY
 from eventing.http.auth import Role
+from eventing.testing.data_keys import FakeCustodian, with_custodian
 from eventing.testing.fixtures import SettingsFactory
 from eventing.testing.service import running
 from localinfra.testing import FaultInjector
@@ -26,7 +28,8 @@ CRAFTED_CURSOR = "eyJjcmVhdGVkX2F0IjogNSwgIm9yZGVyX2lkIjogWzFdfQ"
 @pytest.fixture
 async def logistics(service_settings: SettingsFactory) -> AsyncIterator[Logistics]:
     settings = await service_settings(MANIFEST)
-    async with running(MANIFEST, settings, Logistics) as service:
+    manifest = with_custodian(MANIFEST, FakeCustodian(EXAMPLE_DATA_KEY))  # the harness's buyer
+    async with running(manifest, settings, Logistics) as service:
         yield service
 
 

@@ -19,12 +19,13 @@ from contracts.events.order import (
     OrderPlaced,
     PaymentMethod,
 )
+from contracts.sealing import Sealed
 from contracts.values import LineItem, Money, Waybill
 from eventing.encoding import ConsumedEvent
 from eventing.http.auth import Role
 from eventing.testing import eventually
 from eventing.testing.service import RunningService
-from logistics_service.examples import ITEMS, RECEIVER, WAYBILL
+from logistics_service.examples import ITEMS, SEALED_RECEIVER, WAYBILL
 
 SHOP = "shop-hz-tea"
 BUYER = "buyer-42"
@@ -100,7 +101,14 @@ class Logistics(RunningService):
         return await self.own_events(until)
 
 
-def placed(order_id: str, shop_id: str = SHOP, buyer_id: str = BUYER) -> OrderPlaced:
+def placed(
+    order_id: str,
+    shop_id: str = SHOP,
+    buyer_id: str = BUYER,
+    receiver: Sealed = SEALED_RECEIVER,
+) -> OrderPlaced:
+    """The order as the order service publishes it, the receiver sealed for the buyer (by
+    default under the examples' data key, which the test custodian holds)."""
     price = Money(amount=8800, currency="CNY")
     lines = tuple(
         LineItem(sku=item.sku, title=item.sku.title(), unit_price=price, quantity=item.quantity)
@@ -115,7 +123,7 @@ def placed(order_id: str, shop_id: str = SHOP, buyer_id: str = BUYER) -> OrderPl
         channel=OrderChannel.BUYER,
         goods_kind=GoodsKind.PHYSICAL,
         items=lines,
-        receiver=RECEIVER,
+        receiver=receiver,
         items_total=total,
         shipping_fee=zero,
         discount=zero,

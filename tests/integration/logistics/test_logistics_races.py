@@ -17,7 +17,7 @@ from contracts.events.order import (
     PaymentMethod,
 )
 from contracts.values import Money
-from logistics_service.examples import NEW_RECEIVER, RECEIVER
+from logistics_service.examples import NEW_RECEIVER, SEALED_NEW_RECEIVER, SEALED_RECEIVER
 from tests.integration.logistics.harness import SHOP, Logistics, cancelled, paid, placed
 
 pytestmark = pytest.mark.integration
@@ -79,7 +79,7 @@ async def test_an_address_change_before_dispatch_moves_the_label_and_not_after(
 ) -> None:
     order_id = await logistics.paid_order()
     await logistics.publish(
-        AddressChanged(order_id=order_id, shop_id="shop-hz-tea", receiver=NEW_RECEIVER)
+        AddressChanged(order_id=order_id, shop_id="shop-hz-tea", receiver=SEALED_NEW_RECEIVER)
     )
     moved = await logistics.shipment_when(
         order_id, lambda s: s["receiver"] == NEW_RECEIVER.model_dump(mode="json")
@@ -87,7 +87,7 @@ async def test_an_address_change_before_dispatch_moves_the_label_and_not_after(
     assert moved["version"] == 2
     assert (await logistics.dispatch(order_id)).status_code == 200
     await logistics.publish(
-        AddressChanged(order_id=order_id, shop_id="shop-hz-tea", receiver=RECEIVER)
+        AddressChanged(order_id=order_id, shop_id="shop-hz-tea", receiver=SEALED_RECEIVER)
     )
     await logistics.order_applied(order_id)
     assert (await logistics.stored_types(order_id))[-1] == "logistics.shipped"

@@ -77,7 +77,8 @@ def shipped(
 
 
 def delivered(order_id: str, waybill: Waybill = WAYBILL) -> EventPayload:
-    """`logistics.delivered` of the order's parcel, now."""
+    """`logistics.delivered` of the order's parcel, now (no signer: the example's is sealed
+    under the published example key, which this custodian does not hold)."""
     return example_event(
         "logistics.delivered",
         order_id=order_id,
@@ -85,6 +86,7 @@ def delivered(order_id: str, waybill: Waybill = WAYBILL) -> EventPayload:
         shipment_id=f"shp-{order_id}",
         waybill=waybill,
         delivered_at=datetime.now(UTC),
+        signed_by=None,
     )
 
 

@@ -36,7 +36,7 @@ def test_the_events_the_issue_lists_are_all_registered() -> None:
         "order": "placed stock_reserved stock_rejected payment_failed paid "
         "duplicate_payment_detected deposit_paid balance_paid balance_reminder_due "
         "address_changed cancelled closed receipt_confirmed auto_confirm_extended completed "
-        "rated stock_low",
+        "rated stock_low personal_data_erased",
         "logistics": "shipment_requested shipped tracking_updated exception_raised "
         "exception_resolved delivered ship_deadline_missed shipment_cancelled",
         "aftersales": "refund_requested refund_approved refund_rejected return_shipped "
@@ -57,10 +57,42 @@ def test_money_is_never_a_float_in_any_schema() -> None:
             assert money["properties"]["currency"]["pattern"] == "^[A-Z]{3}$"
 
 
+SEALED_EVENTS = (
+    "order.placed",
+    "order.address_changed",
+    "logistics.shipment_requested",
+    "logistics.shipment_receiver_changed",
+)
+
+
 def test_receiver_name_phone_and_address_are_marked_as_personal_data() -> None:
-    for event_type in ("order.placed", "order.address_changed", "logistics.shipment_requested"):
-        fields = pii_fields(event_schema(REGISTRY.model(event_type)))
+    for event_type in SEALED_EVENTS:
+        fields = pii_fields(event_schema(REGISTRY.model(event_type, 1)))
         assert {"receiver.name", "receiver.phone", "receiver.address"} <= set(fields)
+
+
+def test_the_current_versions_carry_the_receiver_sealed_only() -> None:
+    for event_type in SEALED_EVENTS:
+        schema = event_schema(REGISTRY.model(event_type))
+        receiver = schema["properties"]["receiver"]
+        assert receiver["x-pii"] is True
+        assert receiver["x-sealed"] == "Receiver"
+        assert pii_fields(schema) == ["receiver"]
+        assert "Receiver" not in schema.get("$defs", {})
+        assert set(schema["$defs"]["Sealed"]["required"]) == {
+            "alg", "key_id", "nonce", "ciphertext", "digest"
+        }  # fmt: skip
+
+
+def test_the_current_delivery_carries_its_signer_sealed_only() -> None:
+    assert pii_fields(event_schema(REGISTRY.model("logistics.delivered", 1))) == ["signed_by"]
+    schema = event_schema(REGISTRY.model("logistics.delivered"))
+    signed_by = schema["properties"]["signed_by"]
+    assert signed_by["x-pii"] is True
+    assert signed_by["x-sealed"] == "Signer"
+    assert signed_by["anyOf"] == [{"$ref": "#/$defs/Sealed"}, {"type": "null"}]
+    assert pii_fields(schema) == ["signed_by"]
+    assert "signed_by" not in schema.get("required", [])
 
 
 def test_every_event_has_a_description_for_the_catalog() -> None:

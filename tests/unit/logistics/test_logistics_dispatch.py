@@ -1,4 +1,7 @@
-"""Dispatch: the three checks (receiver, contents, waybill) and when a dispatch is refused."""
+"""Dispatch: the three checks (receiver, contents, waybill) and when a dispatch is refused.
+
+The shipment holds its receiver sealed; the dispatch command carries it as the application
+opened it (or the erased marker), which is what the receiver check looks at."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import pytest
 
 from contracts.events.base import LogisticsEvent
 from contracts.events.logistics import ShipmentReceiverChanged
+from contracts.sealing import ErasedValue
 from contracts.values import Address, Receiver, SkuQuantity, Waybill
 from eventing.decider import DomainError, Rejection
 from eventing.testing import DeciderSpec
@@ -14,6 +18,7 @@ from logistics_service.domain.errors import (
     ContentsMismatch,
     InvalidTrackingNumber,
     OrderAlreadyCancelled,
+    ReceiverErased,
     ReceiverIncomplete,
     ShipmentAlreadyDispatched,
     ShipmentNotRequested,
@@ -23,6 +28,8 @@ from logistics_service.examples import (
     ITEMS,
     ORDER_ID,
     RECEIVER,
+    SEALED_RECEIVER,
+    SEALER,
     SHIPMENT_ID,
     SHIPPED_AT,
     SHOP_ID,
@@ -33,12 +40,23 @@ from logistics_service.examples import (
 )
 
 spec = DeciderSpec(shipment_decider)
-DISPATCH = Dispatch(waybill=WAYBILL, items=ITEMS, shipped_at=SHIPPED_AT)
+
+
+def dispatch(
+    *,
+    waybill: Waybill = WAYBILL,
+    items: tuple[SkuQuantity, ...] = ITEMS,
+    receiver: Receiver | ErasedValue | None = RECEIVER,
+) -> Dispatch:
+    return Dispatch(waybill=waybill, items=items, shipped_at=SHIPPED_AT, receiver=receiver)
+
+
+DISPATCH = dispatch()
 
 
 def receiver_changed(receiver: Receiver) -> ShipmentReceiverChanged:
     return ShipmentReceiverChanged(
-        order_id=ORDER_ID, shop_id=SHOP_ID, shipment_id=SHIPMENT_ID, receiver=receiver
+        order_id=ORDER_ID, shop_id=SHOP_ID, shipment_id=SHIPMENT_ID, receiver=SEALER.seal(receiver)
     )
 
 
@@ -48,7 +66,19 @@ def test_a_checked_parcel_ships_under_its_waybill() -> None:
 
 def test_the_parcel_ships_to_the_latest_receiver() -> None:
     moved = RECEIVER.model_copy(update={"phone": "+852 9123 4567"})
-    spec.given(shipment_requested(), receiver_changed(moved)).when(DISPATCH).then(shipped())
+    spec.given(shipment_requested(), receiver_changed(moved)).when(dispatch(receiver=moved)).then(
+        shipped()
+    )
+
+
+def test_dispatch_is_refused_once_the_buyer_was_erased() -> None:
+    erased = ErasedValue(key_id=SEALED_RECEIVER.key_id)
+    error = (
+        spec.given(shipment_requested()).when(dispatch(receiver=erased)).then_raises(ReceiverErased)
+    )
+    assert isinstance(error, ReceiverErased)
+    assert (error.code, error.kind) == ("receiver-erased", Rejection.CONFLICT)
+    assert error.details == {"key_id": SEALED_RECEIVER.key_id}
 
 
 @pytest.mark.parametrize(
@@ -68,7 +98,7 @@ def test_the_parcel_ships_to_the_latest_receiver() -> None:
 def test_contents_match_by_sku_and_quantity_whatever_the_scan_order(
     packed: tuple[SkuQuantity, ...],
 ) -> None:
-    command = Dispatch(waybill=WAYBILL, items=packed, shipped_at=SHIPPED_AT)
+    command = dispatch(items=packed)
     spec.given(shipment_requested()).when(command).then(shipped())
 
 
@@ -110,7 +140,7 @@ def test_contents_match_by_sku_and_quantity_whatever_the_scan_order(
 def test_dispatch_is_refused_when_the_contents_differ_from_the_order(
     packed: tuple[SkuQuantity, ...], missing: dict[str, int], unexpected: dict[str, int]
 ) -> None:
-    command = Dispatch(waybill=WAYBILL, items=packed, shipped_at=SHIPPED_AT)
+    command = dispatch(items=packed)
     error = spec.given(shipment_requested()).when(command).then_raises(ContentsMismatch)
     assert isinstance(error, ContentsMismatch)
     assert error.details == {"missing": missing, "unexpected": unexpected}
@@ -150,7 +180,7 @@ def test_dispatch_is_refused_while_the_receiver_is_incomplete(
 ) -> None:
     error = (
         spec.given(shipment_requested(), receiver_changed(receiver))
-        .when(DISPATCH)
+        .when(dispatch(receiver=receiver))
         .then_raises(ReceiverIncomplete)
     )
     assert isinstance(error, ReceiverIncomplete)
@@ -178,7 +208,7 @@ def test_dispatch_is_refused_while_the_receiver_is_incomplete(
 def test_dispatch_is_refused_for_a_waybill_the_carrier_would_not_issue(
     waybill: Waybill, error: type[DomainError]
 ) -> None:
-    command = Dispatch(waybill=waybill, items=ITEMS, shipped_at=SHIPPED_AT)
+    command = dispatch(waybill=waybill)
     raised = spec.given(shipment_requested()).when(command).then_raises(error)
     assert isinstance(raised, DomainError)
     assert raised.kind is Rejection.INVALID
@@ -188,7 +218,7 @@ def test_dispatch_is_refused_for_a_waybill_the_carrier_would_not_issue(
 def test_every_carrier_of_the_catalogue_accepts_its_documented_example(carrier: Carrier) -> None:
     assert carrier_for(carrier.code) is carrier
     waybill = Waybill(carrier=carrier.code, tracking_number=carrier.example)
-    command = Dispatch(waybill=waybill, items=ITEMS, shipped_at=SHIPPED_AT)
+    command = dispatch(waybill=waybill)
     spec.given(shipment_requested()).when(command).then(shipped(waybill))
 
 

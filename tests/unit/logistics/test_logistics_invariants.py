@@ -39,11 +39,12 @@ from logistics_service.domain import (
 )
 from logistics_service.examples import (
     ITEMS,
-    NEW_RECEIVER,
     ORDER_ID,
     PAID_AT,
     RECEIVER,
     RESHIP_WAYBILL,
+    SEALED_NEW_RECEIVER,
+    SEALED_RECEIVER,
     SHOP_ID,
     WAYBILL,
     WINDOW,
@@ -60,12 +61,16 @@ scans = st.builds(
     location=st.none(),
     description=st.just("scan"),
 )
-request = st.just(RequestShipment(ORDER_ID, SHOP_ID, ITEMS, RECEIVER, PAID_AT, WINDOW))
+request = st.just(RequestShipment(ORDER_ID, SHOP_ID, ITEMS, SEALED_RECEIVER, PAID_AT, WINDOW))
 cancel = st.builds(
     CancelShipment, st.just(ORDER_ID), st.just(SHOP_ID), st.sampled_from(ShipmentCancellationReason)
 )
 dispatch = st.builds(
-    Dispatch, waybill=waybills, items=st.sampled_from([ITEMS, ITEMS, ITEMS[:1]]), shipped_at=hours
+    Dispatch,
+    waybill=waybills,
+    items=st.sampled_from([ITEMS, ITEMS, ITEMS[:1]]),
+    shipped_at=hours,
+    receiver=st.just(RECEIVER),
 )
 exception_opened = st.builds(
     OpenException, st.sampled_from(["e1", "e2"]), st.sampled_from(ExceptionKind), st.just("seen")
@@ -94,7 +99,7 @@ commands = weighted(
     (3, request),
     (4, dispatch),
     (1, cancel),
-    (1, st.just(ChangeReceiver(NEW_RECEIVER))),
+    (1, st.just(ChangeReceiver(SEALED_NEW_RECEIVER))),
     (2, st.builds(MarkDeadlineMissed, st.sampled_from(ShipDeadline), hours)),
     (4, st.builds(RecordCheckpoint, waybills, scans)),
     (2, exception_opened),

@@ -42,6 +42,7 @@ def test_the_api_offers_every_endpoint_of_the_issue(openapi: dict[str, Any]) -> 
         ("get", "/v1/stats/shops/{shop_id}"),
         ("get", "/v1/shops/{shop_id}/policy"),
         ("put", "/v1/shops/{shop_id}/policy"),
+        ("get", "/v1/personal-data-access"),
     }
 
 

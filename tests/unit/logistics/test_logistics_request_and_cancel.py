@@ -13,6 +13,8 @@ from contracts.events.logistics import (
     ShipmentReceiverChanged,
     ShipmentRequested,
 )
+from contracts.examples import EXAMPLE_DATA_KEY
+from contracts.sealing import DataKey, SubjectSealer, seal
 from contracts.values import SkuQuantity
 from eventing.testing import DeciderSpec
 from logistics_service.domain import (
@@ -33,10 +35,11 @@ from logistics_service.domain.errors import (
 )
 from logistics_service.examples import (
     ITEMS,
-    NEW_RECEIVER,
     ORDER_ID,
     PAID_AT,
     RECEIVER,
+    SEALED_NEW_RECEIVER,
+    SEALED_RECEIVER,
     SHIP_BY,
     SHIP_LIMIT,
     SHIPMENT_ID,
@@ -53,7 +56,7 @@ REQUEST = RequestShipment(
     order_id=ORDER_ID,
     shop_id=SHOP_ID,
     items=ITEMS,
-    receiver=RECEIVER,
+    receiver=SEALED_RECEIVER,
     paid_at=PAID_AT,
     window=WINDOW,
 )
@@ -70,7 +73,7 @@ def test_a_paid_order_requests_a_shipment_due_by_the_shop_window() -> None:
 def test_a_custom_window_moves_both_deadlines() -> None:
     window = ShippingWindow(target=timedelta(hours=12), limit=timedelta(hours=36))
     [requested] = spec.when(
-        RequestShipment(ORDER_ID, SHOP_ID, ITEMS, RECEIVER, PAID_AT, window)
+        RequestShipment(ORDER_ID, SHOP_ID, ITEMS, SEALED_RECEIVER, PAID_AT, window)
     ).decided()
     assert isinstance(requested, ShipmentRequested)
     assert (requested.ship_by, requested.ship_limit) == (
@@ -83,7 +86,7 @@ def test_the_same_sku_on_two_order_lines_ships_as_one_line() -> None:
     lines = (SkuQuantity(sku="A", quantity=1), SkuQuantity(sku="B", quantity=2))
     doubled = (*lines, SkuQuantity(sku="A", quantity=3))
     [requested] = spec.when(
-        RequestShipment(ORDER_ID, SHOP_ID, doubled, RECEIVER, PAID_AT, WINDOW)
+        RequestShipment(ORDER_ID, SHOP_ID, doubled, SEALED_RECEIVER, PAID_AT, WINDOW)
     ).decided()
     assert isinstance(requested, ShipmentRequested)
     assert requested.items == (
@@ -112,7 +115,7 @@ def test_a_request_that_no_longer_applies_decides_nothing(
 
 
 def test_a_request_without_items_is_refused() -> None:
-    command = RequestShipment(ORDER_ID, SHOP_ID, (), RECEIVER, PAID_AT, WINDOW)
+    command = RequestShipment(ORDER_ID, SHOP_ID, (), SEALED_RECEIVER, PAID_AT, WINDOW)
     spec.when(command).then_raises(NothingToShip)
 
 
@@ -128,15 +131,33 @@ def test_a_window_must_be_positive_with_the_limit_not_before_the_target(
 
 
 def test_an_address_change_before_dispatch_moves_the_receiver() -> None:
-    spec.given(shipment_requested()).when(ChangeReceiver(NEW_RECEIVER)).then(
+    spec.given(shipment_requested()).when(ChangeReceiver(SEALED_NEW_RECEIVER)).then(
         ShipmentReceiverChanged(
-            order_id=ORDER_ID, shop_id=SHOP_ID, shipment_id=SHIPMENT_ID, receiver=NEW_RECEIVER
+            order_id=ORDER_ID,
+            shop_id=SHOP_ID,
+            shipment_id=SHIPMENT_ID,
+            receiver=SEALED_NEW_RECEIVER,
         )
     )
 
 
 def test_an_address_change_to_the_same_receiver_decides_nothing() -> None:
-    spec.given(shipment_requested()).when(ChangeReceiver(RECEIVER)).then()
+    spec.given(shipment_requested()).when(ChangeReceiver(SEALED_RECEIVER)).then()
+
+
+def test_the_same_receiver_sealed_anew_is_recognised_by_its_digest_alone() -> None:
+    resealed = seal(RECEIVER, EXAMPLE_DATA_KEY)  # a fresh nonce: another ciphertext
+    assert resealed.ciphertext != SEALED_RECEIVER.ciphertext
+    spec.given(shipment_requested()).when(ChangeReceiver(resealed)).then()
+
+
+def test_a_receiver_sealed_under_another_key_is_a_change() -> None:
+    other = SubjectSealer(DataKey.generate(), repeatable=True).seal(RECEIVER)
+    spec.given(shipment_requested()).when(ChangeReceiver(other)).then(
+        ShipmentReceiverChanged(
+            order_id=ORDER_ID, shop_id=SHOP_ID, shipment_id=SHIPMENT_ID, receiver=other
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,7 +173,7 @@ def test_an_address_change_to_the_same_receiver_decides_nothing() -> None:
 def test_an_address_change_is_refused_unless_awaiting_dispatch(
     history: tuple[LogisticsEvent, ...], error: type[Exception]
 ) -> None:
-    spec.given(*history).when(ChangeReceiver(NEW_RECEIVER)).then_raises(error)
+    spec.given(*history).when(ChangeReceiver(SEALED_NEW_RECEIVER)).then_raises(error)
 
 
 @pytest.mark.parametrize(

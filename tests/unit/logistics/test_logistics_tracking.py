@@ -13,7 +13,9 @@ from contracts.events.logistics import (
     ExceptionKind,
     ExceptionResolution,
     ExceptionResolved,
+    Signer,
 )
+from contracts.sealing import Sealed, open_sealed
 from contracts.values import Waybill
 from eventing.decider import DomainError
 from eventing.testing import DeciderSpec
@@ -34,6 +36,7 @@ from logistics_service.domain.errors import (
 from logistics_service.examples import (
     ORDER_ID,
     RESHIP_WAYBILL,
+    SEALER,
     SHIPMENT_ID,
     SHIPPED_AT,
     SHOP_ID,
@@ -54,7 +57,7 @@ OUT = checkpoint(20, CheckpointStatus.OUT_FOR_DELIVERY)
 SIGNED = checkpoint(22, CheckpointStatus.SIGNED)
 
 
-def delivered(hours_after_shipping: float, signed_by: str | None = None) -> Delivered:
+def delivered(hours_after_shipping: float, signed_by: Sealed | None = None) -> Delivered:
     return Delivered(
         order_id=ORDER_ID,
         shop_id=SHOP_ID,
@@ -148,9 +151,17 @@ def test_a_scan_is_refused(
     spec.given(*history).when(RecordCheckpoint(waybill, HUB)).then_raises(error)
 
 
-def test_a_delivery_is_recorded_with_who_signed() -> None:
-    command = RecordDelivery(SHIPPED_AT + timedelta(hours=30), signed_by="本人")
-    spec.given(*SHIPPED).when(command).then(delivered(30, signed_by="本人"))
+def test_a_delivery_is_recorded_with_who_signed_sealed_for_the_buyer() -> None:
+    signer = SEALER.seal(Signer(name="本人"))
+    command = RecordDelivery(SHIPPED_AT + timedelta(hours=30), signed_by=signer)
+    spec.given(*SHIPPED).when(command).then(delivered(30, signed_by=signer))
+    assert open_sealed(signer, SEALER.key, Signer).name == "本人"
+    assert "本人" not in delivered(30, signed_by=signer).model_dump_json()
+
+
+def test_a_delivery_without_a_signer_is_recorded_all_the_same() -> None:
+    command = RecordDelivery(SHIPPED_AT + timedelta(hours=30), signed_by=None)
+    spec.given(*SHIPPED).when(command).then(delivered(30))
 
 
 def test_a_delivery_closes_every_open_exception_as_delivered() -> None:

@@ -13,7 +13,9 @@ from contracts.events.order import (
     PaymentMethod,
     PaymentStage,
 )
-from contracts.values import Waybill
+from contracts.examples import EXAMPLE_DATA_KEY
+from contracts.sealing import Sealed, SubjectSealer, open_sealed
+from contracts.values import Receiver, Waybill
 from eventing.testing import DeciderSpec
 from order_service.domain import order_decider
 from order_service.domain.commands import (
@@ -60,6 +62,15 @@ STOCK = {
 }
 
 
+SEALER = SubjectSealer(EXAMPLE_DATA_KEY, repeatable=True)
+"""The buyer's data key in these scenarios (repeatable: equal receivers seal equal)."""
+
+
+def opened(sealed: Sealed) -> Receiver:
+    """A receiver the scenarios' sealer sealed, in clear."""
+    return open_sealed(sealed, EXAMPLE_DATA_KEY, Receiver)
+
+
 def spec() -> DeciderSpec[OrderCommand, OrderEvent, OrderState]:
     return DeciderSpec(order_decider)
 
@@ -74,6 +85,7 @@ def place_order(**changes: object) -> PlaceOrder:
         goods_kind=GoodsKind.PHYSICAL,
         lines=LINES,
         receiver=RECEIVER,
+        sealer=SEALER,
         shipping_fee=1000,
         discount=500,
         at=T0,

@@ -40,7 +40,16 @@ from order_service.domain.decide import decide
 from order_service.domain.state import OrderState
 from order_service.domain.stock import SkuStockLevel
 
-from .order_scenarios import PAYABLE, RECEIVER, STOCK, T0, WAYBILL, place_order, presale_order
+from .order_scenarios import (
+    PAYABLE,
+    RECEIVER,
+    SEALER,
+    STOCK,
+    T0,
+    WAYBILL,
+    place_order,
+    presale_order,
+)
 
 times = st.integers(min_value=0, max_value=20 * 24).map(lambda hours: T0 + timedelta(hours=hours))
 amounts = st.sampled_from([0, 1, 3500, 5000, PAYABLE - 5000, PAYABLE, PAYABLE + 1])
@@ -56,7 +65,7 @@ commands: st.SearchStrategy[OrderCommand] = st.one_of(
         paid_at=times,
     ),
     st.builds(CancelOrder, reason=st.sampled_from(CancellationReason)),
-    st.builds(ChangeAddress, receiver=st.sampled_from([RECEIVER])),
+    st.builds(ChangeAddress, receiver=st.sampled_from([RECEIVER]), sealer=st.just(SEALER)),
     st.builds(CloseUnpaidOrder, at=times),
     st.builds(RemindBalance, at=times),
     st.builds(CloseForMissedBalance, at=times, forfeit_deposit=st.booleans()),

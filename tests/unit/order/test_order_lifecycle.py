@@ -47,6 +47,7 @@ from .order_scenarios import (
     PAYMENT_WINDOW,
     RECEIPT_WINDOW,
     RECEIVER,
+    SEALER,
     SHOP_ID,
     T0,
     WAYBILL,
@@ -79,8 +80,8 @@ def cny(amount: int) -> Money:
 
 def test_the_address_can_change_until_shipment() -> None:
     moved = replace(RECEIVER, city="上海市", province="上海市", street="南京东路 1 号")
-    spec().given(*PAID).when(ChangeAddress(receiver=moved)).then(
-        AddressChanged(**IDS, receiver=validated_receiver(moved))
+    spec().given(*PAID).when(ChangeAddress(receiver=moved, sealer=SEALER)).then(
+        AddressChanged(**IDS, receiver=SEALER.seal(validated_receiver(moved)))
     )
 
 
@@ -284,12 +285,16 @@ def test_lifecycle_refusals() -> None:
     rated = history(
         *[], place_order(), pay(), ship(), ConfirmReceipt(at=SHIPPED_AT), RateOrder(5, 5, 5)
     )
-    address = ChangeAddress(receiver=replace(RECEIVER, city="上海市"))
+    address = ChangeAddress(receiver=replace(RECEIVER, city="上海市"), sealer=SEALER)
     cases: list[tuple[tuple[OrderEvent, ...], OrderCommand, type[DomainError]]] = [
         (SHIPPED, address, errors.OrderAlreadyShipped),
         (cancelled, address, errors.OrderNotOpen),
-        (PLACED, ChangeAddress(receiver=RECEIVER), errors.AddressUnchanged),
-        (PLACED, ChangeAddress(receiver=replace(RECEIVER, phone="123")), errors.InvalidPhone),
+        (PLACED, ChangeAddress(receiver=RECEIVER, sealer=SEALER), errors.AddressUnchanged),
+        (
+            PLACED,
+            ChangeAddress(receiver=replace(RECEIVER, phone="123"), sealer=SEALER),
+            errors.InvalidPhone,
+        ),
         (SHIPPED, CANCEL, errors.OrderAlreadyShipped),
         (COMPLETED, CANCEL, errors.OrderAlreadyShipped),
         (cancelled, CANCEL, errors.OrderNotOpen),

@@ -34,6 +34,7 @@ from .order_scenarios import (
     STOCK,
     T0,
     history,
+    opened,
     place_order,
     presale_order,
     spec,
@@ -48,7 +49,7 @@ def test_a_valid_order_is_placed_with_its_stock_reserved() -> None:
     assert placed.items_total.amount == 2 * 8800 + 3500
     assert placed.payable.amount == PAYABLE
     assert placed.payment_due_by == T0 + PAYMENT_WINDOW
-    assert placed.receiver.phone == "13812345678"
+    assert opened(placed.receiver).phone == "13812345678"
     assert reserved == StockReserved(
         **IDS,
         items=(SkuQuantity(sku="CUP-01", quantity=1), SkuQuantity(sku="TEA-250", quantity=2)),
@@ -246,7 +247,7 @@ def test_placement_refuses_invalid_orders(
 def test_a_phone_a_courier_can_call_is_accepted_as_dialled(phone: str, dialled: str) -> None:
     placed = spec().when(_to(phone=phone)).decided()[0]
     assert isinstance(placed, OrderPlaced)
-    assert placed.receiver.phone == dialled
+    assert opened(placed.receiver).phone == dialled
 
 
 def test_a_refused_phone_names_the_rule_dispatch_applies_too() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.examples import example_payloads
+from contracts.examples import EXAMPLE_DATA_KEY, RECEIVER, example_payloads
 from contracts.parties import Service
 from eventing.rebuild import RebuildProgress
 from orderctl.catalog import base_group, parse_service
@@ -106,8 +106,20 @@ def test_a_masked_phone_keeps_its_length_and_last_four_digits(phone: str) -> Non
     assert masked[3:-4] == "*" * (len(phone) - 7)
 
 
-def test_the_receiver_of_a_placed_order_is_masked_in_summaries() -> None:
+def test_a_sealed_receiver_is_shown_by_its_key_only_even_unmasked() -> None:
     data = example_payloads()["order.placed"].model_dump(mode="json")
+
+    for unmasked in (False, True):
+        summary = summarize(data, event_type="order.placed", schema_version=2, unmasked=unmasked)
+        assert f"receiver=sealed({EXAMPLE_DATA_KEY.key_id})" in summary
+        assert "张" not in summary
+    shown = masked_data(data, event_type="order.placed", schema_version=2)
+    assert shown["receiver"] == data["receiver"]
+
+
+def test_the_receiver_of_a_v1_placed_order_is_masked_in_summaries() -> None:
+    data = example_payloads()["order.placed"].model_dump(mode="json")
+    data["receiver"] = RECEIVER.model_dump(mode="json")
 
     summary = summarize(data, event_type="order.placed")
     full = summarize(data, event_type="order.placed", unmasked=True, width=1000)

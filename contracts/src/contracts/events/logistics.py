@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from contracts.events.base import LogisticsEvent
-from contracts.upcasting import Upcaster
+from contracts.sealing import Sealed, sealed_personal_data
+from contracts.upcasting import JsonObject, Sealer, Upcaster, seal_fields, sealing_upcaster
 from contracts.values import (
     PII_MARK,
     ContractModel,
@@ -77,8 +78,11 @@ class Checkpoint(ContractModel):
     description: Text = Field(description="The carrier's own wording.")
 
 
-class ShipmentRequested(LogisticsEvent):
+class ShipmentRequestedV1(LogisticsEvent):
     """A paid order is due to ship: the warehouse's work item with its ship-by deadlines."""
+
+    # Version 1, with the receiver in clear: read from old stores and sealed by the upcaster.
+    model_config = ConfigDict(title="ShipmentRequested")
 
     event_type = "logistics.shipment_requested"
 
@@ -89,13 +93,39 @@ class ShipmentRequested(LogisticsEvent):
     ship_limit: UtcDatetime = Field(description="Limit: never later than this (default 48 h).")
 
 
-class ShipmentReceiverChanged(LogisticsEvent):
+class ShipmentRequested(LogisticsEvent):
+    """A paid order is due to ship: the warehouse's work item with its ship-by deadlines."""
+
+    event_type = "logistics.shipment_requested"
+    event_version = 2
+
+    shipment_id: Identifier = Field(description="The shipment for this order.")
+    items: tuple[SkuQuantity, ...] = Field(min_length=1, description="What must be packed.")
+    receiver: Sealed = sealed_personal_data("Who and where the parcel goes to", Receiver)
+    ship_by: UtcDatetime = Field(description="Target: ship before this (default paid + 24 h).")
+    ship_limit: UtcDatetime = Field(description="Limit: never later than this (default 48 h).")
+
+
+class ShipmentReceiverChangedV1(LogisticsEvent):
     """The shipment follows an address change made before dispatch."""
+
+    # Version 1, with the receiver in clear: read from old stores and sealed by the upcaster.
+    model_config = ConfigDict(title="ShipmentReceiverChanged")
 
     event_type = "logistics.shipment_receiver_changed"
 
     shipment_id: Identifier = Field(description="The shipment for this order.")
     receiver: Receiver = personal_data("The new receiver.")
+
+
+class ShipmentReceiverChanged(LogisticsEvent):
+    """The shipment follows an address change made before dispatch."""
+
+    event_type = "logistics.shipment_receiver_changed"
+    event_version = 2
+
+    shipment_id: Identifier = Field(description="The shipment for this order.")
+    receiver: Sealed = sealed_personal_data("The new receiver", Receiver)
 
 
 class Shipped(LogisticsEvent):
@@ -146,8 +176,17 @@ class ExceptionResolved(LogisticsEvent):
     note: Text | None = Field(default=None, description="Details of the resolution.")
 
 
-class Delivered(LogisticsEvent):
+class Signer(ContractModel):
+    """Who signed for a parcel, as the carrier reports it: the value a sealed `signed_by` holds."""
+
+    name: Line = Field(min_length=1, max_length=64, description="The name the carrier reported.")
+
+
+class DeliveredV1(LogisticsEvent):
     """The parcel was signed for."""
+
+    # Version 1, with the signer in clear: read from old stores and sealed by the upcaster.
+    model_config = ConfigDict(title="Delivered")
 
     event_type = "logistics.delivered"
 
@@ -159,6 +198,20 @@ class Delivered(LogisticsEvent):
         max_length=64,
         description="Who signed, as the carrier reports it.",
         json_schema_extra={PII_MARK: True},
+    )
+
+
+class Delivered(LogisticsEvent):
+    """The parcel was signed for."""
+
+    event_type = "logistics.delivered"
+    event_version = 2
+
+    shipment_id: Identifier = Field(description="The shipment for this order.")
+    waybill: Waybill = Field(description="The waybill that was delivered.")
+    delivered_at: UtcDatetime = Field(description="When the parcel was signed for.")
+    signed_by: Sealed | None = sealed_personal_data(
+        "Who signed, as the carrier reports it", Signer, optional=True
     )
 
 
@@ -193,5 +246,29 @@ EVENTS: tuple[type[LogisticsEvent], ...] = (
     ShipmentCancelled,
 )
 
-# Upcasters of older versions of the events above; empty while every event is at v1.
-UPCASTERS: tuple[Upcaster, ...] = ()
+LEGACY_EVENTS: tuple[type[LogisticsEvent], ...] = (
+    ShipmentRequestedV1,
+    ShipmentReceiverChangedV1,
+    DeliveredV1,
+)
+"""Older versions still read from stores and topics (upcast to the current version)."""
+
+
+def _seal_signer(data: JsonObject, sealer: Sealer) -> JsonObject:
+    # v1 carried the signer as a bare string: it is sealed as the `Signer` it names.
+    signed_by = data.get("signed_by")
+    if signed_by is None:
+        return data
+    return {**data, "signed_by": sealer(data, Signer(name=signed_by))}
+
+
+UPCASTERS: tuple[Upcaster, ...] = (
+    sealing_upcaster("logistics.shipment_requested", from_version=1)(
+        seal_fields(receiver=Receiver)
+    ),
+    sealing_upcaster("logistics.shipment_receiver_changed", from_version=1)(
+        seal_fields(receiver=Receiver)
+    ),
+    sealing_upcaster("logistics.delivered", from_version=1)(_seal_signer),
+)
+"""v1 → v2: the clear receiver or signer is sealed for the buyer (the reader's `Sealer` does it)."""

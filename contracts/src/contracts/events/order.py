@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictInt
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from contracts.events.base import OrderEvent
-from contracts.upcasting import Upcaster
+from contracts.sealing import KeyId, Sealed, sealed_personal_data
+from contracts.upcasting import Upcaster, seal_fields, sealing_upcaster
 from contracts.values import (
     ContractModel,
     Identifier,
@@ -106,8 +107,11 @@ class StockShortage(ContractModel):
     reason: StockShortageReason = Field(description="Why the SKU was refused.")
 
 
-class OrderPlaced(OrderEvent):
+class OrderPlacedV1(OrderEvent):
     """An order was accepted: its items, receiver, amounts and payment deadline are fixed."""
+
+    # Version 1, with the receiver in clear: read from old stores and sealed by the upcaster.
+    model_config = ConfigDict(title="OrderPlaced")
 
     event_type = "order.placed"
     platform_message = "trade created"
@@ -117,6 +121,29 @@ class OrderPlaced(OrderEvent):
     goods_kind: GoodsKind = Field(description="Physical or virtual goods (receipt window).")
     items: tuple[LineItem, ...] = Field(min_length=1, description="What was ordered.")
     receiver: Receiver = personal_data("Who and where the parcel goes to.")
+    items_total: Money = Field(description="Sum of unit price × quantity over the items.")
+    shipping_fee: Money = Field(description="Shipping charged to the buyer.")
+    discount: Money = Field(description="Discounts applied to the order.")
+    payable: Money = Field(description="Total the buyer pays: items + shipping - discount.")
+    payment_due_by: UtcDatetime = Field(
+        description="When the order closes unless paid (the deposit, for a presale order)."
+    )
+    presale: PresaleTerms | None = Field(default=None, description="Set for presale orders.")
+    buyer_note: Text | None = Field(default=None, description="Note the buyer left the seller.")
+
+
+class OrderPlaced(OrderEvent):
+    """An order was accepted: its items, receiver, amounts and payment deadline are fixed."""
+
+    event_type = "order.placed"
+    event_version = 2
+    platform_message = "trade created"
+
+    buyer_id: Identifier = Field(description="The buyer who owns the order.")
+    channel: OrderChannel = Field(description="Who created the order.")
+    goods_kind: GoodsKind = Field(description="Physical or virtual goods (receipt window).")
+    items: tuple[LineItem, ...] = Field(min_length=1, description="What was ordered.")
+    receiver: Sealed = sealed_personal_data("Who and where the parcel goes to", Receiver)
     items_total: Money = Field(description="Sum of unit price × quantity over the items.")
     shipping_fee: Money = Field(description="Shipping charged to the buyer.")
     discount: Money = Field(description="Discounts applied to the order.")
@@ -242,13 +269,26 @@ class BalanceReminderDue(OrderEvent):
     balance_due_by: UtcDatetime = Field(description="When an unpaid balance closes the order.")
 
 
-class AddressChanged(OrderEvent):
+class AddressChangedV1(OrderEvent):
     """The buyer changed the receiver before shipment."""
+
+    # Version 1, with the receiver in clear: read from old stores and sealed by the upcaster.
+    model_config = ConfigDict(title="AddressChanged")
 
     event_type = "order.address_changed"
     platform_message = "address changed"
 
     receiver: Receiver = personal_data("The new receiver.")
+
+
+class AddressChanged(OrderEvent):
+    """The buyer changed the receiver before shipment."""
+
+    event_type = "order.address_changed"
+    event_version = 2
+    platform_message = "address changed"
+
+    receiver: Sealed = sealed_personal_data("The new receiver", Receiver)
 
 
 class OrderCancelled(OrderEvent):
@@ -315,6 +355,20 @@ class OrderClosed(OrderEvent):
     )
 
 
+class PersonalDataErased(OrderEvent):
+    """The buyer's personal data was erased: the data keys that sealed this order's receivers
+    were destroyed, so they can never be opened again (crypto-shredding). Money, items and the
+    lifecycle stay as they were."""
+
+    event_type = "order.personal_data_erased"
+
+    buyer_id: Identifier = Field(description="The buyer whose data was erased.")
+    key_ids: tuple[KeyId, ...] = Field(
+        min_length=1, max_length=16, description="The destroyed data keys (forget any copy)."
+    )
+    erased_at: UtcDatetime = Field(description="When the keys were destroyed.")
+
+
 class ReceiptConfirmed(OrderEvent):
     """Receipt of the goods was confirmed, by the buyer or automatically after the window."""
 
@@ -372,11 +426,18 @@ EVENTS: tuple[type[OrderEvent], ...] = (
     ShippedAfterClose,
     OrderRefundRecorded,
     OrderClosed,
+    PersonalDataErased,
     ReceiptConfirmed,
     AutoConfirmExtended,
     OrderCompleted,
     OrderRated,
 )
 
-# Upcasters of older versions of the events above; empty while every event is at v1.
-UPCASTERS: tuple[Upcaster, ...] = ()
+LEGACY_EVENTS: tuple[type[OrderEvent], ...] = (OrderPlacedV1, AddressChangedV1)
+"""Older versions still read from stores and topics (upcast to the current version)."""
+
+UPCASTERS: tuple[Upcaster, ...] = (
+    sealing_upcaster("order.placed", from_version=1)(seal_fields(receiver=Receiver)),
+    sealing_upcaster("order.address_changed", from_version=1)(seal_fields(receiver=Receiver)),
+)
+"""v1 → v2: the clear receiver is sealed for the buyer (the reader's `Sealer` does it)."""

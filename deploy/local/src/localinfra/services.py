@@ -180,7 +180,13 @@ def start_all(settings: InfraSettings) -> list[ServiceProcess]:
                 kafka_bootstrap=settings.kafka_bootstrap,
                 host=settings.host,
                 port=settings.service_port(service),
-                settings={"CLOCK_DATABASE_URL": settings.clock_dsn()},
+                settings={
+                    "CLOCK_DATABASE_URL": settings.clock_dsn(),
+                    # The order service keeps the buyers' data keys; the others fetch them.
+                    "KEY_CUSTODIAN_URL": (
+                        f"http://{settings.host}:{settings.service_port(Service.ORDER)}"
+                    ),
+                },
             )
             log_file = settings.logs_dir / f"{service.value}.log"
             started.append(start_process(launch, log_file, own_session=True))

@@ -117,6 +117,7 @@ def start_service(
     logs: Path,
     clock: str = "database",
     clock_url: str | None = None,
+    custodian_url: str | None = None,
 ) -> RunningService:
     """Start one service process on a free port, in the run's topics and consumer groups. The
     database clock (the default) lets tests move time; benchmarks pass `clock="system"`, the
@@ -126,6 +127,7 @@ def start_service(
         "CLOCK": clock,
         "CONSUMER_GROUP_PREFIX": f"e2e.{run}.",
         **({"CLOCK_DATABASE_URL": clock_url} if clock_url else {}),
+        **({"KEY_CUSTODIAN_URL": custodian_url} if custodian_url else {}),
         **{f"TOPIC_{source.name}": topics[source] for source in SERVICES},
     }
     launch = service_launch(
@@ -163,8 +165,18 @@ async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database
         for service in SERVICES:
             url = await infra.create_database(system.database_name(service))
             await upgrade_service_async(url, service.value)
+            # The order service starts first: the others fetch the buyers' data keys from it.
+            order = system.services.get(Service.ORDER)
             system.services[service] = start_service(
-                service, url, topics, infra, run, logs, clock, system.clock_url
+                service,
+                url,
+                topics,
+                infra,
+                run,
+                logs,
+                clock,
+                system.clock_url,
+                custodian_url=order.url if order is not None else None,
             )
         await wait_all_ready(system.services.values())
     except BaseException:

@@ -87,7 +87,7 @@ def masked(document: Mapping[str, Any], full: bool) -> dict[str, Any]:
     if full:
         return shown
     receiver = shown.get("receiver")
-    if isinstance(receiver, dict):
+    if isinstance(receiver, dict) and not receiver.get("erased"):
         shown["receiver"] = mask_receiver(Receiver.model_validate(receiver)).model_dump(mode="json")
     signed_by = shown.get("signed_by")
     if isinstance(signed_by, str):

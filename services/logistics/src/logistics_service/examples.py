@@ -1,7 +1,8 @@
 """One realistic shipment, event by event: shared by the OpenAPI examples, the docs and the tests.
 
 Values are fictitious (the receiver is not a real person); the waybills match the carrier
-catalogue's formats.
+catalogue's formats. Receivers travel sealed under the contracts' published example data key
+(`contracts.examples.EXAMPLE_DATA_KEY`), so equal receivers seal to equal objects here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from contracts.events.logistics import (
     Shipped,
     TrackingUpdated,
 )
+from contracts.examples import EXAMPLE_DATA_KEY
+from contracts.sealing import SubjectSealer
 from contracts.values import Address, Receiver, SkuQuantity, Waybill
 from logistics_service.domain.decide import shipment_id_for
 from logistics_service.domain.policy import ShippingWindow
@@ -44,6 +47,9 @@ NEW_RECEIVER = Receiver(
     phone="13812345678",
     address=Address(province="上海市", city="上海市", district="徐汇区", street="漕溪北路 88 号"),
 )
+SEALER = SubjectSealer(EXAMPLE_DATA_KEY, repeatable=True)
+SEALED_RECEIVER = SEALER.seal(RECEIVER)
+SEALED_NEW_RECEIVER = SEALER.seal(NEW_RECEIVER)
 ITEMS = (
     SkuQuantity(sku="TEA-LJ-250G", quantity=2),
     SkuQuantity(sku="CUP-GLASS-01", quantity=1),
@@ -58,7 +64,7 @@ def shipment_requested(order_id: str = ORDER_ID, shop_id: str = SHOP_ID) -> Ship
         shop_id=shop_id,
         shipment_id=shipment_id_for(order_id),
         items=ITEMS,
-        receiver=RECEIVER,
+        receiver=SEALED_RECEIVER,
         ship_by=SHIP_BY,
         ship_limit=SHIP_LIMIT,
     )

@@ -7,8 +7,9 @@ from contracts.events.base import OrderEvent
 from contracts.parties import Service
 from eventing.runtime import ServiceRuntime
 from eventing.service import ServiceManifest
-from order_service.api import commands, queries, stock
+from order_service.api import commands, personal_data, queries, stock
 from order_service.application.commands import OrderRules
+from order_service.application.data_keys import custodian_for
 from order_service.application.deadlines import deadline_handlers
 from order_service.application.reactions import REACTIONS
 from order_service.application.shop_policy import default_policy
@@ -42,8 +43,9 @@ MANIFEST: ServiceManifest[OrderCommand, OrderEvent, OrderState, ShopPolicy, Orde
         projections=PROJECTIONS,
         reactions=REACTIONS,
         deadlines=deadline_handlers,
-        routers=(commands.router, queries.router, stock.router),
+        routers=(commands.router, queries.router, stock.router, personal_data.router),
         pool_size=20,
+        data_keys=custodian_for,
     )
 )
 

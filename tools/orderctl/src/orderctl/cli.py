@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from orderctl import cli_dlq, cli_events, cli_repair, cli_status
+from orderctl import cli_audit, cli_dlq, cli_events, cli_keys, cli_repair, cli_status
 from orderctl.catalog import Catalog
 from orderctl.cli_support import Ops, fail, folded_table, ops, out, quiet_libraries
 from orderctl.settings import OrderctlSettings
@@ -26,7 +26,7 @@ consumer group prefix) or the options below.
 Exit codes: 0 done, 1 nothing found or differences found, 2 error (one line on stderr).
 
 First steps: `orderctl outbox status`, `orderctl lag`, `orderctl dlq list`,
-`orderctl events show ORDER_ID`.
+`orderctl events show ORDER_ID`; who saw a buyer's personal data: `orderctl audit --buyer ID`.
 """
 
 
@@ -104,6 +104,8 @@ def build_app(catalog: Catalog | None = None) -> typer.Typer:
     cli_repair.register(app)
     cli_dlq.register(app)
     cli_status.register(app)
+    cli_audit.register(app)
+    cli_keys.register(app)
     return app
 
 

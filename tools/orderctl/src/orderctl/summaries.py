@@ -2,7 +2,8 @@
 
 Which fields are personal data comes from the contracts' schemas (`x-pii` marks); for types the
 registry does not know, the usual receiver field names are masked as well, so an unknown or
-newer event never prints a phone number in full.
+newer event never prints a phone number in full. A sealed value (the receiver since v2 of its
+events) is shown as `sealed(<key id>)`: orderctl holds no keys and never opens one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from contracts.catalog import REGISTRY
 from contracts.errors import ContractError
 from contracts.schemas import event_schema, pii_fields
+from eventing.data_keys import is_sealed
 
 _KEPT_ADDRESS_PARTS = frozenset({"country", "province", "city"})
 _PERSONAL_NAMES = frozenset({"receiver", "phone", "address", "street", "receiver_name"})
@@ -80,7 +82,9 @@ def mask_personal_data(data: Mapping[str, Any], paths: frozenset[str]) -> dict[s
         masked: dict[str, Any] = {}
         for key, value in node.items():
             path = prefix + key
-            if path in paths or key in _PERSONAL_NAMES:
+            if is_sealed(value):
+                masked[key] = value  # ciphertext: nothing to mask, and it names its key
+            elif path in paths or key in _PERSONAL_NAMES:
                 masked[key] = _mask_value(key, value)
             elif isinstance(value, Mapping):
                 masked[key] = walk(value, path + ".")
@@ -95,7 +99,9 @@ def _flatten(node: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]
     pairs: list[tuple[str, str]] = []
     for key, value in node.items():
         name = prefix + key
-        if isinstance(value, Mapping) and set(value) == _MONEY_KEYS:
+        if is_sealed(value):
+            pairs.append((name, f"sealed({value['key_id']})"))
+        elif isinstance(value, Mapping) and set(value) == _MONEY_KEYS:
             pairs.append((name, format_money(value["amount"], value["currency"])))
         elif isinstance(value, Mapping) and "street" in value:
             pairs.append((name, format_address(value)))

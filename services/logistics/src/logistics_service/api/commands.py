@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from contracts.events.base import LogisticsEvent
+from contracts.values import Receiver
 from eventing.aggregate import Decision
 from eventing.handler import CommandSource, Given
 from eventing.http.auth import Caller
@@ -30,6 +31,7 @@ from logistics_service.api.models import (
     ResolveExceptionRequest,
     ShipmentOutcome,
 )
+from logistics_service.api.signers import sealed_signer
 from logistics_service.domain import (
     Dispatch,
     OpenException,
@@ -38,10 +40,12 @@ from logistics_service.domain import (
     ResolveException,
     Shipment,
     ShipmentCommand,
+    ShipmentStatus,
     ShippingWindow,
 )
 
 _REFUSALS = problem_responses(400, 401, 403, 404, 409, 412, 422)
+_DISPATCH_REFUSALS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
 Command = CommandSource[ShipmentCommand, Shipment, ShippingWindow]
 Now = Given[Shipment, ShippingWindow]
 
@@ -97,7 +101,7 @@ async def _run(
     "/{order_id}/dispatch",
     summary="Dispatch the parcel (receiver, contents and waybill checks)",
     response_model=ShipmentOutcome,
-    responses=_REFUSALS,
+    responses=_DISPATCH_REFUSALS,
 )
 async def dispatch(
     order_id: OrderId,
@@ -110,11 +114,22 @@ async def dispatch(
 ) -> JSONResponse:
     """Hand the parcel to the carrier. Refused: not paid yet (retryable 409
     `shipment-not-requested`), cancelled order (409 `order-cancelled`), already
-    dispatched, incomplete receiver, contents that differ from the order, unknown carrier
-    or a tracking number the carrier would not issue."""
+    dispatched, incomplete receiver, erased buyer (409 `receiver-erased`), contents that
+    differ from the order, unknown carrier or a tracking number the carrier would not issue.
+    While the buyer's data key cannot be obtained: retryable 503 `personal-data-unavailable`."""
 
-    def command(given: Now) -> ShipmentCommand:
-        return Dispatch(waybill=body.waybill, items=tuple(body.items), shipped_at=given.now)
+    async def command(given: Now) -> ShipmentCommand:
+        # The receiver check needs the clear receiver: opened here, never stored opened, and
+        # only for a shipment that may still leave (a refused dispatch needs no key).
+        awaiting = given.state.status is ShipmentStatus.AWAITING_DISPATCH
+        sealed = given.state.receiver if awaiting else None
+        receiver = await kit.personal_data.open(sealed, Receiver)
+        return Dispatch(
+            waybill=body.waybill,
+            items=tuple(body.items),
+            shipped_at=given.now,
+            receiver=receiver,
+        )
 
     return await _run(kit, request, caller, key, order_id, expected_version, command)
 
@@ -219,7 +234,7 @@ async def resolve_exception(
     "/{order_id}/delivery",
     summary="Record the delivery (signed for)",
     response_model=ShipmentOutcome,
-    responses=_REFUSALS,
+    responses=_DISPATCH_REFUSALS,
 )
 async def record_delivery(
     order_id: OrderId,
@@ -231,9 +246,11 @@ async def record_delivery(
     kit: Kit,
 ) -> JSONResponse:
     """Closes every open exception as delivered. A `delivered_at` ahead of the clock (or well
-    before the dispatch) is refused (422 `implausible-time`)."""
+    before the dispatch) is refused (422 `implausible-time`). The signer is stored sealed for
+    the buyer, and dropped if the buyer was erased; while the buyer's data key cannot be
+    obtained: retryable 503 `personal-data-unavailable`."""
 
-    def command(given: Now) -> ShipmentCommand:
+    async def command(given: Now) -> ShipmentCommand:
         delivered_at = given.now
         if body.delivered_at is not None:
             delivered_at = plausible(
@@ -242,6 +259,10 @@ async def record_delivery(
                 not_before=given.state.shipped_at,
                 what="delivered_at",
             )
-        return RecordDelivery(delivered_at, signed_by=body.signed_by, waybill=body.waybill)
+        # Only a parcel on its way can be signed for: a refused delivery needs no key.
+        on_its_way = given.state.status is ShipmentStatus.SHIPPED
+        receiver = given.state.receiver if on_its_way else None
+        signed_by = await sealed_signer(kit, receiver, body.signed_by)
+        return RecordDelivery(delivered_at, signed_by=signed_by, waybill=body.waybill)
 
     return await _run(kit, request, caller, key, order_id, expected_version, command)

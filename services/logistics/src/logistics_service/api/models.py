@@ -15,11 +15,19 @@ from contracts.events.logistics import (
     ExceptionResolution,
     ShipDeadline,
 )
+from contracts.sealing import ErasedValue
 from contracts.values import Identifier, Line, Money, Receiver, SkuQuantity, Text, Waybill
 from eventing.http.endpoints import CommandOutcome
 from eventing.reported_time import ReportedTime
 from logistics_service.domain.state import ShipmentStatus
-from logistics_service.examples import ITEMS, RECEIVER, RESHIP_WAYBILL, SHIPPED_AT, WAYBILL
+from logistics_service.examples import (
+    ITEMS,
+    RECEIVER,
+    RESHIP_WAYBILL,
+    SEALED_RECEIVER,
+    SHIPPED_AT,
+    WAYBILL,
+)
 
 _WAYBILL = WAYBILL.model_dump()
 _SCAN = {
@@ -192,18 +200,30 @@ class ShipmentSummary(BaseModel):
 
 
 class ShipmentView(ShipmentSummary):
-    """A shipment with its receiver (masked unless the caller must ship or owns the order)."""
+    """A shipment with its receiver (masked unless the caller must ship or owns the order;
+    `{"erased": true, "key_id": ...}` once the buyer's personal data was erased)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"receiver": RECEIVER.model_dump(mode="json")}]}
+        json_schema_extra={
+            "examples": [
+                {"receiver": RECEIVER.model_dump(mode="json")},
+                {"receiver": ErasedValue(key_id=SEALED_RECEIVER.key_id).model_dump(mode="json")},
+            ]
+        }
     )
 
     shipment_id: str
     items: list[SkuQuantity]
-    receiver: Receiver | None
+    receiver: Receiver | ErasedValue | None = Field(
+        description="Who and where the parcel goes to, masked or in full by the caller's role; "
+        "the erased marker once the buyer was erased."
+    )
     shipped_at: datetime | None
     delivered_at: datetime | None
-    signed_by: str | None
+    signed_by: str | ErasedValue | None = Field(
+        description="Who signed, masked or in full by the caller's role; the erased marker "
+        "once the buyer was erased."
+    )
     last_checkpoint_at: datetime | None
     missed_deadlines: dict[ShipDeadline, datetime]
     cancel_reason: str | None

@@ -10,15 +10,15 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.events.logistics import ShipDeadline
+from contracts.sealing import ErasedValue
 from contracts.values import Money, Receiver, SkuQuantity, Waybill
 from eventing.http.access import (
     Parties,
     may_see,
     sees_personal_data,
     shop_scope,
-    shown_receiver,
-    shown_signer,
 )
+from eventing.http.access_audit import Audit, Shown
 from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.freshness import MinVersion, wait_for_version
 from eventing.http.pagination import Page, PageCursor, PageLimit, decode_cursor, page_of
@@ -35,6 +35,8 @@ from logistics_service.api.models import (
     TrackedCheckpointView,
     TrackingView,
 )
+from logistics_service.api.receivers import shown_receiver_of
+from logistics_service.api.signers import shown_signer_of
 from logistics_service.domain.state import ShipmentStatus
 from logistics_service.projections import queries
 from logistics_service.projections.queries import Queue
@@ -68,15 +70,24 @@ async def _readable_row(
     "/shipments/{order_id}",
     summary="Get a shipment (receiver masked unless you ship or own the order)",
     response_model=ShipmentView,
-    responses=problem_responses(401, 404, 409),
+    responses=problem_responses(401, 404, 409, 503),
 )
 async def get_shipment(
-    order_id: OrderId, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
+    order_id: OrderId,
+    caller: CurrentCaller,
+    kit: Kit,
+    audit: Audit,
+    min_version: MinVersion = None,
 ) -> ShipmentView:
     row = await _readable_row(kit, order_id, caller, min_version)
-    full = sees_personal_data(caller, Parties(row.buyer_id, row.shop_id))
+    parties = Parties(row.buyer_id, row.shop_id)
+    full = sees_personal_data(caller, parties)
     raised = await _read(kit, lambda c: queries.exceptions(c, order_id))
-    return _view(row, raised, full, kit.runtime.clock.now())
+    receiver = await shown_receiver_of(kit, row.receiver, full)
+    signer = await shown_signer_of(kit, row.signed_by, full)
+    view = _view(row, raised, receiver, signer, kit.runtime.clock.now())
+    await audit.record(Shown(order_id, parties, view))
+    return view
 
 
 @router.get(
@@ -191,17 +202,22 @@ def _summary(row: Row[Any], now: Any) -> ShipmentSummary:
     )
 
 
-def _view(row: Row[Any], raised: list[Row[Any]], full: bool, now: Any) -> ShipmentView:
+def _view(
+    row: Row[Any],
+    raised: list[Row[Any]],
+    receiver: Receiver | ErasedValue | None,
+    signer: str | ErasedValue | None,
+    now: Any,
+) -> ShipmentView:
     missed = {ShipDeadline.TARGET: row.target_missed, ShipDeadline.LIMIT: row.limit_missed}
-    receiver = Receiver.model_validate(row.receiver) if row.receiver else None
     return ShipmentView(
         **_summary(row, now).model_dump(),
         shipment_id=row.shipment_id,
         items=[SkuQuantity.model_validate(item) for item in row.items],
-        receiver=shown_receiver(receiver, full),
+        receiver=receiver,
         shipped_at=row.shipped_at,
         delivered_at=row.delivered_at,
-        signed_by=shown_signer(row.signed_by, full),
+        signed_by=signer,
         last_checkpoint_at=row.last_checkpoint_at,
         missed_deadlines={which: at for which, at in missed.items() if at is not None},
         cancel_reason=row.cancel_reason,

@@ -3,7 +3,8 @@
 Agreements 2 and 4: `order.placed` and `order.address_changed` keep the order's facts;
 `order.paid` (or `order.balance_paid` for presale) requests the shipment with the shop's ship-by
 window; `order.cancelled` and `order.closed` cancel a shipment that has not left. Events of
-orders logistics never heard of are ignored, never dead-lettered.
+orders logistics never heard of are ignored, never dead-lettered. Receivers are kept sealed as
+they come; `order.personal_data_erased` drops the erased buyer's data keys from memory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from contracts.events.order import (
     OrderClosed,
     OrderPaid,
     OrderPlaced,
+    PersonalDataErased,
 )
 from contracts.parties import Service
 from eventing.encoding import ConsumedEvent
@@ -42,7 +44,15 @@ log = structlog.get_logger(__name__)
 
 HANDLED = frozenset(
     event.event_type
-    for event in (OrderPlaced, AddressChanged, OrderPaid, BalancePaid, OrderCancelled, OrderClosed)
+    for event in (
+        OrderPlaced,
+        AddressChanged,
+        OrderPaid,
+        BalancePaid,
+        OrderCancelled,
+        OrderClosed,
+        PersonalDataErased,
+    )
 )
 
 
@@ -66,6 +76,9 @@ class OrderReaction:
                 await self._paid(paid, acting, connection)
             case OrderCancelled() | OrderClosed() as ended:
                 await self._called_off(ended, acting, connection)
+            case PersonalDataErased() as erased:
+                # Everything stored is sealed: forgetting the keys is the whole erasure here.
+                self.kit.personal_data.keys.forget(erased.key_ids)
 
     async def _address_changed(
         self, changed: AddressChanged, acting: Acting, connection: AsyncConnection

@@ -1,9 +1,9 @@
 """Logistics' side tables, written in the transactions that decide (not read models).
 
 `order_facts` holds what logistics knows of each order from the order topic (who, what and
-where to ship), written by the order reaction; `waybills` says which order travels under which
-waybill, written with the dispatch or reshipment, so a carrier feed finds the order of a
-waybill at once and one waybill never serves two orders.
+where to ship; the receiver sealed, as it came), written by the order reaction; `waybills`
+says which order travels under which waybill, written with the dispatch or reshipment, so a
+carrier feed finds the order of a waybill at once and one waybill never serves two orders.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.events.order import OrderPlaced
-from contracts.values import Receiver, SkuQuantity, Waybill
+from contracts.sealing import Sealed
+from contracts.values import SkuQuantity, Waybill
 from logistics_service.domain.checks import merge_quantities
 from logistics_service.domain.errors import WaybillInUse
 from logistics_service.projections.tables import metadata
@@ -52,7 +53,7 @@ class OrderFacts:
     shop_id: str
     buyer_id: str
     items: tuple[SkuQuantity, ...]
-    receiver: Receiver
+    receiver: Sealed
 
 
 async def record_placed(connection: AsyncConnection, placed: OrderPlaced, at: datetime) -> None:
@@ -73,7 +74,7 @@ async def record_placed(connection: AsyncConnection, placed: OrderPlaced, at: da
     )
 
 
-async def record_receiver(connection: AsyncConnection, order_id: str, receiver: Receiver) -> None:
+async def record_receiver(connection: AsyncConnection, order_id: str, receiver: Sealed) -> None:
     await connection.execute(
         order_facts.update()
         .where(order_facts.c.order_id == order_id)
@@ -98,7 +99,7 @@ async def facts_of(connection: AsyncConnection, order_id: str) -> OrderFacts | N
         shop_id=row.shop_id,
         buyer_id=row.buyer_id,
         items=tuple(SkuQuantity.model_validate(item) for item in row.items),
-        receiver=Receiver.model_validate(row.receiver),
+        receiver=Sealed.model_validate(row.receiver),
     )
 
 

@@ -14,6 +14,7 @@ from contracts.events.logistics import (
     ExceptionResolved,
     TrackingUpdated,
 )
+from contracts.sealing import Sealed
 from logistics_service.domain.checks import check_waybill
 from logistics_service.domain.commands import (
     OpenException,
@@ -182,7 +183,7 @@ def record_delivery(command: RecordDelivery, state: Shipment) -> list[LogisticsE
 
 
 def delivery_events(
-    state: Shipment, delivered_at: datetime, signed_by: str | None
+    state: Shipment, delivered_at: datetime, signed_by: Sealed | None
 ) -> list[LogisticsEvent]:
     """Delivered, and every open exception closed as delivered (the parcel arrived after all)."""
     order_id, shop_id, shipment_id = existing_ids(state)

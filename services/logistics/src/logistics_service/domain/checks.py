@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from contracts.sealing import ErasedValue
 from contracts.values import Receiver, SkuQuantity, Waybill, diallable_phone
 from logistics_service.domain.carriers import carrier_for
 from logistics_service.domain.errors import (
     ContentsMismatch,
     InvalidTrackingNumber,
+    ReceiverErased,
     ReceiverIncomplete,
     UnknownCarrier,
 )
@@ -42,8 +44,13 @@ def missing_receiver_fields(receiver: Receiver | None) -> list[str]:
     return missing
 
 
-def check_receiver(receiver: Receiver | None) -> None:
-    """Check 1: name, a plausible phone number and a full address."""
+def check_receiver(receiver: Receiver | ErasedValue | None) -> None:
+    """Check 1: name, a plausible phone number and a full address (and a buyer not erased)."""
+    if isinstance(receiver, ErasedValue):
+        raise ReceiverErased(
+            "the buyer's personal data was erased; the parcel has no receiver to ship to",
+            key_id=receiver.key_id,
+        )
     missing = missing_receiver_fields(receiver)
     if missing:
         raise ReceiverIncomplete(

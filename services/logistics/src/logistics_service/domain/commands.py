@@ -17,6 +17,7 @@ from contracts.events.logistics import (
     ShipDeadline,
     ShipmentCancellationReason,
 )
+from contracts.sealing import ErasedValue, Sealed
 from contracts.values import Money, Receiver, SkuQuantity, Waybill
 from logistics_service.domain.policy import ShippingWindow
 
@@ -28,7 +29,7 @@ class RequestShipment:
     order_id: str
     shop_id: str
     items: tuple[SkuQuantity, ...]
-    receiver: Receiver
+    receiver: Sealed
     paid_at: datetime
     window: ShippingWindow
 
@@ -37,7 +38,7 @@ class RequestShipment:
 class ChangeReceiver:
     """The buyer changed the address before dispatch; the label must follow."""
 
-    receiver: Receiver
+    receiver: Sealed
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class Dispatch:
     waybill: Waybill
     items: tuple[SkuQuantity, ...]
     shipped_at: datetime
+    receiver: Receiver | ErasedValue | None
+    """The shipment's current receiver as the application opened it for the receiver check
+    (the domain holds no keys): `ErasedValue` once the buyer was erased."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +93,11 @@ class ResolveException:
 
 @dataclass(frozen=True, slots=True)
 class RecordDelivery:
-    """The parcel was signed for; `waybill`, when given, must be the current one."""
+    """The parcel was signed for; `waybill`, when given, must be the current one. The signer
+    comes sealed for the buyer (a `Signer`), or None when unknown or the buyer was erased."""
 
     delivered_at: datetime
-    signed_by: str | None = None
+    signed_by: Sealed | None = None
     waybill: Waybill | None = None
 
 

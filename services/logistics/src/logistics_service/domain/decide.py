@@ -51,7 +51,7 @@ from logistics_service.domain.errors import (
     ShipmentAlreadyDispatched,
 )
 from logistics_service.domain.guards import awaiting_or_gone, existing_ids, waybill_json
-from logistics_service.domain.state import Shipment, ShipmentStatus, evolve
+from logistics_service.domain.state import Shipment, ShipmentStatus, evolve, same_receiver
 
 _SHIPMENT_IDS = uuid.UUID("6f1c2a52-52a4-4d0e-9d64-1c1f0f5b7a31")
 
@@ -110,7 +110,7 @@ def _change_receiver(command: ChangeReceiver, state: Shipment) -> list[Logistics
         raise ReceiverChangeAfterDispatch(
             "the parcel already left; the receiver can no longer change", order_id=order_id
         )
-    if command.receiver == state.receiver:
+    if same_receiver(state.receiver, command.receiver):
         return []
     return [
         ShipmentReceiverChanged(
@@ -125,7 +125,7 @@ def _dispatch(command: Dispatch, state: Shipment) -> list[LogisticsEvent]:
         raise ShipmentAlreadyDispatched(
             f"order {order_id} already shipped", waybill=waybill_json(state)
         )
-    check_receiver(state.receiver)
+    check_receiver(command.receiver)
     check_contents(state.items, command.items)
     check_waybill(command.waybill)
     assert state.ship_by is not None  # set together with the status by ShipmentRequested

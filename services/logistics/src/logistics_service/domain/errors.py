@@ -41,6 +41,14 @@ class ReceiverIncomplete(DomainError):
     title = "The receiver is incomplete"
 
 
+class ReceiverErased(DomainError):
+    """Dispatch check 1: the buyer's personal data was erased, so there is no one to ship to."""
+
+    code = "receiver-erased"
+    kind = Rejection.CONFLICT
+    title = "The receiver was erased"
+
+
 class ContentsMismatch(DomainError):
     """Dispatch check 2: the packed contents differ from the order's items and quantities."""
 

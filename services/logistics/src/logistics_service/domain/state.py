@@ -28,7 +28,8 @@ from contracts.events.logistics import (
     Shipped,
     TrackingUpdated,
 )
-from contracts.values import Receiver, SkuQuantity, Waybill
+from contracts.sealing import Sealed
+from contracts.values import SkuQuantity, Waybill
 
 
 class ShipmentStatus(StrEnum):
@@ -94,7 +95,8 @@ class Shipment:
     shop_id: str | None = None
     shipment_id: str | None = None
     items: tuple[SkuQuantity, ...] = ()
-    receiver: Receiver | None = None
+    receiver: Sealed | None = None
+    """Sealed for the buyer as the order service sent it: logistics never stores it opened."""
     ship_by: datetime | None = None
     ship_limit: datetime | None = None
     waybill: Waybill | None = None
@@ -128,6 +130,14 @@ class Shipment:
 
     def deadline_due_at(self, deadline: ShipDeadline) -> datetime | None:
         return self.ship_by if deadline is ShipDeadline.TARGET else self.ship_limit
+
+
+def same_receiver(current: Sealed | None, other: Sealed) -> bool:
+    """Whether two sealed receivers hold the same value (same data key, same digest).
+
+    The digest is keyed by the buyer's data key, so this needs no key and reveals nothing.
+    """
+    return current is not None and current.key_id == other.key_id and current.digest == other.digest
 
 
 def evolve(state: Shipment, event: LogisticsEvent) -> Shipment:

@@ -231,7 +231,7 @@ async def _delivered(step: _Step) -> None:
     await step.update_shipment(
         status=ShipmentStatus.DELIVERED.value,
         delivered_at=event.delivered_at,
-        signed_by=event.signed_by,
+        signed_by=event.signed_by.model_dump(mode="json") if event.signed_by else None,
     )
 
 

@@ -43,7 +43,7 @@ shipments = Table(
     Column("tracking_number", String(64)),
     Column("shipped_at", DateTime(timezone=True)),
     Column("delivered_at", DateTime(timezone=True)),
-    Column("signed_by", String(64)),
+    Column("signed_by", JSONB, comment="The signer, sealed for the buyer (a Sealed object)."),
     Column("tracking_status", String(32)),
     Column("last_checkpoint_at", DateTime(timezone=True)),
     Column("target_missed", DateTime(timezone=True)),

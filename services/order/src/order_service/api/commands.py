@@ -41,6 +41,7 @@ from order_service.api.models import (
     RatingBody,
 )
 from order_service.application.commands import OrderCommandSource, OrderGiven, placement_facts
+from order_service.application.data_keys import custodian_of
 from order_service.domain.commands import (
     CancelOrder,
     ChangeAddress,
@@ -83,10 +84,12 @@ async def place_order(
 ) -> JSONResponse:
     buyer_id = _buyer_of(caller, body)
     order_id = str(uuid.uuid4())
+    custodian = custodian_of(kit.personal_data.keys)
 
     async def command(given: OrderGiven) -> OrderCommand:
         skus = [item.sku for item in body.items]
         facts = await placement_facts(given, body.shop_id, buyer_id, skus)
+        key = await custodian.buyer_key(given.connection, buyer_id, order_id, given.now)
         return PlaceOrder(
             order_id=order_id,
             shop_id=body.shop_id,
@@ -96,6 +99,7 @@ async def place_order(
             goods_kind=body.goods_kind,
             lines=tuple(item.line() for item in body.items),
             receiver=body.receiver.details(),
+            sealer=key.sealer(),
             shipping_fee=body.shipping_fee,
             discount=body.discount,
             at=given.now,
@@ -182,7 +186,13 @@ async def change_address(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
-    change = ChangeAddress(receiver=body.receiver.details())
+    custodian = custodian_of(kit.personal_data.keys)
+
+    async def change(given: OrderGiven) -> OrderCommand:
+        buyer_id = given.state.buyer_id
+        data_key = await custodian.buyer_key(given.connection, buyer_id, order_id, given.now)
+        return ChangeAddress(receiver=body.receiver.details(), sealer=data_key.sealer())
+
     return await _run(kit, request, caller, key, order_id, expected, change)
 
 

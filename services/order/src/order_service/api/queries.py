@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from eventing.data_keys import PersonalData
 from eventing.http.access import Parties, forbidden, masked, may_see, sees_personal_data, shop_scope
+from eventing.http.access_audit import Audit, Shown
 from eventing.http.auth import Caller, CurrentCaller, Role
 from eventing.http.freshness import MinVersion, wait_for_version
 from eventing.http.pagination import (
@@ -39,7 +41,11 @@ router = APIRouter(prefix="/v1/orders", tags=["order queries"])
     responses=problem_responses(401, 404, 409),
 )
 async def get_order(
-    order_id: OrderId, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
+    order_id: OrderId,
+    caller: CurrentCaller,
+    kit: Kit,
+    audit: Audit,
+    min_version: MinVersion = None,
 ) -> OrderDetail:
     async def fetch() -> OrderRecord | None:
         async with kit.engine.connect() as connection:
@@ -48,7 +54,9 @@ async def get_order(
     record = await wait_for_version(fetch, lambda r: r.version, min_version)
     if record is None or not may_see(caller, _parties(record.row)):
         raise ProblemError(404, "order-not-found", "No such order", f"no order {order_id}")
-    return order_detail(record, caller)
+    detail = await order_detail(record, caller, kit.personal_data)
+    await audit.record(Shown(order_id, _parties(record.row), detail))
+    return detail
 
 
 @router.get(
@@ -126,11 +134,22 @@ def order_summary(row: Any) -> OrderSummary:
     )
 
 
-def order_detail(record: OrderRecord, caller: Caller) -> OrderDetail:
-    """The order as `caller` may see it (receiver and signer masked unless they ship or
-    arbitrate), with its timeline."""
+async def order_detail(
+    record: OrderRecord, caller: Caller, personal_data: PersonalData
+) -> OrderDetail:
+    """The order as `caller` may see it (receivers opened, then masked unless the caller
+    ships or arbitrates; the erased marker once the buyer was erased), with its timeline."""
     row = record.row
     full = sees_personal_data(caller, _parties(row))
+    revealed = await personal_data.reveal(
+        {
+            "detail": dict(row.detail),
+            "timeline": [
+                {k: v for k, v in entry.data.items() if k not in ("order_id", "shop_id")}
+                for entry in record.timeline
+            ],
+        }
+    )
     timeline = [
         TimelineEntry(
             source=entry.source,
@@ -138,14 +157,12 @@ def order_detail(record: OrderRecord, caller: Caller) -> OrderDetail:
             sequence=entry.sequence,
             occurred_at=entry.occurred_at,
             actor=entry.actor,
-            data=masked(
-                {k: v for k, v in entry.data.items() if k not in ("order_id", "shop_id")}, full
-            ),
+            data=masked(data, full),
         )
-        for entry in record.timeline
+        for entry, data in zip(record.timeline, revealed["timeline"], strict=True)
     ]
     return OrderDetail(
         **order_summary(row).model_dump(),
-        detail=masked(dict(row.detail), full),
+        detail=masked(revealed["detail"], full),
         timeline=timeline,
     )

@@ -14,6 +14,7 @@ from contracts.events.order import (
     PaymentMethod,
     PaymentStage,
 )
+from contracts.sealing import SubjectSealer
 from contracts.values import SkuQuantity, Waybill
 from order_service.domain.stock import SkuStockLevel
 
@@ -70,6 +71,8 @@ class PlaceOrder:
     goods_kind: GoodsKind
     lines: tuple[OrderLine, ...]
     receiver: ReceiverDetails
+    sealer: SubjectSealer
+    """Seals the receiver for the buyer (the buyer's data key, from the custodian)."""
     shipping_fee: int
     discount: int
     at: datetime
@@ -111,6 +114,8 @@ class ChangeAddress:
     """Send the parcel somewhere else (only before it ships)."""
 
     receiver: ReceiverDetails
+    sealer: SubjectSealer
+    """Seals the new receiver for the order's buyer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,14 @@ class RateOrder:
     comment: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ErasePersonalData:
+    """The buyer's data keys were destroyed: the order's receivers can never be read again."""
+
+    key_ids: tuple[str, ...]
+    at: datetime
+
+
 OrderCommand = (
     PlaceOrder
     | RecordPayment
@@ -204,4 +217,5 @@ OrderCommand = (
     | ConfirmReceipt
     | ExtendAutoConfirm
     | RateOrder
+    | ErasePersonalData
 )

@@ -14,6 +14,7 @@ from order_service.domain.commands import (
     CloseForMissedBalance,
     CloseUnpaidOrder,
     ConfirmReceipt,
+    ErasePersonalData,
     ExtendAutoConfirm,
     OrderCommand,
     PlaceOrder,
@@ -41,6 +42,7 @@ _RULES: dict[type[Any], Callable[[Any, OrderState], list[OrderEvent]]] = {
     ConfirmReceipt: lifecycle.confirm_receipt,
     ExtendAutoConfirm: lifecycle.extend_auto_confirm,
     RateOrder: lifecycle.rate,
+    ErasePersonalData: lifecycle.erase_personal_data,
 }
 
 

@@ -139,6 +139,12 @@ class AddressUnchanged(DomainError):
     title = "The new receiver equals the current one"
 
 
+class ErasureBlocked(DomainError):
+    code = "erasure-blocked"
+    kind = Rejection.CONFLICT
+    title = "The buyer has an order whose parcel has not left yet"
+
+
 class PaymentWindowClosed(DomainError):
     code = "payment-window-closed"
     kind = Rejection.CONFLICT

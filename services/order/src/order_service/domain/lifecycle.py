@@ -16,6 +16,7 @@ from contracts.events.order import (
     OrderRated,
     OrderRefundRecorded,
     OrderShipped,
+    PersonalDataErased,
     ReceiptConfirmed,
     ShippedAfterClose,
     StockReleased,
@@ -27,6 +28,7 @@ from order_service.domain.commands import (
     CloseForMissedBalance,
     CloseUnpaidOrder,
     ConfirmReceipt,
+    ErasePersonalData,
     ExtendAutoConfirm,
     RateOrder,
     RecordRefund,
@@ -41,6 +43,7 @@ from order_service.domain.errors import (
     BalanceDeadlineNotReached,
     BalanceReminderAlreadySent,
     BalanceWindowClosed,
+    ErasureBlocked,
     InvalidAmount,
     InvalidExtension,
     InvalidPolicyDuration,
@@ -88,9 +91,24 @@ def _release(state: OrderState, reason: OrderCloseReason) -> list[OrderEvent]:
 def change_address(command: ChangeAddress, state: OrderState) -> list[OrderEvent]:
     _require_before_shipment(state, "changing the address")
     receiver = validated_receiver(command.receiver)
-    if receiver == state.receiver:
+    if command.sealer.holds(state.receiver, receiver):
         raise AddressUnchanged("the new receiver is the one the order already has")
-    return [AddressChanged(**_ids(state), receiver=receiver)]
+    return [AddressChanged(**_ids(state), receiver=command.sealer.seal(receiver))]
+
+
+def erase_personal_data(command: ErasePersonalData, state: OrderState) -> list[OrderEvent]:
+    """Record that the receivers' keys are gone; refused while a parcel may still leave
+    (the courier needs the address): cancel the order or wait until it ships."""
+    if state.status in BEFORE_SHIPMENT:
+        raise ErasureBlocked(
+            f"order {state.order_id} is {state.status.value}: its parcel still needs the "
+            "receiver; erase after it ships, closes or is cancelled"
+        )
+    return [
+        PersonalDataErased(
+            **_ids(state), buyer_id=state.buyer_id, key_ids=command.key_ids, erased_at=command.at
+        )
+    ]
 
 
 def cancel(command: CancelOrder, state: OrderState) -> list[OrderEvent]:

@@ -97,7 +97,7 @@ def accepted_order(command: PlaceOrder) -> OrderPlaced:
         channel=command.channel,
         goods_kind=command.goods_kind,
         items=items,
-        receiver=validated_receiver(command.receiver),
+        receiver=command.sealer.seal(validated_receiver(command.receiver)),
         items_total=Money(amount=items_total, currency=currency),
         shipping_fee=Money(amount=command.shipping_fee, currency=currency),
         discount=Money(amount=command.discount, currency=currency),

@@ -32,7 +32,8 @@ from contracts.events.order import (
     StockReleased,
     StockReserved,
 )
-from contracts.values import LineItem, Receiver, SkuQuantity, Waybill
+from contracts.sealing import Sealed
+from contracts.values import LineItem, SkuQuantity, Waybill
 
 
 class OrderStatus(StrEnum):
@@ -73,7 +74,7 @@ class OrderState:
     goods_kind: GoodsKind = GoodsKind.PHYSICAL
     currency: str = ""
     items: tuple[LineItem, ...] = ()
-    receiver: Receiver | None = None
+    receiver: Sealed | None = None
     payable: int = 0
     payment_due_by: datetime | None = None
     presale: PresaleTerms | None = None
@@ -222,5 +223,5 @@ def _after_payment(state: OrderState, event: OrderEvent) -> OrderState:
         case OrderRated():
             return replace(state, rated=True)
         case _:
-            # order.stock_low changes nothing the order's rules look at.
+            # order.stock_low and order.personal_data_erased change nothing the rules look at.
             return state
