@@ -24,7 +24,7 @@ def render_results(runs: list[BenchmarkRun]) -> str:
         return "No recorded run yet: `make bench`."
     lines = ["### Machine", ""]
     machines = {tuple(sorted(run.machine.items())) for run in runs}
-    for machine in machines:
+    for machine in sorted(machines):
         lines += [f"- {key}: {value}" for key, value in machine]
         lines.append("")
     lines += [

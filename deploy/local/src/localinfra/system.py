@@ -118,6 +118,7 @@ def start_service(
     clock: str = "database",
     clock_url: str | None = None,
     custodian_url: str | None = None,
+    port: int | None = None,
 ) -> RunningService:
     """Start one service process on a free port, in the run's topics and consumer groups. The
     database clock (the default) lets tests move time; benchmarks pass `clock="system"`, the
@@ -135,7 +136,7 @@ def start_service(
         database_url=database_url,
         kafka_bootstrap=infra.kafka_bootstrap,
         host="127.0.0.1",
-        port=_free_port(),
+        port=port or _free_port(),
         settings=settings,
     )
     started = start_process(launch, logs / f"{service.value}.log")
