@@ -10,7 +10,7 @@ from contracts.catalog import REGISTRY
 from contracts.kafka_binding import from_kafka
 from contracts.values import Waybill
 from eventing.testing import eventually
-from tests.integration.logistics.harness import SHOP, Logistics
+from tests.integration.logistics.harness import SHOP, Logistics, cancelled, placed
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +81,22 @@ async def test_a_dispatched_or_cancelled_shipment_has_no_pending_deadline(
     assert sorted(scheduled) == ["logistics.ship_by_limit", "logistics.ship_by_target"]
     assert (await logistics.dispatch(order_id)).status_code == 200
     assert await logistics.deadlines(order_id) == []
+
+
+async def test_only_requested_shipments_count_as_cancelled_in_the_figures(
+    logistics: Logistics,
+) -> None:
+    """An order cancelled before payment never had a shipment to cancel (issue 17)."""
+    requested = [await logistics.paid_order(), await logistics.paid_order()]
+    unpaid = [f"ord-unpaid-{n}" for n in range(2)]
+    await logistics.publish(*(placed(order_id) for order_id in unpaid))
+    await logistics.publish(*(cancelled(order_id) for order_id in [*requested, *unpaid]))
+    for order_id in [*requested, *unpaid]:
+        await logistics.order_applied(order_id)
+    for order_id in requested:
+        await logistics.shipment_when(order_id, lambda s: s["status"] == "cancelled")
+
+    response = await logistics.client.get(f"/v1/stats/shops/{SHOP}", headers=logistics.seller())
+    figures = response.json()
+    assert figures["requested"] == 2
+    assert figures["cancelled"] == 2

@@ -264,7 +264,10 @@ class Figures(BaseModel):
     within_48h_of_payment_share: float | None
     target_missed: int
     limit_missed: int
-    cancelled: int
+    cancelled: int = Field(
+        description="Requested shipments cancelled before dispatch (an order cancelled or "
+        "closed before payment never had a shipment and is not counted)."
+    )
     delivered: int
     with_exceptions: int
     exception_rate: float | None

@@ -122,7 +122,11 @@ def _figures(now: datetime) -> list[Any]:
         _share(within_48h, shipped).label("within_48h_of_payment_share"),
         func.count(s.target_missed).label("target_missed"),
         func.count(s.limit_missed).label("limit_missed"),
-        func.count().filter(s.status == ShipmentStatus.CANCELLED.value).label("cancelled"),
+        # A shipment is cancelled only if it was requested: an order cancelled or closed before
+        # payment leaves a cancelled row that never had a parcel to send (no `ship_by`).
+        func.count()
+        .filter(s.status == ShipmentStatus.CANCELLED.value, s.ship_by.is_not(None))
+        .label("cancelled"),
         func.count(s.delivered_at).label("delivered"),
         with_exceptions.label("with_exceptions"),
         _share(with_exceptions, shipped).label("exception_rate"),
