@@ -231,10 +231,9 @@ class PersonalData:
         name), or the erased marker; the keys of one document are fetched once each,
         concurrently. Mask the result as the caller's role requires before it leaves the
         service."""
-        sealed = [found for found in _sealed_values(document)]
-        if not sealed:
+        key_ids = sorted(set(_sealed_key_ids(document)))
+        if not key_ids:
             return dict(document)
-        key_ids = sorted({s.key_id for s in sealed})
         found = await asyncio.gather(*(self._key_or_erased(k) for k in key_ids))
         keys = dict(zip(key_ids, found, strict=True))
         return _opened(document, keys)  # type: ignore[return-value]
@@ -285,16 +284,17 @@ _SEALED_FIELDS: Mapping[str, Callable[[Sealed, DataKey], object]] = {
 """The sealed fields `reveal` opens, by name, and what each shows once opened."""
 
 
-def _sealed_values(node: object) -> Iterable[Sealed]:
+def _sealed_key_ids(node: object) -> Iterable[str]:
+    """The key ids of the sealed fields in a JSON document (validated once, when opened)."""
     if isinstance(node, Mapping):
         for name, value in node.items():
             if name in _SEALED_FIELDS and is_sealed(value):
-                yield Sealed.model_validate(value)
+                yield str(value["key_id"])
             else:
-                yield from _sealed_values(value)
+                yield from _sealed_key_ids(value)
     elif isinstance(node, list | tuple):
         for item in node:
-            yield from _sealed_values(item)
+            yield from _sealed_key_ids(item)
 
 
 def _opened(node: object, keys: Mapping[str, DataKey | None]) -> object:
