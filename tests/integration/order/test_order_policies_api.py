@@ -170,7 +170,8 @@ async def test_a_policy_stored_before_shops_chose_extensions_allows_the_default_
             )
         )  # fmt: skip
     shown = (await service.client.get(f"/v1/shops/{SHOP}/policy", headers=service.buyer)).json()
-    assert shown["policy"] == {**before, "auto_confirm_extension_days": [3, 5, 7, 10]}
+    defaults = {"auto_confirm_extension_days": [3, 5, 7, 10], "time_zone": "Asia/Shanghai"}
+    assert shown["policy"] == {**before, **defaults}
 
 
 async def test_every_event_on_the_order_topic_validates_against_the_contracts(

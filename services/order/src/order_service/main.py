@@ -7,7 +7,7 @@ from contracts.events.base import OrderEvent
 from contracts.parties import Service
 from eventing.runtime import ServiceRuntime
 from eventing.service import ServiceManifest
-from order_service.api import commands, personal_data, queries, stock
+from order_service.api import commands, figures, personal_data, queries, stock
 from order_service.application.commands import OrderRules
 from order_service.application.data_keys import custodian_for
 from order_service.application.deadlines import deadline_handlers
@@ -21,7 +21,8 @@ from order_service.settings import OrderSettings
 
 DESCRIPTION = (
     "Placement with stock reservation, payment (full, presale deposit and balance), address "
-    "change, cancellation, automatic close, receipt, rating; SKU stock and shop policies. "
+    "change, cancellation, automatic close, receipt, rating; SKU stock, shop policies and "
+    "shop figures. "
     "Errors are RFC 9457 problem+json; every command takes an Idempotency-Key and order "
     "writes accept If-Match with the order's version (its ETag)."
 )
@@ -43,7 +44,13 @@ MANIFEST: ServiceManifest[OrderCommand, OrderEvent, OrderState, ShopPolicy, Orde
         projections=PROJECTIONS,
         reactions=REACTIONS,
         deadlines=deadline_handlers,
-        routers=(commands.router, queries.router, stock.router, personal_data.router),
+        routers=(
+            commands.router,
+            queries.router,
+            stock.router,
+            personal_data.router,
+            figures.router,
+        ),
         pool_size=20,
         data_keys=custodian_for,
     )

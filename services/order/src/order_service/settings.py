@@ -7,8 +7,10 @@ from datetime import timedelta
 from pydantic import Field
 
 from eventing.settings import ServiceSettings
+from order_service.application.periods import TimeZoneName
 
 DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS = (3, 5, 7, 10)
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 class OrderSettings(ServiceSettings):
@@ -41,4 +43,9 @@ class OrderSettings(ServiceSettings):
         default=DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS,
         description="DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS: the day counts a buyer may extend "
         "automatic receipt confirmation by, once (a JSON list, e.g. `[3, 5, 7, 10]`).",
+    )
+    default_time_zone: TimeZoneName = Field(
+        default=DEFAULT_TIME_ZONE,
+        description="DEFAULT_TIME_ZONE: the IANA time zone whose days, weeks and months a "
+        "shop's figures count in, until the shop sets its own.",
     )

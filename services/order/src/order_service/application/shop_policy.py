@@ -8,8 +8,13 @@ from datetime import timedelta
 from pydantic import ConfigDict, Field, field_validator
 
 from eventing.shop_policies import REMINDER_LEAD, TIME_TO_ACT, ShopPolicyModel
+from order_service.application.periods import TimeZoneName
 from order_service.domain.policy import ShopPolicy, extension_days_refusal
-from order_service.settings import DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS, OrderSettings
+from order_service.settings import (
+    DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS,
+    DEFAULT_TIME_ZONE,
+    OrderSettings,
+)
 
 
 class OrderShopPolicy(ShopPolicyModel[ShopPolicy]):
@@ -27,6 +32,7 @@ class OrderShopPolicy(ShopPolicyModel[ShopPolicy]):
                     "receipt_window_virtual": "P3D",
                     "forfeit_deposit_on_missed_balance": True,
                     "auto_confirm_extension_days": [3, 5, 7, 10],
+                    "time_zone": "Asia/Shanghai",
                 }
             ]
         },
@@ -52,6 +58,14 @@ class OrderShopPolicy(ShopPolicyModel[ShopPolicy]):
         default=DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS,
         description="The day counts a buyer may extend automatic receipt confirmation by, once "
         "(each of 3, 5, 7 or 10, none twice).",
+    )
+
+    # A default too, for the same reason; only the shop figures read it, no order rule does.
+    time_zone: TimeZoneName = Field(
+        default=DEFAULT_TIME_ZONE,
+        description="IANA time zone whose days, weeks and months the shop's figures count in "
+        "(`GET /v1/stats/shops/{shop_id}`).",
+        examples=["Asia/Shanghai"],
     )
 
     @field_validator("auto_confirm_extension_days")
@@ -82,4 +96,5 @@ def default_policy(settings: OrderSettings) -> OrderShopPolicy:
         receipt_window_virtual=settings.default_receipt_window_virtual,
         forfeit_deposit_on_missed_balance=settings.default_forfeit_deposit,
         auto_confirm_extension_days=settings.default_auto_confirm_extension_days,
+        time_zone=settings.default_time_zone,
     )

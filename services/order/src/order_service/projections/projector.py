@@ -24,7 +24,8 @@ from eventing.rebuild import TableNames
 from order_service.domain import order_decider
 from order_service.domain.state import OrderState
 from order_service.domain.status import platform_status, timeout_at
-from order_service.projections.tables import order_timeline, order_view
+from order_service.projections.figures import figure_columns
+from order_service.projections.tables import order_figures, order_timeline, order_view
 
 _codec = ContractsCodec()
 
@@ -86,7 +87,8 @@ async def project_order_events(
 
 
 async def refresh_order(connection: AsyncConnection, tables: TableNames, order_id: str) -> None:
-    """Recompute the order's row from its timeline (no row until the order exists)."""
+    """Recompute the order's rows (view and figures) from its timeline (none until the order
+    exists)."""
     timeline = named(order_timeline, tables)
     rows = (
         await connection.execute(
@@ -111,6 +113,12 @@ async def refresh_order(connection: AsyncConnection, tables: TableNames, order_i
     }
     upsert = insert(view).values(order_id=order_id, **values)
     await connection.execute(upsert.on_conflict_do_update(index_elements=["order_id"], set_=values))
+    timed = [(row.occurred_at, event) for row, event in zip(own, events, strict=True)]
+    figures = figure_columns(timed, version=own[-1].sequence)
+    counted = insert(named(order_figures, tables)).values(order_id=order_id, **figures)
+    await connection.execute(
+        counted.on_conflict_do_update(index_elements=["order_id"], set_=figures)
+    )
 
 
 def _payload(row: Any) -> OrderEvent:

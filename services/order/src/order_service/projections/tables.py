@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Identity,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
 )
@@ -66,3 +68,48 @@ order_timeline = Table(
     comment="Every event of every service about an order: the cross-service timeline.",
 )
 Index("order_timeline_by_order", order_timeline.c.order_id, order_timeline.c.occurred_at)
+
+order_figures = Table(
+    "order_figures",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payable", BigInteger, nullable=False),
+    Column("presale", Boolean, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("first_paid_at", DateTime(timezone=True), comment="order.paid or order.deposit_paid."),
+    Column("paid_amount", BigInteger, comment="order.paid (full payment)."),
+    Column("paid_at", DateTime(timezone=True)),
+    Column("deposit_amount", BigInteger, comment="order.deposit_paid (presale)."),
+    Column("deposit_paid_at", DateTime(timezone=True)),
+    Column("balance_amount", BigInteger, comment="order.balance_paid (presale)."),
+    Column("balance_paid_at", DateTime(timezone=True)),
+    Column("cancelled_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("close_reason", String(32)),
+    Column("deposit_forfeited", BigInteger, comment="Deposit kept when the order closed."),
+    Column("rated_at", DateTime(timezone=True)),
+    Column("description_score", SmallInteger),
+    Column("service_score", SmallInteger),
+    Column("shipping_speed_score", SmallInteger),
+    Column("version", Integer, nullable=False, comment="Stream version of the order counted."),
+    comment="One row per order: when each counted fact happened (business time), for the "
+    "shop figures. Duplicate payments are not facts here.",
+)
+FIGURE_TIMES = (
+    "placed_at",
+    "first_paid_at",
+    "paid_at",
+    "deposit_paid_at",
+    "balance_paid_at",
+    "cancelled_at",
+    "closed_at",
+    "rated_at",
+)
+"""Each figure counts rows whose fact's time lies in a period: one index per time, leading with
+it so the platform's figures use it too, then the shop for a shop's figures."""
+FIGURE_INDEXES = tuple(
+    Index(f"order_figures_by_{time}", order_figures.c[time], order_figures.c.shop_id)
+    for time in FIGURE_TIMES
+)
