@@ -12,9 +12,9 @@ STAMP := $(VENV)/.installed
 LOCK_INPUTS := requirements/all.in requirements/dev.in requirements/constraints.txt \
 	contracts/pyproject.toml eventing/pyproject.toml deploy/local/pyproject.toml \
 	services/order/pyproject.toml services/logistics/pyproject.toml services/aftersales/pyproject.toml \
-	tools/orderctl/pyproject.toml
+	services/dashboard/pyproject.toml tools/orderctl/pyproject.toml
 EDITABLES := contracts eventing deploy/local services/order services/logistics services/aftersales \
-	tools/orderctl
+	services/dashboard tools/orderctl
 
 # `make test` runs on its own infrastructure, never the one `make run` uses.
 TEST_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/test ORDERS_PG_PORT=$${ORDERS_TEST_PG_PORT:-56432} \
@@ -40,7 +40,7 @@ venv: $(STAMP) ## Create .venv and install every package (editable) with pinned 
 lock: ## Re-resolve requirements/constraints.txt after changing a dependency
 	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION); }
 	$(UV) pip compile requirements/all.in --python-version 3.11 --no-header --annotation-style line \
-		$(foreach p,orderflow-contracts orderflow-eventing orderflow-localinfra orderflow-order-service orderflow-logistics-service orderflow-aftersales-service orderflow-orderctl,--no-emit-package $(p)) \
+		$(foreach p,orderflow-contracts orderflow-eventing orderflow-localinfra orderflow-order-service orderflow-logistics-service orderflow-aftersales-service orderflow-dashboard-service orderflow-orderctl,--no-emit-package $(p)) \
 		-o requirements/constraints.txt
 	@sed -i '1i # Pinned versions of every dependency (direct and transitive). Regenerate with `make lock`.' requirements/constraints.txt
 

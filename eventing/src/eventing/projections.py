@@ -32,6 +32,9 @@ class Projection:
     topics: tuple[Service, ...]
     # The live subscription's purpose: group `<prefix><service>.<group>` (default: the name).
     subscription: str | None = None
+    # Columns that say when the projection applied an event, not what the events say (a
+    # rebuild writes its own time there): `orderctl verify` leaves them out.
+    applied_time_columns: tuple[str, ...] = ()
 
     @property
     def group(self) -> str:

@@ -36,6 +36,9 @@ Handler = Callable[[ConsumedEvent, AsyncConnection], Awaitable[None]]
 # Applies several events (fresh, de-duplicated, in offset order) in one go, e.g. with one
 # set-based statement; must have the same effect as the `Handler` applied to each in turn.
 BatchHandler = Callable[[Sequence[ConsumedEvent], AsyncConnection], Awaitable[None]]
+# Told, after a partition batch committed, which events it applied (e.g. to notify live views
+# in-process); called only after the commit, so a listener reading the database sees them.
+AppliedListener = Callable[[Sequence[ConsumedEvent]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,8 @@ class Subscription:
 
     With a `batch_handler`, the fast path calls it once per partition batch instead of calling
     `handler` per event; when it fails, the batch is redone carefully with `handler`, one
-    event at a time in savepoints (retries, dead letters), exactly as without it.
+    event at a time in savepoints (retries, dead letters), exactly as without it. With
+    `on_applied`, the events a batch applied are passed to it once the batch has committed.
     """
 
     def __init__(
@@ -73,12 +77,14 @@ class Subscription:
         handler: Handler,
         *,
         batch_handler: BatchHandler | None = None,
+        on_applied: AppliedListener | None = None,
     ) -> None:
         self.engine = engine
         self.options = options
         self._bootstrap = bootstrap
         self._handler = handler
         self._batch_handler = batch_handler
+        self._on_applied = on_applied
         self._state = PartitionState(engine, options.group)
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -184,6 +190,8 @@ class Subscription:
             tally = await self._apply_in_transaction(producer, tp, records, careful=True)
         self.applied += tally.applied
         self.duplicates += tally.duplicates
+        if self._on_applied is not None and tally.events:
+            self._on_applied(tally.events)
         metrics.SUBSCRIPTION_APPLIED.labels(self.options.group).inc(tally.applied)
         metrics.SUBSCRIPTION_DUPLICATES.labels(self.options.group).inc(tally.duplicates)
 
@@ -215,7 +223,9 @@ class Subscription:
                 ):
                     tally.duplicates += 1
                 elif careful:
-                    tally.applied += await self._apply_one(connection, producer, event)
+                    if await self._apply_one(connection, producer, event):
+                        tally.applied += 1
+                        tally.events.append(event)
                     applied[event.stream_id] = event.sequence
                 else:
                     todo.append(event)
@@ -223,6 +233,7 @@ class Subscription:
             if todo:
                 await self._apply_fast(connection, todo)
                 tally.applied += len(todo)
+                tally.events.extend(todo)
             await self._state.save(connection, tp, fresh[-1].offset + 1, applied)
         return tally
 
@@ -330,6 +341,7 @@ class _NeedsCareful(Exception):
 class _Tally:
     applied: int = 0
     duplicates: int = 0
+    events: list[ConsumedEvent] = field(default_factory=list)  # applied, in offset order
 
 
 def dead_letter_retry(

@@ -27,7 +27,7 @@ from rich.table import Table
 from contracts.parties import SERVICES
 from contracts.topics import TOPICS
 from eventing.topics import connect_admin, ensure_topics
-from localinfra.config import InfraSettings
+from localinfra.config import InfraSettings, ReadSide
 from localinfra.kafka import KafkaError
 from localinfra.postgres import PostgresError, ensure_databases
 from localinfra.services import (
@@ -47,7 +47,8 @@ app = typer.Typer(
 )
 # Wide enough for paths and URLs even when the output is piped or captured.
 console = Console(width=max(120, shutil.get_terminal_size((120, 24)).columns))
-err = Console(stderr=True)
+# Errors are one-liners: not wrapped at 80 columns when stderr is a pipe (CI, tests).
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
@@ -94,13 +95,13 @@ def provision(
     created = asyncio.run(ensure_databases(postgres_admin_dsn))
     topics = asyncio.run(ensure_topics(kafka_bootstrap_servers, TOPICS))
     parts = urlsplit(postgres_admin_dsn)
-    for name in SERVICES:
+    for name in (*SERVICES, *ReadSide):
         try:
             migrate(urlunsplit(parts._replace(path=f"/{name}")), name)
         except ServiceStartError as error:
             _fail(str(error))
     console.print(f"databases created: {created or 'none'}; topics created: {topics or 'none'}")
-    console.print("migrations applied to: " + ", ".join(SERVICES))
+    console.print("migrations applied to: " + ", ".join((*SERVICES, *ReadSide)))
 
 
 @app.command()
@@ -131,7 +132,7 @@ def _print_status(stack: LocalStack) -> None:
         f"kafka {kafka.version}", _state(kafka.running), str(kafka.pid or "-"),
         settings.kafka_bootstrap, health["kafka"],
     )  # fmt: skip
-    for name in SERVICES:
+    for name in (*SERVICES, *ReadSide):
         address = f"http://{settings.host}:{settings.service_port(name)}"
         table.add_row(f"{name} service", "", "", address, health[name])
     console.print(table)
@@ -172,7 +173,7 @@ async def _probe(settings: InfraSettings, pg_running: bool, kafka_running: bool)
         except Exception as error:
             health["kafka"] = f"[red]{type(error).__name__}[/red]"
     async with httpx.AsyncClient(timeout=2) as client:
-        for name in SERVICES:
+        for name in (*SERVICES, *ReadSide):
             url = f"http://{settings.host}:{settings.service_port(name)}/ready"
             try:
                 answer = await client.get(url)
@@ -205,7 +206,7 @@ def run(
         return
     services: list[ServiceProcess] = []
     try:
-        for name in SERVICES:
+        for name in (*SERVICES, *ReadSide):
             migrate(stack.settings.postgres_dsn(name), name)
         migrate(stack.settings.clock_dsn(), None)
         services = start_all(stack.settings)
@@ -235,9 +236,9 @@ def _print_urls(services: list[ServiceProcess], stack: LocalStack) -> None:
     for column in ("service", "API", "OpenAPI docs", "log"):
         table.add_column(column)
     for service in services:
-        table.add_row(
-            service.service.value, service.url, f"{service.url}/docs", str(service.log_file)
-        )
+        # A read side's address is its page; the services' are their APIs.
+        api = f"{service.url}/" if isinstance(service.service, ReadSide) else service.url
+        table.add_row(service.service.value, api, f"{service.url}/docs", str(service.log_file))
     console.print(table)
     settings = stack.settings
     console.print(
@@ -245,10 +246,27 @@ def _print_urls(services: list[ServiceProcess], stack: LocalStack) -> None:
         f"logs {settings.logs_dir}"
     )
     console.print(
+        f"Dashboard (signed in as the platform for 12 h): {_dashboard_link(settings)}",
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
         "Tokens for the APIs (paste into /docs → Authorize): "
         "[bold].venv/bin/localinfra token buyer b-1[/bold], "
         "[bold]… token seller clerk-1 --shop shop-1[/bold], [bold]… token platform judge-1[/bold]"
     )
+
+
+def _dashboard_link(settings: InfraSettings) -> str:
+    """The dashboard page with a platform token in the URL fragment (never sent to a server;
+    the page keeps it and removes it from the address bar)."""
+    from eventing.http.auth import Role, TokenIssuer
+    from eventing.settings import DEVELOPMENT_AUTH_SECRET
+
+    secret = os.environ.get("AUTH_SECRET", DEVELOPMENT_AUTH_SECRET)
+    issued = TokenIssuer(secret).issue(Role.PLATFORM, "dashboard-viewer", ttl=timedelta(hours=12))
+    port = settings.service_port(ReadSide.DASHBOARD)
+    return f"http://{settings.host}:{port}/#token={issued}"
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field
@@ -19,6 +20,16 @@ def _repo_root() -> Path:
             return parent
     return Path.cwd()
 
+
+class ReadSide(StrEnum):
+    """Deployables that keep read models of the topics but produce no events (so they are not
+    a `contracts.parties.Service`): their own database, process and port after the services'."""
+
+    DASHBOARD = "dashboard"
+
+
+Deployable = Service | ReadSide
+"""A process `make run` starts: one of the three services or a read side."""
 
 REPO_ROOT = _repo_root()
 CLOCK_DATABASE = "clock"  # holds the movable time of the whole local system (CLOCK=database)
@@ -70,6 +81,8 @@ class InfraSettings(BaseSettings):
         return self.postgres_dsn(CLOCK_DATABASE)
 
     def service_port(self, service: str) -> int:
+        if service == ReadSide.DASHBOARD:
+            return self.service_base_port + len(SERVICES)
         return self.service_base_port + SERVICES.index(Service(service))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 
 from contracts.parties import SERVICES
-from localinfra.config import InfraSettings
+from localinfra.config import InfraSettings, ReadSide
 
 
 def _bin_path() -> Path:
@@ -191,7 +191,11 @@ class LocalPostgres:
             time.sleep(0.2)
 
 
-async def ensure_databases(admin_dsn: str, names: tuple[str, ...] = SERVICES) -> list[str]:
+DATABASES: tuple[str, ...] = (*SERVICES, *ReadSide)
+"""One database per service and per read side (the dashboard), each named after it."""
+
+
+async def ensure_databases(admin_dsn: str, names: tuple[str, ...] = DATABASES) -> list[str]:
     """Create the per-service databases that do not exist yet; returns the ones created."""
     connection = await asyncpg.connect(admin_dsn)
     created: list[str] = []

@@ -17,7 +17,7 @@ from typing import Protocol
 import httpx
 
 from contracts.parties import SERVICES, Service
-from localinfra.config import InfraSettings
+from localinfra.config import Deployable, InfraSettings, ReadSide
 
 READY_TIMEOUT = 120.0
 """Seconds a service may take to answer /ready (the three start at once, on a small machine too)."""
@@ -31,14 +31,19 @@ class ServiceStartError(RuntimeError):
 class ServiceLaunch:
     """The command line and environment of one service process, and where it will answer."""
 
-    service: Service
+    service: Deployable
     url: str
     command: tuple[str, ...]
     environment: Mapping[str, str]
 
 
+# A read side's live stream (the dashboard's SSE) stays open until its client leaves: on
+# SIGTERM uvicorn waits this long for such answers, then closes them and shuts down.
+_STREAMS_GRACE_SECONDS = "3"
+
+
 def service_launch(
-    service: Service,
+    service: Deployable,
     *,
     database_url: str,
     kafka_bootstrap: str,
@@ -61,10 +66,12 @@ def service_launch(
         **(settings or {}),
         "PYTHONUNBUFFERED": "1",
     }
-    command = (
+    command: tuple[str, ...] = (
         sys.executable, "-m", "uvicorn", "--factory", f"{service.value}_service.main:create_app",
         "--host", host, "--port", str(port), "--no-access-log",
     )  # fmt: skip
+    if isinstance(service, ReadSide):
+        command += ("--timeout-graceful-shutdown", _STREAMS_GRACE_SECONDS)
     return ServiceLaunch(service, f"http://{host}:{port}", command, environment)
 
 
@@ -72,7 +79,7 @@ def service_launch(
 class ServiceProcess:
     """A service process `start_process` started."""
 
-    service: Service
+    service: Deployable
     url: str
     process: subprocess.Popen[bytes]
     log_file: Path
@@ -81,7 +88,7 @@ class ServiceProcess:
 class StartedService(Protocol):
     """A started service process (`ServiceProcess`, `localinfra.system.RunningService`)."""
 
-    service: Service
+    service: Deployable
     url: str
     process: subprocess.Popen[bytes]
     log_file: Path
@@ -155,7 +162,7 @@ def stop_services(services: Sequence[StartedService], timeout: float = 30.0) -> 
             service.process.wait()
 
 
-def migrate(database_url: str, service: Service | None) -> None:
+def migrate(database_url: str, service: Deployable | None) -> None:
     """Apply a service database's migrations (the shared eventing schema, then its own; only
     eventing's for the clock database, `service=None`)."""
     chosen = ("--service", service.value) if service is not None else ()
@@ -170,10 +177,10 @@ def migrate(database_url: str, service: Service | None) -> None:
 
 
 def start_all(settings: InfraSettings) -> list[ServiceProcess]:
-    """The three services of `make run` on their fixed ports, ready."""
+    """The three services of `make run` and the dashboard on their fixed ports, ready."""
     started: list[ServiceProcess] = []
     try:
-        for service in SERVICES:
+        for service in (*SERVICES, *ReadSide):
             launch = service_launch(
                 service,
                 database_url=settings.postgres_dsn(service.value),

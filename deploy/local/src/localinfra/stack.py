@@ -8,12 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from contracts.parties import SERVICES
 from contracts.topics import TOPICS
 from eventing.topics import ensure_topics
 from localinfra.config import CLOCK_DATABASE, InfraSettings
-from localinfra.kafka import LocalKafka
-from localinfra.postgres import LocalPostgres, ensure_databases
+from localinfra.kafka import KafkaError, LocalKafka
+from localinfra.postgres import DATABASES, LocalPostgres, PostgresError, ensure_databases
 
 T = TypeVar("T")
 
@@ -46,23 +45,41 @@ class LocalStack:
         self.kafka = LocalKafka(self.settings)
 
     def up(
-        self, databases: tuple[str, ...] = (*SERVICES, CLOCK_DATABASE), topics: bool = True
+        self, databases: tuple[str, ...] = (*DATABASES, CLOCK_DATABASE), topics: bool = True
     ) -> UpReport:
         report = UpReport()
         self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
-        started = report.timed("postgres", self._start_postgres)
-        (report.started if started else report.already_running).append("postgres")
-        report.databases_created = report.timed(
-            "databases",
-            lambda: asyncio.run(ensure_databases(self.settings.postgres_dsn(), databases)),
-        )
-        started = report.timed("kafka", self.kafka.start)
-        (report.started if started else report.already_running).append("kafka")
-        if topics:
-            report.topics_created = report.timed(
-                "topics", lambda: asyncio.run(ensure_topics(self.settings.kafka_bootstrap, TOPICS))
+        try:
+            started = report.timed("postgres", self._start_postgres)
+            (report.started if started else report.already_running).append("postgres")
+            report.databases_created = report.timed(
+                "databases",
+                lambda: asyncio.run(ensure_databases(self.settings.postgres_dsn(), databases)),
             )
+            started = report.timed("kafka", self.kafka.start)
+            (report.started if started else report.already_running).append("kafka")
+            if topics:
+                report.topics_created = report.timed(
+                    "topics",
+                    lambda: asyncio.run(ensure_topics(self.settings.kafka_bootstrap, TOPICS)),
+                )
+        except BaseException as error:
+            self._stop_started(report, error)
+            raise
         return report
+
+    def _stop_started(self, report: UpReport, error: BaseException) -> None:
+        """After a failed `up`, stop what it started, never what already ran: a broker that
+        cannot start must not leave behind a server nobody will stop."""
+        stops: dict[str, Callable[[], bool]] = {
+            "kafka": self.kafka.stop,
+            "postgres": self.postgres.stop,
+        }
+        for name in reversed(report.started):
+            try:
+                stops[name]()
+            except (PostgresError, KafkaError) as failed:
+                error.add_note(f"stopping {name} failed too: {failed}")
 
     def _start_postgres(self) -> bool:
         started = self.postgres.start()

@@ -28,6 +28,7 @@ from eventing.database import create_engine
 from eventing.http.auth import Role, TokenIssuer
 from eventing.migrate import upgrade_async, upgrade_service_async
 from eventing.topics import connect_admin
+from localinfra.config import Deployable, ReadSide
 from localinfra.services import service_launch, start_process, stop_services, wait_all_ready
 from localinfra.testing import InfraEndpoints
 
@@ -38,7 +39,7 @@ AUTH_SECRET = "end-to-end-secret-long-enough-for-hs256-tokens"
 class RunningService:
     """One service process of the system, with an engine on its database."""
 
-    service: Service
+    service: Deployable
     url: str
     database_url: str
     engine: AsyncEngine
@@ -57,9 +58,21 @@ class System:
     run: str
     clock_url: str = ""  # the run's one movable clock (every service reads it)
     tokens: TokenIssuer = field(default_factory=lambda: TokenIssuer(AUTH_SECRET))
+    dashboard: RunningService | None = None  # started only when asked (`start_system`)
 
-    def database_name(self, service: Service) -> str:
+    def database_name(self, service: Deployable) -> str:
         return f"e2e_{self.run}_{service.value}"
+
+    def dashboard_client(
+        self, role: Role, subject: str, shop_id: str | None = None
+    ) -> httpx.AsyncClient:
+        """A client of the dashboard as `role` (the system must run it: `dashboard=True`)."""
+        if self.dashboard is None:
+            raise RuntimeError("this system runs no dashboard: start_system(..., dashboard=True)")
+        token = self.tokens.issue(role, subject, shop_id)
+        return httpx.AsyncClient(
+            base_url=self.dashboard.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
 
     def url(self, service: Service) -> str:
         return self.services[service].url
@@ -109,7 +122,7 @@ def _free_port() -> int:
 
 
 def start_service(
-    service: Service,
+    service: Deployable,
     database_url: str,
     topics: dict[Service, str],
     infra: InfraEndpoints,
@@ -150,8 +163,11 @@ def start_service(
     )
 
 
-async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database") -> System:
-    """Fresh databases and topics, migrated, and the three services ready on free ports."""
+async def start_system(
+    infra: InfraEndpoints, logs: Path, clock: str = "database", *, dashboard: bool = False
+) -> System:
+    """Fresh databases and topics, migrated, and the three services ready on free ports (and
+    the dashboard, when asked: most runs need only the services)."""
     run = uuid.uuid4().hex[:10]
     topics = {service: f"e2e.{run}.{service.value}" for service in SERVICES}
     admin = await connect_admin(infra.kafka_bootstrap)
@@ -179,7 +195,13 @@ async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database
                 system.clock_url,
                 custodian_url=order.url if order is not None else None,
             )
-        await wait_all_ready(system.services.values())
+        if dashboard:
+            url = await infra.create_database(system.database_name(ReadSide.DASHBOARD))
+            await upgrade_service_async(url, ReadSide.DASHBOARD.value)
+            system.dashboard = start_service(
+                ReadSide.DASHBOARD, url, topics, infra, run, logs, clock, system.clock_url
+            )
+        await wait_all_ready([*system.services.values(), *_dashboard_of(system)])
     except BaseException:
         await stop_system(system)
         raise
@@ -189,13 +211,21 @@ async def start_system(infra: InfraEndpoints, logs: Path, clock: str = "database
 async def stop_system(system: System) -> None:
     """Stop the services, drop their databases and delete the run's topics (dead-letter topics
     included): every partition a broker holds is recovered again at each of its restarts."""
-    await asyncio.to_thread(stop_services, list(system.services.values()))
-    for running in system.services.values():
+    processes = [*system.services.values(), *_dashboard_of(system)]
+    await asyncio.to_thread(stop_services, processes)
+    for running in processes:
         await running.engine.dispose()
     await system.infra.drop_databases(
-        [*(system.database_name(s) for s in SERVICES), f"e2e_{system.run}_clock"]
+        [
+            *(system.database_name(s) for s in (*SERVICES, *ReadSide)),
+            f"e2e_{system.run}_clock",
+        ]
     )
     await _delete_topics(system.bootstrap, f"e2e.{system.run}.")
+
+
+def _dashboard_of(system: System) -> list[RunningService]:
+    return [system.dashboard] if system.dashboard is not None else []
 
 
 async def _delete_topics(bootstrap: str, prefix: str) -> None:

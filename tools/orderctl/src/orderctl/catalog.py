@@ -1,13 +1,16 @@
 """What orderctl knows about the services' code: their manifests (`eventing.service`).
 
-Projections are the manifest's `projections`. A dead letter is retried with the handler of the
-group that failed it, as the service itself wires it: `manifest.wire(settings).handlers` maps
-every consumer group (read models and reactions) to its handler, built with orderctl's settings
-and never started. Tests pass a catalog of their own to `build_app`.
+Projections are the manifest's `projections` (a read side's, such as the dashboard's, its
+`<name>_service.projections.PROJECTIONS`: it has no manifest, being no producer). A dead
+letter is retried with the handler of the group that failed it, as the service itself wires
+it: `manifest.wire(settings).handlers` maps every consumer group (read models and reactions)
+to its handler, built with orderctl's settings and never started. Tests pass a catalog of their
+own to `build_app`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -18,7 +21,7 @@ from eventing.service import AnyManifest, manifest_of
 from eventing.settings import ServiceSettings
 from eventing.subscriptions import Handler
 from orderctl.errors import BadInput, OrderctlError
-from orderctl.settings import OrderctlSettings
+from orderctl.settings import OrderctlSettings, Owner, ReadSide
 
 RETRY_SUFFIX = ".retry"
 Settings = TypeVar("Settings", bound=ServiceSettings)
@@ -30,6 +33,19 @@ def parse_service(name: str) -> Service:
         return Service(name.strip().lower())
     except ValueError:
         known = ", ".join(s.value for s in SERVICES)
+        raise BadInput(f"unknown service {name!r}: use one of {known}") from None
+
+
+def parse_owner(name: str) -> Owner:
+    """The service or read side an operator named (order, logistics, aftersales, dashboard)."""
+    try:
+        return ReadSide(name.strip().lower())
+    except ValueError:
+        pass
+    try:
+        return parse_service(name)
+    except BadInput:
+        known = ", ".join((*(s.value for s in SERVICES), *(r.value for r in ReadSide)))
         raise BadInput(f"unknown service {name!r}: use one of {known}") from None
 
 
@@ -66,15 +82,29 @@ class Catalog:
                 f"cannot load the {service.value} service: {type(error).__name__}: {error}"
             ) from None
 
-    def projections(self, service: Service) -> tuple[Projection, ...]:
-        return self.manifest(service).projections
+    def projections(self, service: Owner) -> tuple[Projection, ...]:
+        if isinstance(service, Service):
+            return self.manifest(service).projections
+        try:
+            module = importlib.import_module(f"{service.value}_service.projections")
+        except Exception as error:
+            raise OrderctlError(
+                f"cannot load the {service.value}: {type(error).__name__}: {error}"
+            ) from None
+        projections: tuple[Projection, ...] = module.PROJECTIONS
+        return projections
 
-    def projection(self, service: Service, name: str) -> Projection:
+    def projection(self, service: Owner, name: str | None) -> Projection:
+        """The projection `name` of `service` (None: its only one)."""
         found = self.projections(service)
+        if name is None and len(found) == 1:
+            return found[0]
         for projection in found:
             if projection.name == name:
                 return projection
         known = ", ".join(p.name for p in found) or "none yet"
+        if name is None:
+            raise BadInput(f"name the projection of the {service.value} service (known: {known})")
         raise BadInput(
             f"unknown projection {name!r} of the {service.value} service (known: {known})"
         )

@@ -17,8 +17,9 @@ Operate the order-lifecycle platform: history, topics, rebuild, verify, republis
 letters, lag and outbox.
 
 Every command reads the three service databases and/or Kafka. Defaults point at `make run`
-(PostgreSQL 127.0.0.1:55432, databases order/logistics/aftersales; Kafka 127.0.0.1:59092);
-override with `ORDERCTL_ORDER_DB`, `ORDERCTL_LOGISTICS_DB`, `ORDERCTL_AFTERSALES_DB`,
+(PostgreSQL 127.0.0.1:55432, databases order/logistics/aftersales and the dashboard's;
+Kafka 127.0.0.1:59092); override with `ORDERCTL_ORDER_DB`, `ORDERCTL_LOGISTICS_DB`,
+`ORDERCTL_AFTERSALES_DB`, `ORDERCTL_DASHBOARD_DB`,
 `ORDERCTL_BOOTSTRAP`, `ORDERCTL_<SERVICE>_TOPIC`, `ORDERCTL_GROUP_PREFIX` (the services'
 consumer group prefix) or the options below.
 `orderctl config` shows what is in effect.
@@ -57,6 +58,10 @@ def build_app(catalog: Catalog | None = None) -> typer.Typer:
             str | None,
             typer.Option("--aftersales-db", help="Aftersales database DSN.", show_default=False),
         ] = None,
+        dashboard_db: Annotated[
+            str | None,
+            typer.Option("--dashboard-db", help="Dashboard database DSN.", show_default=False),
+        ] = None,
         bootstrap: Annotated[
             str | None,
             typer.Option(
@@ -75,6 +80,7 @@ def build_app(catalog: Catalog | None = None) -> typer.Typer:
             "order_db": order_db,
             "logistics_db": logistics_db,
             "aftersales_db": aftersales_db,
+            "dashboard_db": dashboard_db,
             "bootstrap": bootstrap,
             "order_topic": order_topic,
             "logistics_topic": logistics_topic,

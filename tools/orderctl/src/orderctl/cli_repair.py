@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from contracts.parties import SERVICES
-from orderctl.catalog import parse_service
+from contracts.parties import SERVICES, Service
+from orderctl.catalog import parse_owner, parse_service
 from orderctl.cli_support import err, fail, folded_table, ops, out, reported, run
 from orderctl.differences import TableDifferences
 from orderctl.errors import DIFFERENT
@@ -21,13 +21,22 @@ from orderctl.rebuild import (
     rebuild_projection_from_topics,
 )
 from orderctl.republish import RepublishPlan, republish
+from orderctl.settings import ReadSide
 from orderctl.summaries import describe_row, describe_value
 from orderctl.times import TIME_HELP, check_positions, format_rate, parse_since
 from orderctl.verify import VerifyReport, verify_projection
 
 SERVICE_HELP = "order, logistics or aftersales."
+OWNER_HELP = "order, logistics, aftersales or dashboard."
 ServiceName = Annotated[str, typer.Argument(help=SERVICE_HELP)]
-ProjectionName = Annotated[str, typer.Argument(help="Its name (see `orderctl projections list`).")]
+OwnerName = Annotated[str, typer.Argument(help=OWNER_HELP)]
+ProjectionName = Annotated[
+    str | None,
+    typer.Argument(
+        help="Its name (see `orderctl projections list`); may be left out when there is one.",
+        show_default=False,
+    ),
+]
 projections = typer.Typer(help="The read models each service declares.", no_args_is_help=True)
 
 
@@ -35,7 +44,7 @@ projections = typer.Typer(help="The read models each service declares.", no_args
 def list_projections(
     ctx: typer.Context,
     service: Annotated[
-        str | None, typer.Argument(help=f"Only this service: {SERVICE_HELP}", show_default=False)
+        str | None, typer.Argument(help=f"Only this one: {OWNER_HELP}", show_default=False)
     ] = None,
 ) -> None:
     """List the projections (read models) that `rebuild` and `verify` accept.
@@ -44,7 +53,7 @@ def list_projections(
     """
     catalog = ops(ctx).catalog
     with reported():
-        chosen = [parse_service(service)] if service else list(SERVICES)
+        chosen = [parse_owner(service)] if service else [*SERVICES, *ReadSide]
         declared = [(owner, model) for owner in chosen for model in catalog.projections(owner)]
     table = folded_table("service", "projection", "tables", "fed by", "description")
     for owner, model in declared:
@@ -71,8 +80,8 @@ def _summary(summary: RebuildSummary, what: str) -> None:
 
 def rebuild(
     ctx: typer.Context,
-    service: ServiceName,
-    projection: ProjectionName,
+    service: OwnerName,
+    projection: ProjectionName = None,
     from_beginning: Annotated[
         bool,
         typer.Option(
@@ -108,20 +117,27 @@ def rebuild(
     * `orderctl rebuild order order-read-model --from-beginning`
 
     * `orderctl rebuild aftersales refund-cases --since 2026-11-20T00:00:00Z`
+
+    * `orderctl rebuild dashboard` : the dashboard keeps no event store, so its one
+      projection is replayed from the topics (from the beginning unless `--since`)
     """
     settings, catalog = ops(ctx).settings, ops(ctx).catalog
+    with reported():
+        owner = parse_owner(service)
     chosen = [from_beginning, since is not None, from_position is not None]
-    if sum(chosen) != 1:
+    if not any(chosen) and isinstance(owner, ReadSide):
+        from_beginning = True  # its only complete source
+    elif sum(chosen) != 1:
         fail("choose exactly one of --from-beginning, --since TIME, --from-position N")
     with reported():
-        owner = parse_service(service)
         model = catalog.projection(owner, projection)
         if from_position is not None:
             check_positions(from_position, None)
             check_reads_only_own_events(owner, model.topics)
         start = parse_since(since, datetime.now(UTC)) if since is not None else None
-    with progress_bar(err(), f"rebuild {owner.value}/{projection}") as report:
+    with progress_bar(err(), f"rebuild {owner.value}/{model.name}") as report:
         if from_position is not None:
+            assert isinstance(owner, Service)  # check_reads_only_own_events refused the others
             summary = run(
                 rebuild_projection_from_store(
                     settings, owner, model, from_position=from_position, progress=report
@@ -131,7 +147,7 @@ def rebuild(
             summary = run(
                 rebuild_projection_from_topics(settings, owner, model, since=start, progress=report)
             )
-    _summary(summary, f"rebuilt {owner.value}/{projection}")
+    _summary(summary, f"rebuilt {owner.value}/{model.name}")
 
 
 def _show_table(differences: TableDifferences, limit: int, unmasked: bool) -> None:
@@ -193,8 +209,8 @@ def _show_report(report: VerifyReport, limit: int, unmasked: bool) -> None:
 
 def verify(
     ctx: typer.Context,
-    service: ServiceName,
-    projection: ProjectionName,
+    service: OwnerName,
+    projection: ProjectionName = None,
     wait: Annotated[
         float,
         typer.Option(
@@ -231,12 +247,14 @@ def verify(
     * `orderctl verify order order-read-model`
 
     * `orderctl verify logistics shipments --ignore-column updated_at --show 5`
+
+    * `orderctl verify dashboard` : its figures, built from the three services' stores
     """
     settings, catalog = ops(ctx).settings, ops(ctx).catalog
     with reported():
-        owner = parse_service(service)
+        owner = parse_owner(service)
         model = catalog.projection(owner, projection)
-    with progress_bar(err(), f"verify {owner.value}/{projection}") as report:
+    with progress_bar(err(), f"verify {owner.value}/{model.name}") as report:
         result = run(
             verify_projection(
                 settings,

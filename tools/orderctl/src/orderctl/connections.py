@@ -13,10 +13,9 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts.parties import Service
 from eventing.database import asyncpg_dsn, create_engine
 from orderctl.errors import Unreachable
-from orderctl.settings import OrderctlSettings, database_location
+from orderctl.settings import OrderctlSettings, Owner, database_location
 
 
 def _reason(error: BaseException) -> str:
@@ -24,7 +23,7 @@ def _reason(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-async def check_database(settings: OrderctlSettings, service: Service) -> None:
+async def check_database(settings: OrderctlSettings, service: Owner) -> None:
     """Raise `Unreachable` unless the service's database answers and holds eventing's tables."""
     dsn = settings.database(service)
     where = f"the {service.value} database at {database_location(dsn)}"
@@ -47,9 +46,7 @@ async def check_database(settings: OrderctlSettings, service: Service) -> None:
 
 
 @asynccontextmanager
-async def service_engine(
-    settings: OrderctlSettings, service: Service
-) -> AsyncIterator[AsyncEngine]:
+async def service_engine(settings: OrderctlSettings, service: Owner) -> AsyncIterator[AsyncEngine]:
     """An engine on the service's database, checked first; a lost connection is reported too."""
     await check_database(settings, service)
     engine = create_engine(settings.database(service), pool_size=4, max_overflow=4)

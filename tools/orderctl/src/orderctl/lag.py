@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from aiokafka import TopicPartition
 from sqlalchemy import select
 
-from contracts.parties import Service
 from eventing.schema import consumer_positions
 from orderctl.connections import kafka_admin, kafka_consumer, service_engine
 from orderctl.kafka_offsets import existing_topics, offset_range, partitions_of
-from orderctl.settings import OrderctlSettings
+from orderctl.settings import OrderctlSettings, Owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +26,7 @@ class PartitionLag:
 class TopicLag:
     """One subscription group on one topic, summed over the partitions."""
 
-    service: Service
+    service: Owner
     group: str
     topic: str
     partitions: tuple[PartitionLag, ...] = field(default=())
@@ -43,7 +42,7 @@ class TopicLag:
 
 
 async def _stored_positions(
-    settings: OrderctlSettings, service: Service
+    settings: OrderctlSettings, service: Owner
 ) -> dict[tuple[str, str], dict[int, int]]:
     async with service_engine(settings, service) as engine, engine.connect() as connection:
         rows = await connection.execute(
@@ -60,7 +59,7 @@ async def _stored_positions(
     return positions
 
 
-async def subscription_lag(settings: OrderctlSettings, service: Service) -> list[TopicLag]:
+async def subscription_lag(settings: OrderctlSettings, service: Owner) -> list[TopicLag]:
     """Every group with positions in the service's database, per topic, sorted by name."""
     stored = await _stored_positions(settings, service)
     if not stored:

@@ -23,7 +23,7 @@ from eventing.rebuild import (
 from eventing.store import EventStore
 from orderctl.connections import broker_unreachable, service_engine
 from orderctl.errors import BadInput
-from orderctl.settings import OrderctlSettings
+from orderctl.settings import OrderctlSettings, Owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def topics_of(settings: OrderctlSettings, projection: Projection) -> list[str]:
 
 async def rebuild_projection_from_topics(
     settings: OrderctlSettings,
-    service: Service,
+    service: Owner,
     projection: Projection,
     *,
     since: datetime | None,
@@ -123,7 +123,12 @@ async def rebuild_projection_from_store(
     return RebuildSummary(events, time.perf_counter() - started)
 
 
-def check_reads_only_own_events(service: Service, sources: Sequence[Service]) -> None:
+def check_reads_only_own_events(service: Owner, sources: Sequence[Service]) -> None:
+    if not isinstance(service, Service):
+        raise BadInput(
+            f"the {service.value} keeps no event store (it only reads the topics): rebuild it "
+            "from the topics with --from-beginning or --since"
+        )
     others = [s.value for s in sources if s is not service]
     if others:
         raise BadInput(

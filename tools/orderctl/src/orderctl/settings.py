@@ -6,6 +6,8 @@ the global options override them.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -13,6 +15,18 @@ from sqlalchemy.exc import ArgumentError
 
 from contracts.parties import SERVICES, Service
 from contracts.topics import topic_for
+from dashboard_service import NAME as DASHBOARD
+
+
+class ReadSide(StrEnum):
+    """Deployables that keep read models of the topics but produce no events (no event store,
+    outbox or relay): only their projections and consumer groups are operated."""
+
+    DASHBOARD = DASHBOARD
+
+
+Owner = Service | ReadSide
+"""Whose database a command works in: a service's or a read side's."""
 
 
 class LocalRun(BaseSettings):
@@ -27,7 +41,7 @@ class LocalRun(BaseSettings):
     pg_user: str = "postgres"
     kafka_port: int = 59092
 
-    def database(self, service: Service) -> str:
+    def database(self, service: Owner) -> str:
         return f"postgresql://{self.pg_user}@{self.host}:{self.pg_port}/{service.value}"
 
     @property
@@ -35,7 +49,7 @@ class LocalRun(BaseSettings):
         return f"{self.host}:{self.kafka_port}"
 
 
-def _local_database(service: Service) -> str:
+def _local_database(service: Owner) -> str:
     return LocalRun().database(service)
 
 
@@ -56,6 +70,10 @@ class OrderctlSettings(BaseSettings):
         default_factory=lambda: _local_database(Service.AFTERSALES),
         description="PostgreSQL DSN of the aftersales service's database.",
     )
+    dashboard_db: str = Field(
+        default_factory=lambda: _local_database(ReadSide.DASHBOARD),
+        description="PostgreSQL DSN of the dashboard's database (its figures read model).",
+    )
     bootstrap: str = Field(
         default_factory=lambda: LocalRun().bootstrap,
         description="Kafka bootstrap servers (host:port[,host:port]).",
@@ -70,8 +88,8 @@ class OrderctlSettings(BaseSettings):
         default=5.0, gt=0, description="Seconds to wait for a database or the broker to answer."
     )
 
-    def database(self, service: Service) -> str:
-        """The DSN of one service's database."""
+    def database(self, service: Owner) -> str:
+        """The DSN of one service's (or read side's) database."""
         return str(getattr(self, f"{service.value}_db"))
 
     def topic(self, service: Service) -> str:
@@ -81,7 +99,7 @@ class OrderctlSettings(BaseSettings):
     def shown(self) -> dict[str, str]:
         """The configuration as printed: passwords of the DSNs hidden."""
         values = {name: str(value) for name, value in self.model_dump().items()}
-        for service in SERVICES:
+        for service in (*SERVICES, *ReadSide):
             name = f"{service.value}_db"
             values[name] = hide_password(values[name])
         return values

@@ -28,7 +28,7 @@ from eventing.subscriptions import Handler
 from eventing.testing.waiting import eventually
 from orderctl.catalog import Catalog, service_settings
 from orderctl.cli import build_app
-from orderctl.settings import OrderctlSettings
+from orderctl.settings import OrderctlSettings, Owner
 
 _CODEC = ContractsCodec()
 
@@ -192,7 +192,7 @@ class FixedCatalog(Catalog):
     def __init__(self, projection: Projection) -> None:
         self._projection = projection
 
-    def projections(self, service: Service) -> tuple[Projection, ...]:
+    def projections(self, service: Owner) -> tuple[Projection, ...]:
         return (self._projection,) if service is Service.ORDER else ()
 
     @asynccontextmanager

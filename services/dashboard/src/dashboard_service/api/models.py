@@ -1,0 +1,121 @@
+"""Response views of the dashboard API (docs: /work contract "Dashboard HTTP contract"):
+money is integer minor units per currency, shares are 0..1 or null without a denominator."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from dashboard_service.domain.periods import PeriodKind
+
+Money = dict[str, int]
+
+
+class ScopeView(BaseModel):
+    shop_id: str | None = Field(description="The shop, or null for the whole platform.")
+    period: PeriodKind
+    from_: datetime | None = Field(
+        serialization_alias="from", description="Start of the period (null: all time)."
+    )
+    to: datetime | None = Field(description="End of the period, exclusive (null: all time).")
+    time_zone: str
+
+
+class LastEventView(BaseModel):
+    at: datetime | None = Field(description="Business time of the latest applied event.")
+    type: str | None
+    applied_at: datetime | None = Field(description="When the dashboard applied it.")
+
+
+class CountedMoney(BaseModel):
+    count: int
+    amount: Money
+
+
+class OrderFigures(BaseModel):
+    placed: int = Field(description="order.placed in the period.")
+    paid: int = Field(
+        description="Orders whose first payment (order.paid, or order.deposit_paid for "
+        "presale) was taken in the period."
+    )
+    gmv: Money = Field(
+        description="order.paid + deposit_paid + balance_paid amounts taken in the period "
+        "(duplicate payments excluded, refunds not subtracted)."
+    )
+    payment_conversion: float | None = Field(
+        description="Of the orders placed in the period, the share with a first payment so far."
+    )
+    average_order_value: Money = Field(
+        description="Payable of the orders first paid in the period / their count, per currency."
+    )
+    cancelled: int
+    auto_closed_unpaid: int = Field(description="Closed for unpaid_timeout or balance_timeout.")
+    presale_deposits: CountedMoney
+    presale_balances: CountedMoney
+    deposits_forfeited: CountedMoney
+
+
+class RatingFigures(BaseModel):
+    window_days: int
+    count: int
+    description: float | None
+    service: float | None
+    shipping_speed: float | None
+
+
+class ShippingFigures(BaseModel):
+    requested: int
+    shipped: int
+    within_24h_share: float | None
+    within_48h_share: float | None
+    target_missed: int
+    limit_missed: int
+    with_exceptions: int
+    exception_rate: float | None
+    cancelled: int
+
+
+class AftersalesFigures(BaseModel):
+    paid_orders: int
+    cases: int
+    refund_rate: float | None
+    refunded: Money
+    refund_amount_rate: float | None
+    timeouts: int = Field(description="Cases the seller let time out: must be 0.")
+    disputes: int
+    dispute_rate: float | None
+    rulings: int
+    ruled_against_seller_share: float | None
+
+
+class FiguresView(BaseModel):
+    scope: ScopeView
+    last_event: LastEventView
+    orders: OrderFigures
+    ratings: RatingFigures
+    shipping: ShippingFigures
+    aftersales: AftersalesFigures
+
+
+class DayView(BaseModel):
+    day: date
+    placed: int
+    paid: int
+    gmv: Money
+    refunded: Money
+    shipped: int
+
+
+class SeriesView(BaseModel):
+    time_zone: str
+    buckets: list[DayView]
+
+
+class ShopView(BaseModel):
+    shop_id: str
+    last_event_at: datetime | None
+
+
+class ShopsView(BaseModel):
+    shops: list[ShopView]

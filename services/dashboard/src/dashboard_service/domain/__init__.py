@@ -1,0 +1,1 @@
+"""What the dashboard decides without I/O: the periods figures count in, shares and averages."""
