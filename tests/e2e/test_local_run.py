@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,19 +17,75 @@ import psutil
 import pytest
 
 from contracts.parties import SERVICES
+from localinfra.config import InfraSettings
+from localinfra.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 
+SERVICE_PORTS = 4
+"""`make run` serves on ORDERS_SERVICE_BASE_PORT + 0..3: the three services and the dashboard."""
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
+
+@dataclass(frozen=True, slots=True)
+class LaunchPorts:
+    """The ports of one `localinfra run`: PostgreSQL, Kafka, its controller, then the services."""
+
+    pg: int
+    kafka: int
+    controller: int
+    services: int
+
+    def environment(self, home: Path) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ORDERS_INFRA_HOME": str(home),
+            "ORDERS_PG_PORT": str(self.pg),
+            "ORDERS_KAFKA_PORT": str(self.kafka),
+            "ORDERS_KAFKA_CONTROLLER_PORT": str(self.controller),
+            "ORDERS_SERVICE_BASE_PORT": str(self.services),
+        }
+
+
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out by itself: to `bind` on port 0 and to every outgoing
+    connection."""
     try:
-        for probe in sockets:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in sockets]
-    finally:
-        for probe in sockets:
-            probe.close()
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except OSError:
+        return range(32768, 65536)  # Linux's default start; macOS and the BSDs start higher
+    return range(int(low), int(high) + 1)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _launch_ports() -> LaunchPorts:
+    """Consecutive ports, free now and outside the ephemeral range.
+
+    A number from a probe bound to port 0 is free only until the probe closes: the kernel may
+    give it to the next process of the machine that asks for any port (a service started on
+    `localinfra.system._free_port`), and the launcher binds it seconds later, after initdb and
+    Kafka's storage format. The service ports above the base were not probed at all, and the
+    even ones of that range are what outgoing connections are bound to. A port outside the
+    range is only ever taken by a process asking for that very number, and none here does.
+    """
+    block = 3 + SERVICE_PORTS
+    ephemeral = _ephemeral_ports()
+    starts = [
+        start
+        for start in range(20000, 65536 - block)  # above the fixed ports of `make run`/tests
+        if start + block <= ephemeral.start or start >= ephemeral.stop
+    ]
+    for start in random.sample(starts, min(len(starts), 200)):
+        if all(_bindable(port) for port in range(start, start + block)):
+            return LaunchPorts(start, start + 1, start + 2, start + 3)
+    pytest.fail(f"no {block} free consecutive ports outside the ephemeral range {ephemeral}")
 
 
 def _wait_ready(url: str, launcher: subprocess.Popen[bytes], attempts: int = 600) -> None:
@@ -52,19 +110,12 @@ def _processes_under(home: Path) -> list[psutil.Process]:
 
 
 def test_run_starts_three_ready_services_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
-    pg, kafka, controller, services = _free_ports(4)
+    ports = _launch_ports()
+    services = ports.services
     home = tmp_path / "infra"
-    env = {
-        **os.environ,
-        "ORDERS_INFRA_HOME": str(home),
-        "ORDERS_PG_PORT": str(pg),
-        "ORDERS_KAFKA_PORT": str(kafka),
-        "ORDERS_KAFKA_CONTROLLER_PORT": str(controller),
-        "ORDERS_SERVICE_BASE_PORT": str(services),
-    }
     launcher = subprocess.Popen(
         [sys.executable, "-m", "localinfra.cli", "run"],
-        env=env,
+        env=ports.environment(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -84,3 +135,53 @@ def test_run_starts_three_ready_services_and_ctrl_c_stops_every_process(tmp_path
     for offset, _ in enumerate(SERVICES):
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{services + offset}/health", timeout=1)
+
+
+@pytest.mark.parametrize("command", ["up", "run"])
+def test_a_taken_kafka_port_is_one_error_line_and_stops_the_postgres_the_launcher_started(
+    tmp_path: Path, command: str
+) -> None:
+    ports = _launch_ports()
+    home = tmp_path / "infra"
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports.kafka))
+        squatter.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "localinfra.cli", command],
+            env=ports.environment(home),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: port {ports.kafka} for Kafka (ORDERS_KAFKA_PORT) is already in use by another "
+        "process"
+    ]
+    postgres_log = (home / "logs" / "postgres.log").read_text()
+    assert "ready to accept connections" in postgres_log, "PostgreSQL starts before Kafka"
+    assert "database system is shut down" in postgres_log
+    assert _processes_under(home) == []
+
+
+def test_a_taken_kafka_port_leaves_a_postgres_that_already_ran_running(tmp_path: Path) -> None:
+    ports = _launch_ports()
+    home = tmp_path / "infra"
+    stack = LocalStack(InfraSettings(infra_home=home, pg_port=ports.pg))
+    assert stack.postgres.start()
+    try:
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", ports.controller))
+            squatter.listen()
+            result = subprocess.run(
+                [sys.executable, "-m", "localinfra.cli", "up"],
+                env=ports.environment(home),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert f"port {ports.controller} for Kafka (ORDERS_KAFKA_CONTROLLER_PORT)" in result.stderr
+        assert stack.postgres.status().running
+    finally:
+        stack.postgres.stop()

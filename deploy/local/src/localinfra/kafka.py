@@ -196,9 +196,14 @@ class LocalKafka:
         self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._format_storage()
-        for port in (self.settings.kafka_port, self.settings.kafka_controller_port):
+        for variable, port in (
+            ("ORDERS_KAFKA_PORT", self.settings.kafka_port),
+            ("ORDERS_KAFKA_CONTROLLER_PORT", self.settings.kafka_controller_port),
+        ):
             if _port_open(self.settings.host, port):
-                raise KafkaError(f"port {port} is already in use by another process")
+                raise KafkaError(
+                    f"port {port} for Kafka ({variable}) is already in use by another process"
+                )
         heap = self.settings.kafka_heap
         command = self._java(
             "kafka.Kafka",
@@ -215,7 +220,11 @@ class LocalKafka:
                 command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
         self.pid_file.write_text(str(process.pid))
-        self.wait_ready(timeout, process)
+        try:
+            self.wait_ready(timeout, process)
+        except KafkaError:
+            self.stop()  # a broker that never listened must not linger on its data dir
+            raise
         return True
 
     def wait_ready(
