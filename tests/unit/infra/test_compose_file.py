@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from contracts.parties import SERVICES
-from localinfra.config import REPO_ROOT, kafka_version
+from localinfra.config import REPO_ROOT, ReadSide, kafka_version
 
 COMPOSE = REPO_ROOT / "deploy" / "compose" / "docker-compose.yml"
 
@@ -23,11 +23,17 @@ def _compose() -> dict[str, Any]:
 
 def test_compose_runs_each_service_with_its_own_database_and_the_broker() -> None:
     services = _compose()["services"]
-    for name in SERVICES:
+    for name in (*SERVICES, *ReadSide):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].endswith(f"/{name}")
         assert environment["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert f"{name}_service.main:create_app" in services[name]["command"]
+
+
+def test_the_image_installs_every_deployable_compose_runs() -> None:
+    dockerfile = (COMPOSE.parent / "Dockerfile").read_text()
+    for name in (*SERVICES, *ReadSide):
+        assert f"-e ./services/{name}" in dockerfile
 
 
 def test_compose_uses_the_kafka_version_pinned_for_local_runs() -> None:
