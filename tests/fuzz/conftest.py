@@ -15,10 +15,11 @@ from localinfra.testing import InfraEndpoints
 async def fuzzed_system(
     infra: InfraEndpoints, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[System]:
-    """The three services as real processes; logs go under the infrastructure's home
-    (`.run/<home>/fuzz-logs/…`) so a failure can be read after pytest cleans up."""
+    """The three services and the dashboard as real processes; logs go under the
+    infrastructure's home (`.run/<home>/fuzz-logs/…`) so a failure can be read after pytest
+    cleans up."""
     logs = run_logs(infra, "fuzz") or tmp_path_factory.mktemp("fuzz-logs")
-    running = await start_system(infra, logs)
+    running = await start_system(infra, logs, dashboard=True)
     try:
         yield running
     finally:

@@ -35,10 +35,23 @@ class Dashboard(RunningService):
     would. (The dashboard produces nothing: RunningService's own-topic verbs do not apply.)"""
 
     def __init__(
-        self, app: Any, client: httpx.AsyncClient, engine: Any, settings: DashboardSettings
+        self,
+        app: Any,
+        client: httpx.AsyncClient,
+        engine: Any,
+        settings: DashboardSettings,
+        server: uvicorn.Server,
+        serve: asyncio.Task[None],
     ) -> None:
         super().__init__(Service.ORDER, client, engine, settings)
         self.app = app
+        self._server = server
+        self._serve = serve
+
+    async def stop(self) -> None:
+        """Shut the server down as SIGTERM would, and wait until it has."""
+        self._server.should_exit = True
+        await self._serve
 
     def viewer(self, role: Role = Role.PLATFORM, shop_id: str | None = None) -> Headers:
         return self.auth(role, f"{role.value}-1", shop_id)
@@ -70,18 +83,25 @@ def free_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def serving(settings: DashboardSettings) -> AsyncIterator[Dashboard]:
-    """The dashboard app with its subscription, on a real HTTP server, for the block."""
+async def serving(
+    settings: DashboardSettings, *, shutdown_grace: int | None = None
+) -> AsyncIterator[Dashboard]:
+    """The dashboard app with its subscription, on a real HTTP server, for the block; on
+    shutdown the server waits `shutdown_grace` seconds for open answers (None: until they
+    end), as `uvicorn --timeout-graceful-shutdown` does."""
     app = create_app(settings)
     listening = free_socket()
     port = listening.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    config = uvicorn.Config(
+        app, log_config=None, lifespan="on", timeout_graceful_shutdown=shutdown_grace
+    )
+    server = uvicorn.Server(config)
     serve = asyncio.create_task(server.serve(sockets=[listening]))
     engine = create_engine(settings.database_url, pool_size=2)
     try:
         await eventually(lambda: _started(server), bool, message="dashboard serving")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield Dashboard(app, client, engine, settings)
+            yield Dashboard(app, client, engine, settings, server, serve)
     finally:
         server.should_exit = True
         await serve

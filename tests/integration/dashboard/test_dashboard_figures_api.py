@@ -4,14 +4,24 @@ may see what, refused queries, the day series and the live stream."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from contracts.parties import SERVICES
 from eventing.http.auth import Role
 from eventing.testing import eventually
 from eventing.testing.service import assert_problem
-from tests.integration.dashboard.harness import Dashboard, at, cny, event
+from tests.integration.dashboard.harness import (
+    Dashboard,
+    at,
+    cny,
+    dashboard_settings,
+    event,
+    serving,
+    topic_names,
+)
 from tests.integration.dashboard.story import (
     MONDAY,
     WEEK_AFTERSALES,
@@ -155,6 +165,10 @@ async def test_a_seller_lists_only_its_own_shop(dashboard: Dashboard) -> None:
     [
         ("/v1/figures", {"period": "year"}, "query.period"),
         ("/v1/figures", {"on": "2026-13-01"}, "query.on"),
+        ("/v1/figures", {"on": "0"}, "query.on"),
+        ("/v1/figures", {"period": "range", "from": "1", "to": "2026-11-01"}, "query.from"),
+        ("/v1/figures", {"period": "range", "from": "2026-11-01", "to": "2026-1-1"}, "query.to"),
+        ("/v1/figures", {"on": "0001-01-01"}, "query.on"),
         ("/v1/figures", {"tz": "Mars/Olympus_Mons"}, "query.tz"),
         ("/v1/figures", {"period": "range", "from": "2026-11-05", "to": "2026-11-01"}, "query.to"),
         ("/v1/figures", {"period": "range", "from": "2026-11-05"}, "query.to"),
@@ -164,6 +178,8 @@ async def test_a_seller_lists_only_its_own_shop(dashboard: Dashboard) -> None:
         ("/v1/series", {"from": "2026-01-01", "to": "2026-06-01"}, "query.to"),
         ("/v1/series", {"to": "2026-06-01"}, "query.from"),
         ("/v1/series", {"tz": "Nowhere"}, "query.tz"),
+        ("/v1/series", {"from": "1", "to": "2026-11-01"}, "query.from"),
+        ("/v1/series", {"from": "2026-11-01", "to": "2026-1-1"}, "query.to"),
     ],
 )
 async def test_a_query_the_dashboard_cannot_answer_is_a_422_naming_the_parameter(
@@ -212,3 +228,28 @@ async def test_the_stream_tells_a_listener_which_shops_just_changed(dashboard: D
         return int(listeners.listeners)
 
     await eventually(remaining, lambda count: count == 0, message="listeners gone")
+
+
+async def test_stopping_with_a_stream_open_ends_it_without_a_traceback(
+    infra: Any,
+    migrated_database_factory: Callable[[str], Awaitable[str]],
+    topic_factory: Callable[..., Awaitable[str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As `make run` and the fuzz suite stop it: SIGTERM, a grace for open answers, then
+    # uvicorn cancels what is still open (a live stream always is).
+    url = await migrated_database_factory("dashboard")
+    topics = topic_names({service: await topic_factory() for service in SERVICES})
+    settings = dashboard_settings(infra, url, topics)
+    async with (
+        serving(settings, shutdown_grace=1) as dashboard,
+        dashboard.client.stream("GET", "/v1/stream", headers=dashboard.viewer()) as live,
+    ):
+        lines = live.aiter_lines()
+        assert await anext(lines) == ": connected"
+        await dashboard.stop()
+        # The body ends as a body should: a cut connection would raise here.
+        assert [line async for line in lines if line] == []
+    errors = [r for r in caplog.records if r.exc_info or "Exception in ASGI" in r.getMessage()]
+    assert errors == []
+    assert dashboard.app.state.dashboard.broadcast.listeners == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from dashboard_service import NAME
-from dashboard_service.domain.periods import TimeZoneName
+from eventing.periods import TimeZoneName
 from eventing.settings import ServiceSettings
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"

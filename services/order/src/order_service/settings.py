@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from pydantic import Field
 
+from eventing.periods import TimeZoneName
 from eventing.settings import ServiceSettings
-from order_service.application.periods import TimeZoneName
 
 DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS = (3, 5, 7, 10)
 DEFAULT_TIME_ZONE = "Asia/Shanghai"

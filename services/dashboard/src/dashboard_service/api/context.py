@@ -11,13 +11,13 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dashboard_service.domain.periods import BadPeriod, time_zone
 from dashboard_service.live import AppliedBroadcast
 from dashboard_service.settings import DashboardSettings
 from eventing.clock import Clock, refresh_clock
 from eventing.http.access import forbidden
 from eventing.http.auth import Caller, Role, require_roles
 from eventing.http.paths import identifier_query
+from eventing.periods import PeriodRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +65,13 @@ def own_shop(caller: Caller) -> str | None:
 
 
 def zone_of(name: str | None, parts: Dashboard) -> ZoneInfo:
-    return time_zone(name or parts.settings.dashboard_time_zone)
+    """The request's zone (`tz`, already a known `TimeZoneName`) or `DASHBOARD_TIME_ZONE`."""
+    return ZoneInfo(name or parts.settings.dashboard_time_zone)
 
 
-def bad_query(error: BadPeriod) -> RequestValidationError:
-    """A refused period as the 422 `validation-error` every other bad query gets."""
+def bad_query(refused: PeriodRefused) -> RequestValidationError:
+    """A refused period as the 422 `validation-error` every other bad query gets (the order
+    service's figures answer the same)."""
     return RequestValidationError(
-        [{"loc": ("query", error.parameter), "msg": error.message, "type": "value_error"}]
+        [{"loc": ("query", refused.parameter), "msg": refused.reason, "type": "value_error"}]
     )

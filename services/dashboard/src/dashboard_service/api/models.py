@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from dashboard_service.domain.periods import PeriodKind
+from eventing.periods import PeriodKind
 
 Money = dict[str, int]
 

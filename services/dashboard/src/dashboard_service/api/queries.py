@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -37,24 +37,34 @@ from dashboard_service.domain.figures import (
     score_average,
     share,
 )
-from dashboard_service.domain.periods import (
-    BadPeriod,
-    Period,
-    PeriodKind,
-    midnight,
-    period,
-    series_days,
-)
+from dashboard_service.domain.series import series_days
 from dashboard_service.projections import queries
-from dashboard_service.projections.queries import RATINGS_WINDOW, Scope
+from dashboard_service.projections.queries import Scope
 from eventing.http.problems import problem_responses
+from eventing.periods import (
+    RATINGS_WINDOW,
+    Day,
+    PeriodKind,
+    PeriodRefused,
+    ReportingPeriod,
+    TimeZoneName,
+    day_start,
+    reporting_period,
+)
 
 router = APIRouter(prefix="/v1", tags=["figures"])
 _ERRORS = problem_responses(401, 403, 422)
 TimeZoneQuery = Annotated[
-    str | None, Query(max_length=64, description="IANA time zone (default DASHBOARD_TIME_ZONE).")
+    TimeZoneName | None,
+    Query(max_length=64, description="IANA time zone (default DASHBOARD_TIME_ZONE)."),
 ]
-DayQuery = Annotated[date | None, Query(description="YYYY-MM-DD.")]
+# `Day`, not `date`: pydantic would read `on=0` as a Unix timestamp.
+OnQuery = Annotated[
+    Day | None,
+    Query(description="YYYY-MM-DD: the day, week or month containing it (default today)."),
+]
+FromQuery = Annotated[Day | None, Query(alias="from", description="YYYY-MM-DD.")]
+ToQuery = Annotated[Day | None, Query(alias="to", description="YYYY-MM-DD, inclusive.")]
 
 
 @router.get(
@@ -68,27 +78,26 @@ async def figures(
     parts: Parts,
     shop_id: ShopQuery = None,
     period_kind: Annotated[PeriodKind, Query(alias="period")] = PeriodKind.DAY,
-    on: DayQuery = None,
-    first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD.")] = None,
-    last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD, inclusive.")] = None,
+    on: OnQuery = None,
+    first: FromQuery = None,
+    last: ToQuery = None,
     tz: TimeZoneQuery = None,
 ) -> FiguresView:
     """Orders, ratings, shipping and after-sales figures; weeks start on Monday. With
     period=all, shipping and after-sales equal the logistics and aftersales shop figures."""
     shop = figures_scope(caller, shop_id)
     now = await parts.now()
+    zone = zone_of(tz, parts)
     try:
-        zone = zone_of(tz, parts)
-        chosen = period(
-            period_kind, zone, now.astimezone(zone).date(), on=on, first=first, last=last
+        chosen = reporting_period(
+            period_kind, zone, today=now.astimezone(zone).date(), on=on, first=first, last=last
         )
-    except BadPeriod as error:
-        raise bad_query(error) from None
+    except PeriodRefused as refused:
+        raise bad_query(refused) from None
     scope = Scope(shop, chosen.start, chosen.end)
-    window_end = chosen.ratings_window_end(now)
     async with parts.engine.connect() as connection:
         orders = await queries.order_counts(connection, scope)
-        ratings = await queries.rating_counts(connection, shop, window_end)
+        ratings = await queries.rating_counts(connection, shop, chosen.ratings_window(now))
         shipping = await queries.shipping_counts(connection, scope)
         cases = await queries.case_counts(connection, scope)
         latest = await queries.latest_event(connection, shop)
@@ -147,9 +156,13 @@ def _orders(counts: queries.OrderCounts) -> OrderFigures:
     )  # fmt: skip
 
 
-def _scope_view(shop: str | None, chosen: Period, zone: ZoneInfo) -> ScopeView:
+def _scope_view(shop: str | None, chosen: ReportingPeriod, zone: ZoneInfo) -> ScopeView:
     return ScopeView(
-        shop_id=shop, period=chosen.kind, from_=chosen.start, to=chosen.end, time_zone=zone.key
+        shop_id=shop,
+        period=chosen.kind,
+        from_=chosen.shown(chosen.start),
+        to=chosen.shown(chosen.end),
+        time_zone=zone.key,
     )
 
 
@@ -167,20 +180,20 @@ async def series(
     caller: Viewer,
     parts: Parts,
     shop_id: ShopQuery = None,
-    first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD.")] = None,
-    last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD, inclusive.")] = None,
+    first: FromQuery = None,
+    last: ToQuery = None,
     tz: TimeZoneQuery = None,
 ) -> SeriesView:
     """Every day from `from` to `to` (at most 92; default the 14 days ending today), zeros
     included; days are days in `tz`."""
     shop = figures_scope(caller, shop_id)
     now = await parts.now()
+    zone = zone_of(tz, parts)
     try:
-        zone = zone_of(tz, parts)
         days = series_days(first, last, now.astimezone(zone).date())
-    except BadPeriod as error:
-        raise bad_query(error) from None
-    start, end = midnight(days[0], zone), midnight(days[-1] + timedelta(days=1), zone)
+    except PeriodRefused as refused:
+        raise bad_query(refused) from None
+    start, end = day_start(days[0], zone), day_start(days[-1] + timedelta(days=1), zone)
     async with parts.engine.connect() as connection:
         buckets = await queries.day_series(connection, Scope(shop, start, end), zone.key, days)
     return SeriesView(

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
+from starlette.types import Message, Receive, Scope, Send
 
 from dashboard_service.api.context import Parts, Viewer, own_shop
 from dashboard_service.live import Applied
@@ -21,6 +22,36 @@ from eventing.http.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["figures"])
 KEEP_ALIVE_SECONDS = 15.0
+_END_OF_BODY: Message = {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+class LiveStream(StreamingResponse):
+    """A stream that ends as a finished body when the server stops it.
+
+    A live stream never ends by itself, so a stopping server (uvicorn past
+    `--timeout-graceful-shutdown`) cancels the request's task; the lifespan's shutdown only
+    comes after that, too late to end the stream first. Here, and only here, the cancellation
+    is expected: the page sees the stream end (and reconnects) instead of a cut connection, and
+    the log gets no "Exception in ASGI application" traceback. A client that leaves is not a
+    cancellation of this task (Starlette ends the stream itself) and never reaches here.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, sending)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # handled: the request ends normally
+            if started:
+                await send(_END_OF_BODY)
 
 
 def applied_event(notice: Applied, shop_id: str | None) -> bytes | None:
@@ -38,7 +69,7 @@ def applied_event(notice: Applied, shop_id: str | None) -> bytes | None:
 
 @router.get(
     "/stream",
-    response_class=StreamingResponse,
+    response_class=LiveStream,
     responses={
         200: {
             "description": "`event: applied` after each applied batch; `: keep-alive` every 15 s.",
@@ -70,7 +101,7 @@ async def stream(caller: Viewer, parts: Parts) -> StreamingResponse:
         finally:
             parts.broadcast.unsubscribe(queue)
 
-    return StreamingResponse(
+    return LiveStream(
         events(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

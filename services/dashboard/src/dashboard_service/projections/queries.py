@@ -23,7 +23,6 @@ from dashboard_service.projections.tables import (
     dashboard_shops,
 )
 
-RATINGS_WINDOW = timedelta(days=180)
 # The handbooks' "shipped within 24 h / 48 h of payment", as logistics reports it.
 METRIC_WINDOWS = (timedelta(hours=24), timedelta(hours=48))
 _UNPAID_CLOSES = (OrderCloseReason.UNPAID_TIMEOUT.value, OrderCloseReason.BALANCE_TIMEOUT.value)
@@ -173,11 +172,11 @@ async def order_counts(connection: AsyncConnection, scope: Scope) -> OrderCounts
 
 
 async def rating_counts(
-    connection: AsyncConnection, shop_id: str | None, window_end: datetime
+    connection: AsyncConnection, shop_id: str | None, window: tuple[datetime, datetime]
 ) -> RatingCounts:
-    """Ratings given in the 180 days before `window_end`."""
+    """Ratings given in `window`, `[start, end)` (`ReportingPeriod.ratings_window`)."""
     o = dashboard_orders.c
-    window = Scope(shop_id, window_end - RATINGS_WINDOW, window_end)
+    window_scope = Scope(shop_id, *window)
     row = (
         await connection.execute(
             select(
@@ -185,7 +184,7 @@ async def rating_counts(
                 _sum(o.description_score, true()),
                 _sum(o.service_score, true()),
                 _sum(o.shipping_speed_score, true()),
-            ).where(window.of_shop(o.shop_id), window.during(o.rated_at))
+            ).where(window_scope.of_shop(o.shop_id), window_scope.during(o.rated_at))
         )
     ).one()
     return RatingCounts(*(int(value) for value in row))

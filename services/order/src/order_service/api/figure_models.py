@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from order_service.application.periods import PeriodKind
+from eventing.periods import PeriodKind
 
 PerCurrency = dict[str, int]
 AMOUNTS = 'Integer minor units per ISO 4217 currency, e.g. {"CNY": 12345}; {} when none.'

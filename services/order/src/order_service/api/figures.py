@@ -19,6 +19,15 @@ from eventing.http.access import shop_scope
 from eventing.http.auth import Caller, Role, require_roles
 from eventing.http.paths import ShopId
 from eventing.http.problems import problem_responses
+from eventing.periods import (
+    RATINGS_WINDOW,
+    Day,
+    PeriodKind,
+    PeriodRefused,
+    ReportingPeriod,
+    TimeZoneName,
+    reporting_period,
+)
 from order_service.api.context import Kit
 from order_service.api.figure_models import (
     Figures,
@@ -28,15 +37,6 @@ from order_service.api.figure_models import (
     RatingFigures,
 )
 from order_service.application.commands import OrderKit
-from order_service.application.periods import (
-    RATINGS_WINDOW,
-    Day,
-    PeriodKind,
-    PeriodRefused,
-    ReportingPeriod,
-    TimeZoneName,
-    reporting_period,
-)
 from order_service.application.shop_policy import OrderShopPolicy
 from order_service.projections.figure_queries import (
     FigureTotals,

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from pydantic import ConfigDict, Field, field_validator
 
+from eventing.periods import TimeZoneName
 from eventing.shop_policies import REMINDER_LEAD, TIME_TO_ACT, ShopPolicyModel
-from order_service.application.periods import TimeZoneName
 from order_service.domain.policy import ShopPolicy, extension_days_refusal
 from order_service.settings import (
     DEFAULT_AUTO_CONFIRM_EXTENSION_DAYS,

@@ -1,9 +1,11 @@
-"""Reporting periods of the shop figures: a day, a Monday-to-Sunday week, a month, a range of
-days or all time, in a named time zone, as the half-open UTC interval the figures filter on.
+"""Reporting periods of the figures: a day, a Monday-to-Sunday week, a month, a range of days
+or all time, in a named time zone, as the half-open UTC interval the figures filter on.
 
-Pure calendar arithmetic: today's date comes in from the caller (the service clock), never
-from `datetime.now()`. A refused choice names the query parameter it came from, so the API
-answers 422 problem+json pointing at it.
+Calendar arithmetic, no business rule: the order service's shop figures and the dashboard's
+count in the same periods, so both take them (and the query types `Day` and `TimeZoneName`)
+from here and refuse the same queries with the same words. Today's date comes in from the
+caller (the service clock), never from `datetime.now()`. A refused choice names the query
+parameter it came from, so the API answers 422 problem+json pointing at it.
 """
 
 from __future__ import annotations
@@ -160,10 +162,15 @@ def _range_days(first: date | None, last: date | None) -> tuple[date, date]:
         raise PeriodRefused("from", "period=range needs from (YYYY-MM-DD)")
     if last is None:
         raise PeriodRefused("to", "period=range needs to (YYYY-MM-DD)")
+    return checked_days(first, last, limit=MAX_RANGE_DAYS)
+
+
+def checked_days(first: date, last: date, *, limit: int) -> tuple[date, date]:
+    """`first` and `last` (`from` and `to`, both included) when they span 1..`limit` days."""
     if last < first:
         raise PeriodRefused("to", "to is before from")
-    if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise PeriodRefused("to", f"a range covers at most {MAX_RANGE_DAYS} days")
+    if (last - first).days + 1 > limit:
+        raise PeriodRefused("to", f"a range covers at most {limit} days")
     return first, last
 
 

@@ -1,5 +1,6 @@
-"""The figures' reporting periods: days, Monday weeks, months and ranges as half-open intervals in
-a time zone (DST included), the ratings window, and the refusals naming their parameter."""
+"""The figures' reporting periods (`eventing.periods`, the order service's and the dashboard's):
+days, Monday weeks, months and ranges as half-open intervals in a time zone (DST included), the
+ratings window, the refusals naming their parameter, and the dashboard's series days."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from order_service.application.periods import (
+from eventing.periods import (
     Day,
     PeriodKind,
     PeriodRefused,
@@ -53,6 +54,31 @@ def test_days_weeks_and_months_start_at_midnight_in_the_zone(
     assert (shown.hour, shown.minute) == (0, 0)
 
 
+def test_a_day_is_shown_from_midnight_to_midnight_with_the_zone_offset() -> None:
+    day = reporting_period(PeriodKind.DAY, SHANGHAI, today=date(2026, 12, 2))
+    shown = (day.shown(day.start), day.shown(day.end))
+    assert shown[0] is not None
+    assert shown[1] is not None
+    assert shown[0].isoformat() == "2026-12-02T00:00:00+08:00"
+    assert shown[1].isoformat() == "2026-12-03T00:00:00+08:00"
+
+
+@pytest.mark.parametrize(("on", "end"), [(date(2026, 12, 31), date(2027, 1, 1)),
+                                         (date(2026, 2, 10), date(2026, 3, 1))])  # fmt: skip
+def test_a_month_ends_where_the_next_begins(on: date, end: date) -> None:
+    month = reporting_period(PeriodKind.MONTH, SHANGHAI, today=TODAY, on=on)
+    assert month.start == datetime(on.year, on.month, 1, tzinfo=SHANGHAI)
+    assert month.end == datetime(end.year, end.month, end.day, tzinfo=SHANGHAI)
+
+
+def test_a_day_in_another_zone_is_another_stretch_of_time() -> None:
+    day = reporting_period(PeriodKind.DAY, ZoneInfo("America/New_York"), today=TODAY)
+    assert day.start == utc(2026, 12, 1, 5)
+    shown = day.shown(day.start)
+    assert shown is not None
+    assert shown.utcoffset() == timedelta(hours=-5)
+
+
 def test_a_week_starts_on_monday() -> None:
     for offset in range(7):
         day = date(2026, 11, 30) + timedelta(days=offset)
@@ -92,6 +118,13 @@ def test_a_day_whose_midnight_is_skipped_starts_when_the_clocks_jump() -> None:
     start = day_start(date(2026, 9, 6), santiago)
     assert start == utc(2026, 9, 6, 4)
     assert (start.hour, start.utcoffset()) == (1, timedelta(hours=-3))
+    day = reporting_period(PeriodKind.DAY, santiago, today=TODAY, on=date(2026, 9, 6))
+    shown = day.shown(day.start)
+    assert (day.start, shown) == (start, start)
+    assert shown is not None
+    assert shown.isoformat() == "2026-09-06T01:00:00-03:00"
+    assert day.end is not None
+    assert day.end - start == timedelta(hours=23)
 
 
 def test_a_range_covers_its_first_and_last_days() -> None:
@@ -132,6 +165,10 @@ def test_a_range_may_cover_366_days_but_no_more() -> None:
         (PeriodKind.DAY, {"first": TODAY}, "from"),
         (PeriodKind.MONTH, {"last": TODAY}, "to"),
         (PeriodKind.ALL, {"on": TODAY}, "on"),
+        (PeriodKind.RANGE, {"first": date(2026, 11, 5), "last": date(2026, 11, 1)}, "to"),
+        (PeriodKind.RANGE, {"first": date(2025, 1, 1), "last": date(2026, 1, 2)}, "to"),
+        (PeriodKind.RANGE, {"on": date(2026, 11, 5), "first": TODAY, "last": TODAY}, "on"),
+        (PeriodKind.WEEK, {"first": TODAY, "last": TODAY}, "from"),
     ],
 )
 def test_a_period_that_does_not_fit_its_parameters_is_refused_naming_the_parameter(
@@ -147,6 +184,15 @@ def test_all_time_is_unbounded_and_its_ratings_end_now() -> None:
     assert (period.start, period.end) == (None, None)
     now = utc(2026, 12, 1, 12)
     assert period.ratings_window(now) == (now - timedelta(days=180), now)
+
+
+def test_the_ratings_window_back_from_now_is_180_times_24_hours_across_a_dst_change() -> None:
+    # Now in Berlin's winter, 180 days back in its summer: hours, not local midnights.
+    now = utc(2026, 12, 1, 12)
+    current = reporting_period(PeriodKind.MONTH, BERLIN, today=TODAY)
+    start, end = current.ratings_window(now)
+    assert (start, end) == (utc(2026, 6, 4, 12), now)
+    assert end - start == timedelta(hours=180 * 24)
 
 
 def test_the_ratings_window_back_from_a_period_end_starts_at_a_local_midnight() -> None:
@@ -174,7 +220,9 @@ def test_iana_zone_names_are_accepted(name: str) -> None:
     assert TypeAdapter(TimeZoneName).validate_python(name) == name
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "", "asia/shanghai", "../etc/passwd", "Asia"])
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus", "Mars/Olympus_Mons", "", "asia/shanghai", "../etc/passwd", "Asia"]
+)
 def test_unknown_zone_names_are_refused(name: str) -> None:
     assert zone_refusal(name) is not None
     with pytest.raises(ValidationError):
@@ -182,9 +230,25 @@ def test_unknown_zone_names_are_refused(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-12-1", "20261201", "1764547200", "2026-13-01", "0001-01-01"]
+    "text", ["2026-12-1", "20261201", "1764547200", "2026-13-01", "0001-01-01", "9999-12-31"]
 )
 def test_a_day_is_only_yyyy_mm_dd_in_a_representable_year(text: str) -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(Day).validate_python(text)
     assert TypeAdapter(Day).validate_python("2026-12-01") == TODAY
+
+
+@pytest.mark.parametrize("value", [0, 1, 1764547200, 2026.5])
+def test_a_number_is_not_a_day(value: float) -> None:
+    # pydantic alone would read a number as a Unix timestamp (`on=0`: 1970-01-01).
+    with pytest.raises(ValidationError):
+        TypeAdapter(Day).validate_python(value)
+    with pytest.raises(ValidationError):
+        TypeAdapter(Day).validate_python(str(value))
+
+
+def test_an_unknown_zone_is_refused_with_an_example_of_a_name() -> None:
+    refused = zone_refusal("Mars/Olympus_Mons")
+    assert refused == (
+        "'Mars/Olympus_Mons' is not an IANA time zone name (e.g. Asia/Shanghai, Europe/Berlin)"
+    )
