@@ -87,12 +87,6 @@ async def after_the_clock_moved(system: System, mix: ShopMix) -> None:
         mix.orders[paying] = "presale: balance paid"
 
 
-async def one_more_paid_order(system: System, shop_id: str) -> tuple[str, int]:
-    """A new order placed and paid (the page must move without a reload); its id and amount."""
-    async with Actors(system, system.tokens, shop_id=shop_id) as actors:
-        return await flows.paid_order(actors), flows.payable()
-
-
 async def service_figures(system: System, shop_id: str) -> dict[str, dict[str, object]]:
     """The three services' own figures endpoints for one shop, all time."""
     async with Actors(system, system.tokens, shop_id=shop_id) as actors:
