@@ -3,8 +3,8 @@
 The lifespan runs the service's background workers (outbox relay, subscriptions, deadline
 workers) under a supervisor next to the HTTP server and stops them on shutdown; problem+json
 handlers, the edge guard (unstorable text, 503 while the database is away), signed cursors,
-the corrected OpenAPI document, bearer-token authentication and `/metrics` are installed here
-once for all services.
+the corrected OpenAPI document, bearer-token authentication, the HTTP metrics
+(`eventing.http.request_metrics`) and `/metrics` are installed here once for all services.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import make_asgi_app
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from eventing.business_metrics import label_shops
 from eventing.data_keys import install_key_problems
 from eventing.database import asyncpg_dsn
 from eventing.health import DependencyChecks, health_router
@@ -23,6 +26,7 @@ from eventing.http.guard import EdgeGuard
 from eventing.http.openapi import install_openapi
 from eventing.http.pagination import CursorSigning, cursor_key
 from eventing.http.problems import install_problem_handlers
+from eventing.http.request_metrics import RequestMetrics
 from eventing.settings import ServiceSettings
 from eventing.supervision import RestartPolicy, Supervisor
 from eventing.supervision import Worker as Worker  # re-exported: the runtime types its list
@@ -76,8 +80,29 @@ def build_service_app(
     # answers whatever escapes the problem handlers.
     app.add_middleware(CursorSigning, key=cursor_key(secret))
     app.add_middleware(EdgeGuard)
+    # Outermost of ours: it times and counts every answer, the guard's included.
+    app.add_middleware(RequestMetrics, service=service)
+    label_shops(settings.metrics_shop_ids())
     app.include_router(health_router(service, checks, supervisor.health))
-    app.mount("/metrics", make_asgi_app())
+    # `/metrics` answers itself (no 307 to `/metrics/`); the mount keeps `/metrics/` working.
+    exposition = _Exposition(make_asgi_app())
+    app.router.routes.append(Route(exposition.path, exposition, include_in_schema=False))
+    app.mount(exposition.path, exposition)
     for router in routers:
         app.include_router(router)
     return app
+
+
+class _Exposition:
+    """The Prometheus exposition app as a route's endpoint (an instance, so Starlette hands it
+    the raw ASGI call rather than a request). It names itself the scope's route, as FastAPI's
+    routes do, so the HTTP metrics count scrapes under `/metrics`."""
+
+    path = "/metrics"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("route", self)
+        await self.app(scope, receive, send)

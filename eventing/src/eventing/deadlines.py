@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics
 from eventing.clock import Clock, RefreshableClock
+from eventing.committed_events import counted_on_commit
 from eventing.schema import deadlines
 from eventing.supervision import Heartbeat
 
@@ -164,21 +165,23 @@ class DeadlineWorker:
         if isinstance(self._clock, RefreshableClock):
             await self._clock.refresh()
         now = self._clock.now()
-        async with self._engine.begin() as connection:
-            rows = await connection.execute(
-                _CLAIM,
-                {"now": now, "kinds": list(self._handlers), "limit": self.options.batch_size},
-            )
-            due = [Deadline(r.kind, r.key, r.due_at, r.payload, r.attempts) for r in rows]
-            for deadline in due:
-                await self._fire(connection, deadline, now)
+        with counted_on_commit():
+            async with self._engine.begin() as connection:
+                rows = await connection.execute(
+                    _CLAIM,
+                    {"now": now, "kinds": list(self._handlers), "limit": self.options.batch_size},
+                )
+                due = [Deadline(r.kind, r.key, r.due_at, r.payload, r.attempts) for r in rows]
+                for deadline in due:
+                    await self._fire(connection, deadline, now)
         return len(due)
 
     async def _fire(self, connection: AsyncConnection, deadline: Deadline, now: datetime) -> None:
         params = {"kind": deadline.kind, "key": deadline.key, "due": deadline.due_at}
         try:
-            async with connection.begin_nested():
-                await self._handlers[deadline.kind](deadline, connection)
+            with counted_on_commit():  # a failed handler's events were rolled back: not counted
+                async with connection.begin_nested():
+                    await self._handlers[deadline.kind](deadline, connection)
         except Exception as error:
             # A handler is service code: its failure is retried later with backoff, bounded by
             # max_attempts, and never stops the other deadlines of the batch.

@@ -1,4 +1,8 @@
-"""Prometheus metrics of the eventing runtime (registered once per process, labelled per use)."""
+"""Prometheus metrics of the eventing runtime (registered once per process, labelled per use).
+
+The HTTP metrics are in `eventing.http.request_metrics`, the business counters fed from recorded
+events in `eventing.business_metrics`.
+"""
 
 from __future__ import annotations
 

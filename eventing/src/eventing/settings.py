@@ -73,11 +73,21 @@ class ServiceSettings(BaseSettings):
     deadline_poll_interval: float = Field(
         default=1.0, gt=0, description="Seconds between the deadline worker's scans."
     )
+    metrics_shops: str = Field(
+        default="",
+        description="Comma-separated shop ids whose business counters carry their own `shop` "
+        "label on /metrics; every other shop is counted as `shop=other` (the label's "
+        "values are bounded by this list; empty: no shop has its own series).",
+    )
     run_workers: bool = Field(
         default=True,
         description="Run the relay, subscriptions and deadline workers in this process "
         "(false: serve HTTP only, e.g. for extra API replicas).",
     )
+
+    def metrics_shop_ids(self) -> tuple[str, ...]:
+        """The shops of `metrics_shops`, in order."""
+        return tuple(shop.strip() for shop in self.metrics_shops.split(",") if shop.strip())
 
     def topic(self, service: Service) -> str:
         """The topic `service` publishes to, in this environment."""

@@ -17,7 +17,7 @@ from sqlalchemy import Row, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from eventing import metrics
+from eventing import committed_events, metrics
 from eventing.clock import Clock, SystemClock
 from eventing.events import (
     AppendResult,
@@ -86,18 +86,23 @@ class EventStore:
         """Append atomically, or raise `WrongExpectedVersion` and append nothing.
 
         With `connection`, the append joins the caller's transaction (which must then commit);
-        append last in a transaction, since the position lock is held until commit.
+        append last in a transaction, since the position lock is held until commit. The events
+        count in the business metrics once committed (`eventing.committed_events`).
         """
         if not new_events:
             raise ValueError("append needs at least one event")
         if connection is not None:
-            return await self._append(connection, stream_id, new_events, expected_version)
+            result = await self._append(connection, stream_id, new_events, expected_version)
+            committed_events.appended(new_events, committed=False)
+            return result
         # Alone, the append is one statement in its own implicit transaction: the server
         # commits right after the function, so the position lock is never held across a
         # client round trip (no BEGIN, no separate COMMIT).
         async with self.engine.connect() as own:
             alone = await own.execution_options(isolation_level="AUTOCOMMIT")
-            return await self._append(alone, stream_id, new_events, expected_version)
+            result = await self._append(alone, stream_id, new_events, expected_version)
+        committed_events.appended(new_events, committed=True)
+        return result
 
     async def _append(
         self,

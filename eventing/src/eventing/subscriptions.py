@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics
+from eventing.committed_events import counted_on_commit
 from eventing.dead_letters import (
     dead_letter_topic,
     ensure_dead_letter_topics,
@@ -204,37 +205,38 @@ class Subscription:
         careful: bool,
     ) -> _Tally:
         tally = _Tally()
-        async with self.engine.begin() as connection:
-            next_offset = await self._state.lock_position(connection, tp)
-            fresh = [record for record in records if record.offset >= next_offset]
-            if not fresh:
-                return tally
-            events = [_decoded(record) for record in fresh]
-            streams = {e.stream_id for e in events if isinstance(e, ConsumedEvent)}
-            applied = await self._state.load_sequences(connection, tp.topic, streams)
-            todo: list[ConsumedEvent] = []
-            for record, event in zip(fresh, events, strict=True):
-                if isinstance(event, UndecodableRecord):
-                    if not careful:
-                        raise _NeedsCareful
-                    await self._dead_letter(producer, record, event, attempts=0)
-                elif self.options.dedupe_streams and event.sequence <= applied.get(
-                    event.stream_id, 0
-                ):
-                    tally.duplicates += 1
-                elif careful:
-                    if await self._apply_one(connection, producer, event):
-                        tally.applied += 1
-                        tally.events.append(event)
-                    applied[event.stream_id] = event.sequence
-                else:
-                    todo.append(event)
-                    applied[event.stream_id] = event.sequence
-            if todo:
-                await self._apply_fast(connection, todo)
-                tally.applied += len(todo)
-                tally.events.extend(todo)
-            await self._state.save(connection, tp, fresh[-1].offset + 1, applied)
+        with counted_on_commit():  # a batch redone carefully counts its events once
+            async with self.engine.begin() as connection:
+                next_offset = await self._state.lock_position(connection, tp)
+                fresh = [record for record in records if record.offset >= next_offset]
+                if not fresh:
+                    return tally
+                events = [_decoded(record) for record in fresh]
+                streams = {e.stream_id for e in events if isinstance(e, ConsumedEvent)}
+                applied = await self._state.load_sequences(connection, tp.topic, streams)
+                todo: list[ConsumedEvent] = []
+                for record, event in zip(fresh, events, strict=True):
+                    if isinstance(event, UndecodableRecord):
+                        if not careful:
+                            raise _NeedsCareful
+                        await self._dead_letter(producer, record, event, attempts=0)
+                    elif self.options.dedupe_streams and event.sequence <= applied.get(
+                        event.stream_id, 0
+                    ):
+                        tally.duplicates += 1
+                    elif careful:
+                        if await self._apply_one(connection, producer, event):
+                            tally.applied += 1
+                            tally.events.append(event)
+                        applied[event.stream_id] = event.sequence
+                    else:
+                        todo.append(event)
+                        applied[event.stream_id] = event.sequence
+                if todo:
+                    await self._apply_fast(connection, todo)
+                    tally.applied += len(todo)
+                    tally.events.extend(todo)
+                await self._state.save(connection, tp, fresh[-1].offset + 1, applied)
         return tally
 
     async def _apply_fast(
@@ -266,8 +268,9 @@ class Subscription:
         backoff = self.options.retry_backoff
         for attempt in range(1, self.options.max_attempts + 1):
             try:
-                async with connection.begin_nested():
-                    await self._handler(event, connection)
+                with counted_on_commit():
+                    async with connection.begin_nested():
+                        await self._handler(event, connection)
             except (OSError, asyncio.CancelledError):
                 raise
             except DBAPIError as error:

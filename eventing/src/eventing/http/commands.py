@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from eventing import metrics
 from eventing.aggregate import deferred_append
 from eventing.clock import Clock, refresh_clock
+from eventing.committed_events import counted_on_commit
 from eventing.http.auth import Caller, CurrentCaller
 from eventing.http.problems import ProblemError
 from eventing.idempotency import IdempotencyStore, StoredResponse, request_fingerprint
@@ -139,23 +140,27 @@ class CommandRunner:
         scope = f"{caller.role.value}:{caller.subject}"
         fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
         await refresh_clock(self._clock)
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"{scope}\x1f{key}"},
-            )
-            stored = await self._idempotency.lookup(scope, key, fingerprint, connection=connection)
-            if stored is not None:
-                metrics.IDEMPOTENT_REPLAYS.inc()
-                return _response(stored, replayed=True)
-            with deferred_append() if defer_append else nullcontext() as pending:
-                result = await work(connection)
-                response = _stored(result)
-                await self._idempotency.save(
-                    scope, key, fingerprint, response, connection=connection
+        # The events count in the business metrics after the commit, and a replay counts none.
+        with counted_on_commit():
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"{scope}\x1f{key}"},
                 )
-                if pending is not None:
-                    await pending.flush()
+                stored = await self._idempotency.lookup(
+                    scope, key, fingerprint, connection=connection
+                )
+                if stored is not None:
+                    metrics.IDEMPOTENT_REPLAYS.inc()
+                    return _response(stored, replayed=True)
+                with deferred_append() if defer_append else nullcontext() as pending:
+                    result = await work(connection)
+                    response = _stored(result)
+                    await self._idempotency.save(
+                        scope, key, fingerprint, response, connection=connection
+                    )
+                    if pending is not None:
+                        await pending.flush()
         return _response(response, replayed=False)
 
 

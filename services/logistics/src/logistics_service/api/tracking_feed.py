@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from eventing.committed_events import counted_on_commit
 from eventing.decider import DomainError
 from eventing.handler import Acting
 from eventing.http.commands import CommandResult, IdempotencyKey
@@ -105,9 +106,12 @@ async def _record_for_order(
 ) -> dict[int, CheckpointOutcome]:
     outcomes: dict[int, CheckpointOutcome] = {}
     try:
-        async with connection.begin_nested():
-            for index, scan in scans:
-                outcomes[index] = await _record_one(kit, order_id, index, scan, actor, connection)
+        with counted_on_commit():  # what the savepoint's rollback undid is not counted
+            async with connection.begin_nested():
+                for index, scan in scans:
+                    outcomes[index] = await _record_one(
+                        kit, order_id, index, scan, actor, connection
+                    )
     except ConcurrencyConflict as lost:
         # Another writer changed this shipment meanwhile: nothing of this order was kept.
         return {
