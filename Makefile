@@ -48,6 +48,17 @@ lock: ## Re-resolve requirements/constraints.txt after changing a dependency
 demo: $(STAMP) ## Against a running `make run`: drive a realistic mix of orders, print where to look
 	$(BIN)/localinfra demo
 
+# Debian's Prometheus (`apt-get install prometheus`) scraping `make run`'s services on
+# localhost:8100-8103 with the recording and alerting rules of deploy/prometheus/.
+PROMETHEUS_PORT ?= 9090
+
+.PHONY: prometheus
+prometheus: ## Against a running `make run`: Debian's Prometheus on :9090 (PROMETHEUS_PORT), data in .run/prometheus
+	@command -v prometheus >/dev/null || { echo "Debian's Prometheus is needed: apt-get install -y prometheus"; exit 1; }
+	@mkdir -p .run/prometheus
+	prometheus --config.file=deploy/prometheus/prometheus.yml --storage.tsdb.path=.run/prometheus/data \
+		--web.listen-address=127.0.0.1:$(PROMETHEUS_PORT)
+
 .PHONY: infra-up infra-down infra-status
 infra-up: $(STAMP) ## Start local PostgreSQL + Kafka (idempotent), create databases and topics
 	$(BIN)/localinfra up
