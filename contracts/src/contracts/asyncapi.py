@@ -10,7 +10,12 @@ from contracts.events.base import EventPayload
 from contracts.registry import EventRegistry
 from contracts.sealing import SEALED_MARK
 from contracts.topics import TopicSpec
-from contracts.values import MAX_ATTRIBUTE_LENGTH, SINGLE_LINE_PATTERN
+from contracts.values import (
+    MAX_ATTRIBUTE_LENGTH,
+    MAX_TRACESTATE_LENGTH,
+    SINGLE_LINE_PATTERN,
+    TRACEPARENT_PATTERN,
+)
 
 HEADERS_SCHEMA = "CloudEventHeaders"
 
@@ -27,17 +32,26 @@ _HEADER_DESCRIPTIONS = {
     "ce_causationid": "The command or event that caused this one.",
     "ce_actor": "Who caused it: buyer, seller, platform or system.",
     "ce_actorid": "Id of the person or job acting.",
+    "ce_traceparent": "W3C trace context (CloudEvents distributed-tracing extension):"
+    " <version>-<trace id>-<span id>-<flags>, the trace the event belongs to.",
+    "ce_tracestate": "W3C vendor trace state that goes with ce_traceparent.",
     "content-type": "Always application/json.",
 }
-_OPTIONAL_HEADERS = {"ce_causationid", "ce_actorid"}
+_OPTIONAL_HEADERS = {"ce_causationid", "ce_actorid", "ce_traceparent", "ce_tracestate"}
 _ATTRIBUTE_BOUNDS = {
     "minLength": 1,
     "maxLength": MAX_ATTRIBUTE_LENGTH,
     "pattern": SINGLE_LINE_PATTERN,
 }  # `contracts.values.AttributeText`, what `Envelope` holds these three to
-_HEADER_BOUNDS = dict.fromkeys(
-    ("ce_correlationid", "ce_causationid", "ce_actorid"), _ATTRIBUTE_BOUNDS
-)
+_HEADER_BOUNDS: dict[str, dict[str, object]] = {
+    **dict.fromkeys(("ce_correlationid", "ce_causationid", "ce_actorid"), _ATTRIBUTE_BOUNDS),
+    "ce_traceparent": {"pattern": TRACEPARENT_PATTERN},  # `contracts.values.Traceparent`
+    "ce_tracestate": {
+        "minLength": 1,
+        "maxLength": MAX_TRACESTATE_LENGTH,
+        "pattern": SINGLE_LINE_PATTERN,
+    },
+}
 
 
 def _package_version() -> str:

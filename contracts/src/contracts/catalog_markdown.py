@@ -59,6 +59,9 @@ _ENVELOPE = (
     ("causationid", "ce_causationid", "no", "The command or event that caused this one."),
     ("actor", "ce_actor", "yes", "Who caused it: `buyer`, `seller`, `platform` or `system`."),
     ("actorid", "ce_actorid", "no", "Id of the person or job acting."),
+    ("traceparent", "ce_traceparent", "no", "W3C trace context of the event's trace "
+     "(CloudEvents distributed tracing; stored with the event, so a republish keeps the trace)."),
+    ("tracestate", "ce_tracestate", "no", "W3C vendor trace state going with `traceparent`."),
 )  # fmt: skip
 
 _KCAT = """\

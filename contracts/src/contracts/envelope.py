@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events.base import EventPayload
 from contracts.parties import Actor
-from contracts.values import AttributeText, UtcDatetime
+from contracts.values import AttributeText, Traceparent, Tracestate, UtcDatetime
 
 SPECVERSION: Final = "1.0"
 DATACONTENTTYPE: Final = "application/json"
@@ -62,6 +62,14 @@ class Envelope(BaseModel):
     )
     actorid: AttributeText | None = Field(
         default=None, description="Id of the person or job acting."
+    )
+    traceparent: Traceparent | None = Field(
+        default=None,
+        description="W3C trace context of the trace the event belongs to (CloudEvents "
+        "distributed-tracing extension).",
+    )
+    tracestate: Tracestate | None = Field(
+        default=None, description="W3C vendor trace state that goes with `traceparent`."
     )
 
     @field_validator("data")
@@ -118,6 +126,10 @@ class Envelope(BaseModel):
             attributes["causationid"] = self.causationid
         if self.actorid is not None:
             attributes["actorid"] = self.actorid
+        if self.traceparent is not None:
+            attributes["traceparent"] = self.traceparent
+        if self.tracestate is not None:
+            attributes["tracestate"] = self.tracestate
         return attributes
 
     def data_json(self) -> bytes:

@@ -139,6 +139,20 @@ characters, valid Unicode, none of them a control character (C0, DEL, C1), as Cl
 String type requires."""
 _ATTRIBUTE: Final = TypeAdapter(AttributeText)
 
+TRACEPARENT_PATTERN: Final = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+MAX_TRACESTATE_LENGTH: Final = 512  # W3C Trace Context: at most 32 members of 512 in all
+
+Traceparent = Annotated[str, Strict(), StringConstraints(pattern=TRACEPARENT_PATTERN)]
+"""The W3C `traceparent` of the CloudEvents distributed-tracing extension:
+`<version>-<trace id>-<parent span id>-<flags>` in lower-case hex."""
+
+Tracestate = Annotated[
+    str,
+    Strict(),
+    StringConstraints(min_length=1, max_length=MAX_TRACESTATE_LENGTH, pattern=SINGLE_LINE_PATTERN),
+]
+"""The W3C `tracestate` (vendor key=value list) that goes with a `traceparent`."""
+
 
 def attribute_refusal(value: str) -> str | None:
     """Why `value` cannot be an envelope's text attribute (`AttributeText`), or None: the one

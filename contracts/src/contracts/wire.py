@@ -6,6 +6,7 @@ can dead-letter the message with a reason a person can act on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
@@ -22,6 +23,7 @@ from contracts.errors import (
 from contracts.parties import Actor
 from contracts.registry import EventRegistry, describe_validation_error
 from contracts.upcasting import Sealer
+from contracts.values import MAX_TRACESTATE_LENGTH, SINGLE_LINE_PATTERN, TRACEPARENT_PATTERN
 
 WireValue = str | int
 
@@ -57,6 +59,7 @@ def envelope_from_wire(
         "causationid": _optional_text(attributes, "causationid"),
         "actor": _actor(_text(attributes, "actor")),
         "actorid": _optional_text(attributes, "actorid"),
+        **_trace_context(attributes),
     }
     payload = registry.load(event_type, version, data, sealer)
     if payload.order_id != subject:
@@ -68,6 +71,27 @@ def envelope_from_wire(
         raise InvalidAttribute(
             str(loc[0]) if loc else "?", describe_validation_error(error)
         ) from None
+
+
+_TRACEPARENT = re.compile(TRACEPARENT_PATTERN)
+_TRACESTATE = re.compile(SINGLE_LINE_PATTERN)
+
+
+def _trace_context(attributes: Mapping[str, WireValue]) -> dict[str, str]:
+    """`traceparent` and `tracestate` when the parent is well-formed; a malformed one is
+    dropped with its state, as W3C Trace Context asks (the trace restarts, the event stands)."""
+    traceparent = attributes.get("traceparent")
+    if not isinstance(traceparent, str) or _TRACEPARENT.fullmatch(traceparent) is None:
+        return {}
+    context = {"traceparent": traceparent}
+    tracestate = attributes.get("tracestate")
+    if (
+        isinstance(tracestate, str)
+        and 0 < len(tracestate) <= MAX_TRACESTATE_LENGTH
+        and _TRACESTATE.fullmatch(tracestate)
+    ):
+        context["tracestate"] = tracestate
+    return context
 
 
 def _text(attributes: Mapping[str, WireValue], name: str) -> str:

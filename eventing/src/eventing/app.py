@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import make_asgi_app
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,6 +31,7 @@ from eventing.http.request_metrics import RequestMetrics
 from eventing.settings import ServiceSettings
 from eventing.supervision import RestartPolicy, Supervisor
 from eventing.supervision import Worker as Worker  # re-exported: the runtime types its list
+from eventing.tracing import configure_tracing
 
 Hook = Callable[[], Awaitable[None]]
 WORKER_STOP_TIMEOUT_S = 15.0
@@ -90,6 +92,10 @@ def build_service_app(
     app.mount(exposition.path, exposition)
     for router in routers:
         app.include_router(router)
+    # The server span of each request is the root (or, given `traceparent`, the continuation)
+    # of the trace its appended events carry on (`eventing.tracing`); probes stay untraced.
+    configure_tracing(service)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="/health,/ready,/metrics")
     return app
 
 

@@ -39,7 +39,8 @@ def cloudevents_encoder(source: str) -> EventEncoder:
     """An encoder stamping `source` (e.g. `/orderflow/order`) on every event.
 
     Headers in this order: specversion, id, source, type, subject, time, dataschema,
-    sequence, then correlationid, causationid, actor, actorid when present, content-type.
+    sequence, then correlationid, causationid, actor, actorid, traceparent, tracestate when
+    present, content-type.
     The headers that repeat (source, type, dataschema) are built once: the relay encodes
     every event it publishes.
     """
@@ -74,6 +75,8 @@ def cloudevents_encoder(source: str) -> EventEncoder:
             (_CAUSATION_ID, metadata.causation_id),
             (_ACTOR, metadata.actor),
             (_ACTOR_ID, metadata.actor_id),
+            (_TRACEPARENT, metadata.traceparent),
+            (_TRACESTATE, metadata.tracestate),
         ):
             if attribute is not None:
                 headers.append((name, attribute.encode()))
@@ -87,8 +90,8 @@ def cloudevents_encoder(source: str) -> EventEncoder:
 _ID, _TYPE, _SUBJECT, _TIME, _DATASCHEMA, _SEQUENCE = map(
     header_name, ("id", "type", "subject", "time", "dataschema", "sequence")
 )
-_CORRELATION_ID, _CAUSATION_ID, _ACTOR, _ACTOR_ID = map(
-    header_name, ("correlationid", "causationid", "actor", "actorid")
+_CORRELATION_ID, _CAUSATION_ID, _ACTOR, _ACTOR_ID, _TRACEPARENT, _TRACESTATE = map(
+    header_name, ("correlationid", "causationid", "actor", "actorid", "traceparent", "tracestate")
 )
 
 

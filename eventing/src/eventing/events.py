@@ -68,6 +68,16 @@ class EventMetadata:
     actor: str | None = None
     actor_id: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    # W3C trace context of the append (`eventing.tracing`), published as `ce_traceparent` and
+    # `ce_tracestate`; stored so a republish or a rebuild continues the same trace.
+    traceparent: str | None = None
+    tracestate: str | None = None
+
+    @property
+    def trace_id(self) -> str | None:
+        """The 32 hex digits of trace id in `traceparent` (`00-<trace>-<span>-<flags>`)."""
+        parts = (self.traceparent or "").split("-")
+        return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
 
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -75,6 +85,8 @@ class EventMetadata:
             "causation_id": self.causation_id,
             "actor": self.actor,
             "actor_id": self.actor_id,
+            "traceparent": self.traceparent,
+            "tracestate": self.tracestate,
         }
         if self.extra:
             document["extra"] = dict(self.extra)
@@ -88,6 +100,8 @@ class EventMetadata:
             actor=document.get("actor"),
             actor_id=document.get("actor_id"),
             extra=dict(document.get("extra") or {}),
+            traceparent=document.get("traceparent"),
+            tracestate=document.get("tracestate"),
         )
 
 

@@ -24,7 +24,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from eventing import metrics
+from eventing import metrics, tracing
 from eventing.encoding import EventEncoder, OutgoingRecord
 from eventing.events import RecordedEvent
 from eventing.partitions import UnknownTopic
@@ -141,12 +141,18 @@ class OutboxRelay:
                     await self._pause(publisher.backoff)
                     continue
                 unsent = [e for e in batch if e.event_id not in sent]
-                in_flight = await publisher.send([self._encode(e) for e in unsent])
-                if in_flight is not None and len(batch) == size:
-                    # The broker acknowledges while the next batch is read; that batch is sent
-                    # only after this one is acknowledged and checkpointed (order is kept).
-                    ahead = await _fetch(connection, batch[-1].position, size)
-                if in_flight is None or not await publisher.acknowledged(in_flight):
+                traced = tracing.Publishing(self.options.name, unsent)
+                acknowledged = False
+                try:
+                    in_flight = await publisher.send([self._encode(e) for e in traced.events])
+                    if in_flight is not None and len(batch) == size:
+                        # The broker acknowledges while the next batch is read; that batch is
+                        # sent only after this one is acknowledged and checkpointed (in order).
+                        ahead = await _fetch(connection, batch[-1].position, size)
+                    acknowledged = in_flight is not None and await publisher.acknowledged(in_flight)
+                finally:
+                    traced.end(acknowledged)
+                if not acknowledged:
                     ahead, sent = None, None
                     await self._pause(publisher.backoff)
                     continue

@@ -17,7 +17,7 @@ from sqlalchemy import Row, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from eventing import committed_events, metrics
+from eventing import committed_events, metrics, tracing
 from eventing.clock import Clock, SystemClock
 from eventing.events import (
     AppendResult,
@@ -91,16 +91,17 @@ class EventStore:
         """
         if not new_events:
             raise ValueError("append needs at least one event")
-        if connection is not None:
-            result = await self._append(connection, stream_id, new_events, expected_version)
-            committed_events.appended(new_events, committed=False)
-            return result
-        # Alone, the append is one statement in its own implicit transaction: the server
-        # commits right after the function, so the position lock is never held across a
-        # client round trip (no BEGIN, no separate COMMIT).
-        async with self.engine.connect() as own:
-            alone = await own.execution_options(isolation_level="AUTOCOMMIT")
-            result = await self._append(alone, stream_id, new_events, expected_version)
+        with tracing.appending(self.topic, stream_id, len(new_events)):
+            if connection is not None:
+                result = await self._append(connection, stream_id, new_events, expected_version)
+                committed_events.appended(new_events, committed=False)
+                return result
+            # Alone, the append is one statement in its own implicit transaction: the server
+            # commits right after the function, so the position lock is never held across a
+            # client round trip (no BEGIN, no separate COMMIT).
+            async with self.engine.connect() as own:
+                alone = await own.execution_options(isolation_level="AUTOCOMMIT")
+                result = await self._append(alone, stream_id, new_events, expected_version)
         committed_events.appended(new_events, committed=True)
         return result
 
@@ -112,7 +113,8 @@ class EventStore:
         expected_version: ExpectedVersion,
     ) -> AppendResult:
         """One statement: `eventing.append_events` takes the position lock, claims the
-        versions and inserts (migration 0003), so no client round trip sits inside the lock."""
+        versions and inserts (migration 0003), so no client round trip sits inside the lock.
+        The events store the trace context of the append's span (`eventing.tracing`)."""
         now = self.clock.now()
         params = {
             "stream_id": stream_id,
@@ -122,7 +124,7 @@ class EventStore:
             "schema_versions": [event.schema_version for event in new_events],
             "topics": [event.topic or self.topic for event in new_events],
             "data": [_json(event.data) for event in new_events],
-            "metadata": [_json(event.metadata.to_json()) for event in new_events],
+            "metadata": [_json(tracing.stamped(event.metadata).to_json()) for event in new_events],
             "occurred_at": [event.occurred_at or now for event in new_events],
         }
         try:

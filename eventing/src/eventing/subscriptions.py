@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from eventing import metrics
+from eventing import metrics, tracing
 from eventing.committed_events import counted_on_commit
 from eventing.dead_letters import (
     dead_letter_topic,
@@ -246,10 +246,12 @@ class Subscription:
         call per event."""
         try:
             if self._batch_handler is not None:
-                await self._batch_handler(events, connection)
+                with tracing.handling_batch(events, self.options.group):
+                    await self._batch_handler(events, connection)
             else:
                 for event in events:
-                    await self._handler(event, connection)
+                    with tracing.handling(event, self.options.group):
+                        await self._handler(event, connection)
         except (OSError, asyncio.CancelledError):
             raise
         except DBAPIError as error:
@@ -268,7 +270,7 @@ class Subscription:
         backoff = self.options.retry_backoff
         for attempt in range(1, self.options.max_attempts + 1):
             try:
-                with counted_on_commit():
+                with counted_on_commit(), tracing.handling(event, self.options.group):
                     async with connection.begin_nested():
                         await self._handler(event, connection)
             except (OSError, asyncio.CancelledError):

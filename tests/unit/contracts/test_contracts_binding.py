@@ -209,6 +209,26 @@ def test_decoding_ignores_extension_attributes_it_does_not_know() -> None:
     assert from_kafka(record.key, record.value, headers) == envelope
 
 
+def test_the_trace_context_round_trips_as_the_distributed_tracing_extension() -> None:
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    envelope = example_envelope(example_payloads()["order.paid"]).model_copy(
+        update={"traceparent": traceparent, "tracestate": "vendor=1"}
+    )
+    record = to_kafka(envelope)
+
+    assert dict(record.headers)["ce_traceparent"] == traceparent.encode()
+    assert dict(record.headers)["ce_tracestate"] == b"vendor=1"
+    assert from_kafka(record.key, record.value, record.headers) == envelope
+
+
+def test_a_malformed_traceparent_is_dropped_with_its_state_and_the_event_kept() -> None:
+    envelope = example_envelope(example_payloads()["order.paid"])
+    record = to_kafka(envelope)
+    headers = (*record.headers, ("ce_traceparent", b"01-xyz"), ("ce_tracestate", b"vendor=1"))
+
+    assert from_kafka(record.key, record.value, headers) == envelope
+
+
 def test_decoding_ignores_payload_fields_added_by_a_newer_producer() -> None:
     envelope = example_envelope(example_payloads()["order.paid"])
     record = to_kafka(envelope)

@@ -59,10 +59,44 @@ def test_the_record_is_keyed_by_stream_and_carries_cloudevents_attributes() -> N
     assert headers[CONTENT_TYPE_HEADER] == b"application/json"
 
 
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_the_stored_trace_context_travels_as_the_distributed_tracing_extension() -> None:
+    traced = replace(
+        _event(correlation_id="c-1"),
+        metadata=EventMetadata(correlation_id="c-1", traceparent=TRACEPARENT, tracestate="a=1"),
+    )
+    record = cloudevents_encoder("/orderflow/order")(traced)
+    headers = dict(record.headers)
+
+    assert headers["ce_traceparent"] == TRACEPARENT.encode()
+    assert headers["ce_tracestate"] == b"a=1"
+    decoded = decode_record("orders.order.v1", 0, 1, record.key, record.value, record.headers)
+    assert decoded.attributes["traceparent"] == TRACEPARENT
+
+
+def test_the_trace_context_is_kept_in_the_stored_metadata_and_names_its_trace() -> None:
+    metadata = EventMetadata(actor="buyer", traceparent=TRACEPARENT, tracestate="a=1")
+
+    assert EventMetadata.from_json(metadata.to_json()) == metadata
+    assert metadata.to_json()["traceparent"] == TRACEPARENT
+    assert metadata.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert EventMetadata(actor="buyer").trace_id is None
+    assert "traceparent" not in EventMetadata(actor="buyer").to_json()
+
+
 def test_absent_metadata_is_left_out_rather_than_sent_empty() -> None:
     names = {name for name, _ in cloudevents_encoder("/x")(_event()).headers}
 
-    assert not names & {"ce_correlationid", "ce_causationid", "ce_actor", "ce_actorid"}
+    assert not names & {
+        "ce_correlationid",
+        "ce_causationid",
+        "ce_actor",
+        "ce_actorid",
+        "ce_traceparent",
+        "ce_tracestate",
+    }
 
 
 def test_a_record_decodes_to_the_attributes_a_subscription_needs() -> None:
@@ -109,7 +143,7 @@ def test_contracts_kafka_binding_reads_what_the_relay_writes(event_type: str) ->
         schema_version=payload.event_version,
         topic="orders.x.v1",
         data=payload.model_dump(mode="json"),
-        metadata=EventMetadata(correlation_id="corr-1", actor="system"),
+        metadata=EventMetadata(correlation_id="corr-1", actor="system", traceparent=TRACEPARENT),
         occurred_at=MOMENT,
         recorded_at=MOMENT,
     )
@@ -120,6 +154,7 @@ def test_contracts_kafka_binding_reads_what_the_relay_writes(event_type: str) ->
     assert envelope.data == payload
     assert (envelope.id, envelope.sequence, envelope.time) == (stored.event_id, 4, MOMENT)
     assert envelope.correlationid == "corr-1"
+    assert (envelope.traceparent, envelope.tracestate) == (TRACEPARENT, None)
 
 
 def _postgres_text(data: Mapping[str, Any]) -> str:

@@ -33,7 +33,8 @@ def show(
 
     Examples:
 
-    * `orderctl events show 7f3c2a10-...` : a table (time, service, type, version, actor, data)
+    * `orderctl events show 7f3c2a10-...` : a table (time, service, type, version, actor,
+      trace id, data); follow a trace id in the tracing backend (docs/operations.md, Tracing)
 
     * `orderctl events show 7f3c2a10-... --json | jq .type` : JSON lines
     """
@@ -46,7 +47,7 @@ def show(
             )
         return
     table = Table(title=f"order {order_id}: {len(entries)} events")
-    for column in ("time (UTC)", "service", "type", "version", "actor"):
+    for column in ("time (UTC)", "service", "type", "version", "actor", "trace"):
         table.add_column(column, no_wrap=True)
     table.add_column("data", overflow="fold")
     for entry in entries:

@@ -32,8 +32,8 @@ class HistoryEntry:
             return f"{metadata.actor}:{metadata.actor_id}"
         return metadata.actor or "-"
 
-    def row(self, *, unmasked: bool) -> tuple[str, str, str, str, str, str]:
-        """time, service, type, version, actor, summary (as the table shows them)."""
+    def row(self, *, unmasked: bool) -> tuple[str, str, str, str, str, str, str]:
+        """time, service, type, version, actor, trace id, summary (as the table shows them)."""
         event = self.event
         summary = summarize(
             event.data,
@@ -47,6 +47,7 @@ class HistoryEntry:
             event.event_type,
             str(event.stream_version),
             self.actor(),
+            event.metadata.trace_id or "-",
             summary,
         )
 
@@ -65,6 +66,7 @@ class HistoryEntry:
             "actor_id": event.metadata.actor_id,
             "correlation_id": event.metadata.correlation_id,
             "causation_id": event.metadata.causation_id,
+            "trace_id": event.metadata.trace_id,
             "data": masked_data(
                 event.data,
                 event_type=event.event_type,
