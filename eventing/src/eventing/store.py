@@ -116,6 +116,7 @@ class EventStore:
         versions and inserts (migration 0003), so no client round trip sits inside the lock.
         The events store the trace context of the append's span (`eventing.tracing`)."""
         now = self.clock.now()
+        trace = tracing.current_context()
         params = {
             "stream_id": stream_id,
             "expected": _expected_argument(expected_version),
@@ -124,7 +125,9 @@ class EventStore:
             "schema_versions": [event.schema_version for event in new_events],
             "topics": [event.topic or self.topic for event in new_events],
             "data": [_json(event.data) for event in new_events],
-            "metadata": [_json(tracing.stamped(event.metadata).to_json()) for event in new_events],
+            "metadata": [
+                _json(tracing.stamped(event.metadata, trace).to_json()) for event in new_events
+            ],
             "occurred_at": [event.occurred_at or now for event in new_events],
         }
         try:

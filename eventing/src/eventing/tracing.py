@@ -57,12 +57,11 @@ def current_context() -> dict[str, str]:
     return carrier
 
 
-def stamped(metadata: EventMetadata) -> EventMetadata:
-    """`metadata` with the current trace context, unless it carries one already (an event
-    copied from elsewhere keeps its own trace)."""
+def stamped(metadata: EventMetadata, carrier: dict[str, str]) -> EventMetadata:
+    """`metadata` with the trace context `carrier` (`current_context()`, taken once per
+    append), unless it carries one already (an event copied from elsewhere keeps its own)."""
     if metadata.traceparent is not None:
         return metadata
-    carrier = current_context()
     if TRACEPARENT not in carrier:
         return metadata
     return replace(metadata, traceparent=carrier[TRACEPARENT], tracestate=carrier.get(TRACESTATE))

@@ -7,17 +7,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 import aftersales_service.application.state_tables  # noqa: F401  (its tables join `metadata`)
 from aftersales_service.projections import PROJECTIONS
 from aftersales_service.projections.tables import metadata, refund_cases, refund_orders
-from eventing.database import create_engine
 from eventing.migrate import upgrade_service_async
 from eventing.rebuild import rebuild_from_store, rebuild_from_topics
 from eventing.store import EventStore
+from eventing.testing.migrations import schema_drift
 from tests.integration.aftersales.harness import (
     REFUND_ONLY,
     RETURN_ONE_TEA,
@@ -36,18 +34,7 @@ async def test_the_migrated_schema_matches_the_table_definitions(
     url = await database_factory()
     await upgrade_service_async(url, "aftersales")
 
-    def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(
-            connection, opts={"compare_server_default": False, "compare_type": True}
-        )
-        return [d for d in compare_metadata(context, metadata) if "alembic_version" not in str(d)]
-
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
-    finally:
-        await engine.dispose()
+    assert await schema_drift(url, metadata) == []
 
 
 async def _read_model(service: Aftersales) -> list[dict[str, Any]]:

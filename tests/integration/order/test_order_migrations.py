@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Connection
 
 import order_service.application.state_tables  # noqa: F401  (registers the state tables)
-from eventing.database import create_engine
 from eventing.migrate import upgrade_service_async
+from eventing.testing.migrations import schema_drift
 from order_service.projections.tables import metadata
 
 pytestmark = pytest.mark.integration
@@ -25,19 +22,4 @@ async def test_the_migrated_schema_matches_the_table_definitions(
     url = await database_factory()
     await upgrade_service_async(url, "order")
 
-    def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(
-            connection, opts={"compare_server_default": False, "compare_type": True}
-        )
-        return [
-            difference
-            for difference in compare_metadata(context, metadata)
-            if "alembic_version" not in str(difference)
-        ]
-
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            assert await connection.run_sync(differences) == []
-    finally:
-        await engine.dispose()
+    assert await schema_drift(url, metadata) == []
