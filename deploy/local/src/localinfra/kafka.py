@@ -144,7 +144,7 @@ class LocalKafka:
     def _format_storage(self) -> None:
         if (self.data_dir / "meta.properties").is_file():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = _cluster_id()
         result = subprocess.run(
             self._java(
                 "kafka.tools.StorageTool",
@@ -288,3 +288,13 @@ def _port_open(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
+
+
+def _cluster_id() -> str:
+    """A random KRaft cluster id as Kafka's own `Uuid.randomUuid()` makes it: URL-safe base64 of
+    16 random bytes that never starts with "-" (the storage tool would read such an id as an
+    option and fail, one start in 64)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
