@@ -8,6 +8,7 @@ row: database effects of a handler happen exactly once, other effects at least o
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -103,12 +104,25 @@ class DeadlineWorkerOptions:
     poll_interval: float = 1.0
     retry_backoff: timedelta = timedelta(seconds=10)  # doubles per failed attempt
     max_attempts: int = 10  # then the deadline is parked (due_at = infinity) for ops
+    # How often the due / overdue / parked gauges are re-read: a scrape every 15 s needs no more,
+    # and under a backlog the count is not free.
+    gauge_interval: float = 10.0
 
 
 _CLAIM = text(
     "SELECT kind, key, due_at, payload, attempts FROM eventing.deadlines"
     " WHERE due_at <= :now AND kind = ANY(:kinds)"
     " ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
+# Both ranges come from the due_at index: only what is due or parked is read, never the pending.
+_BACKLOG = text(
+    "SELECT kind,"
+    " count(*) FILTER (WHERE due_at <> 'infinity') AS due,"
+    " min(due_at) FILTER (WHERE due_at <> 'infinity') AS oldest,"
+    " count(*) FILTER (WHERE due_at = 'infinity') AS parked"
+    " FROM eventing.deadlines"
+    " WHERE (due_at <= :now OR due_at = 'infinity') AND kind = ANY(:kinds)"
+    " GROUP BY kind"
 )
 _DONE = text("DELETE FROM eventing.deadlines WHERE kind = :kind AND key = :key AND due_at = :due")
 _FAILED = text(
@@ -135,6 +149,7 @@ class DeadlineWorker:
         self.options = options or DeadlineWorkerOptions()
         self._stopping = asyncio.Event()
         self.heartbeat = Heartbeat()  # beats after each scan the database answered
+        self._gauges_read_at: float | None = None  # monotonic time of the last backlog read
 
     @property
     def name(self) -> str:
@@ -149,6 +164,7 @@ class DeadlineWorker:
         while not self._stopping.is_set():
             try:
                 fired = await self.fire_due()
+                await self._read_backlog_if_stale()
             except (DBAPIError, OSError) as error:
                 log.warning("deadline.worker_database_error", error=repr(error))
                 fired = 0
@@ -175,6 +191,30 @@ class DeadlineWorker:
                 for deadline in due:
                     await self._fire(connection, deadline, now)
         return len(due)
+
+    async def read_backlog(self) -> None:
+        """Set the due, overdue and parked gauges of every kind this worker handles, by the
+        business clock (a test clock moved forward makes deadlines due at once)."""
+        now = self._clock.now()
+        kinds = list(self._handlers)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(_BACKLOG, {"now": now, "kinds": kinds})).all()
+        seen = {row.kind: row for row in rows}
+        for kind in kinds:
+            row = seen.get(kind)
+            due = 0 if row is None else int(row.due)
+            oldest = None if row is None else row.oldest
+            metrics.DEADLINES_DUE.labels(kind).set(due)
+            metrics.DEADLINES_OVERDUE_SECONDS.labels(kind).set(
+                0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+            )
+            metrics.DEADLINES_PARKED.labels(kind).set(0 if row is None else int(row.parked))
+        self._gauges_read_at = time.monotonic()
+
+    async def _read_backlog_if_stale(self) -> None:
+        read_at = self._gauges_read_at
+        if read_at is None or time.monotonic() - read_at >= self.options.gauge_interval:
+            await self.read_backlog()
 
     async def _fire(self, connection: AsyncConnection, deadline: Deadline, now: datetime) -> None:
         params = {"kind": deadline.kind, "key": deadline.key, "due": deadline.due_at}

@@ -49,6 +49,21 @@ DEADLINES_FIRED = Counter("eventing_deadlines_fired_total", "Deadlines fired", [
 DEADLINES_FAILED = Counter(
     "eventing_deadlines_failed_total", "Deadline handler failures (retried later)", ["kind"]
 )
+DEADLINES_DUE = Gauge(
+    "eventing_deadlines_due",
+    "Deadlines past their due time (business clock) and not fired yet, parked ones excluded",
+    ["kind"],
+)
+DEADLINES_OVERDUE_SECONDS = Gauge(
+    "eventing_deadlines_overdue_seconds",
+    "How long the oldest deadline past its due time has waited (0 when none is due)",
+    ["kind"],
+)
+DEADLINES_PARKED = Gauge(
+    "eventing_deadlines_parked",
+    "Deadlines parked after their last failed attempt: they fire only when ops reschedule them",
+    ["kind"],
+)
 IDEMPOTENT_REPLAYS = Counter(
     "eventing_idempotent_replays_total", "Commands answered from a stored Idempotency-Key response"
 )

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -142,3 +143,44 @@ async def test_a_clock_offset_stored_in_the_database_moves_time_for_a_running_wo
 
     assert await worker.fire_due() == 1
     assert clock.offset == timedelta(days=7, seconds=1)
+
+
+async def test_the_backlog_gauges_count_what_is_due_how_late_and_what_is_parked(
+    fired_table: AsyncEngine,
+) -> None:
+    def gauge(name: str, kind: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"kind": kind})
+
+    async def always_fails(deadline: Deadline, connection: AsyncConnection) -> None:
+        raise RuntimeError("handler bug")
+
+    clock = ManualClock()
+    parking = "order.parks"
+    options = DeadlineWorkerOptions(max_attempts=1)
+    worker = DeadlineWorker(
+        fired_table, clock, {KIND: record_firing, parking: always_fails}, options
+    )
+    scheduler = DeadlineScheduler(fired_table)
+    start = clock.now()
+    await scheduler.schedule(Deadline(KIND, "late", start + timedelta(minutes=1)))
+    await scheduler.schedule(Deadline(KIND, "later", start + timedelta(minutes=5)))
+    await scheduler.schedule(Deadline(KIND, "pending", start + timedelta(hours=5)))
+    await scheduler.schedule(Deadline(parking, "broken", start))
+
+    await worker.read_backlog()
+    assert gauge("eventing_deadlines_due", KIND) == 0
+    assert gauge("eventing_deadlines_due", parking) == 1
+    assert gauge("eventing_deadlines_overdue_seconds", KIND) == 0
+
+    clock.advance(timedelta(minutes=10))  # the two first ones are due: 9 and 5 minutes late
+    await worker.read_backlog()
+    assert gauge("eventing_deadlines_due", KIND) == 2
+    assert gauge("eventing_deadlines_overdue_seconds", KIND) == 9 * 60
+
+    assert await worker.fire_due() == 3  # two fired, the broken one failed its only attempt
+    await worker.read_backlog()
+    assert gauge("eventing_deadlines_due", KIND) == 0
+    assert gauge("eventing_deadlines_overdue_seconds", KIND) == 0
+    assert gauge("eventing_deadlines_due", parking) == 0
+    assert gauge("eventing_deadlines_parked", parking) == 1
+    assert gauge("eventing_deadlines_parked", KIND) == 0

@@ -33,7 +33,14 @@ SCRAPE_CONFIGS = ("prometheus.yml", "prometheus.compose.yml")
 RULE_FILES = ("recording.yml", "alerts.yml")
 DASHBOARD = GRAFANA / "dashboards" / "orderflow.json"
 DEPLOYABLES = (*SERVICES, *ReadSide)
-NEW_ALERTS = ("HttpErrorRatioHigh", "HttpLatencyHigh", "WorkerDown", "DeadLettersGrowing")
+NEW_ALERTS = (
+    "HttpErrorRatioHigh",
+    "HttpLatencyHigh",
+    "WorkerDown",
+    "DeadLettersGrowing",
+    "DeadlinesOverdue",
+    "DeadlinesParked",
+)
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MATCHERS = re.compile(r"\{[^}]*\}")
@@ -270,6 +277,8 @@ def test_the_dashboard_shows_red_the_pipeline_and_the_business() -> None:
         "group:eventing_subscription_lag_events:sum",
         "group:eventing_subscription_dead_lettered:rate5m",
         "kind:eventing_deadlines_fired:rate5m",
+        "kind:eventing_deadlines_due:max",
+        "kind:eventing_deadlines_overdue_seconds:max",
         "orderflow_events_recorded_total",
         "orderflow_gmv_minor_units_total",
         "orderflow_refunds_total",
