@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from eventing import metrics
+from eventing import metrics, tracing
 from eventing.clock import Clock, RefreshableClock
 from eventing.committed_events import counted_on_commit
 from eventing.schema import deadlines
@@ -219,7 +219,10 @@ class DeadlineWorker:
     async def _fire(self, connection: AsyncConnection, deadline: Deadline, now: datetime) -> None:
         params = {"kind": deadline.kind, "key": deadline.key, "due": deadline.due_at}
         try:
-            with counted_on_commit():  # a failed handler's events were rolled back: not counted
+            with (
+                counted_on_commit(),  # a failed handler's events were rolled back: not counted
+                tracing.firing(deadline, now),
+            ):
                 async with connection.begin_nested():
                     await self._handlers[deadline.kind](deadline, connection)
         except Exception as error:

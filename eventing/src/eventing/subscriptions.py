@@ -305,7 +305,9 @@ class Subscription:
         error: BaseException,
         attempts: int,
     ) -> None:
-        await send_to_dead_letters(producer, record, self.options.group, error, attempts)
+        topic = dead_letter_topic(record.topic, self.options.group)
+        with tracing.dead_lettering(record.topic, topic, record.headers, self.options.group, error):
+            await send_to_dead_letters(producer, record, self.options.group, error, attempts)
         self.dead_lettered += 1
         metrics.SUBSCRIPTION_DEAD_LETTERED.labels(self.options.group).inc()
         log.error(

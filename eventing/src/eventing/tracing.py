@@ -19,7 +19,8 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import IO, Any
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -34,8 +35,12 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from contracts.kafka_binding import header_name
 from eventing.encoding import ConsumedEvent
 from eventing.events import EventMetadata, RecordedEvent
+
+if TYPE_CHECKING:  # eventing.deadlines imports this module
+    from eventing.deadlines import Deadline
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
@@ -179,6 +184,62 @@ def handling_batch(events: Sequence[ConsumedEvent], group: str) -> Iterator[None
             "messaging.operation.type": "process",
             "messaging.consumer.group.name": group,
             "messaging.batch.message_count": len(events),
+        },
+    ):
+        yield
+
+
+@contextmanager
+def dead_lettering(
+    source_topic: str,
+    topic: str,
+    headers: Sequence[tuple[str, bytes]],
+    group: str,
+    error: BaseException,
+) -> Iterator[None]:
+    """The span of sending a failed record to its dead-letter topic: a child of the record's
+    own context (its `ce_traceparent` header, kept on the dead letter), marked as an error with
+    the failure's type, so the flow's trace ends where its effect went missing. The message of
+    the error is left out: it may quote personal data (`redaction.describe_error` is for the
+    operators' headers)."""
+    carried = {name: value for name, value in headers}
+    traceparent = carried.get(header_name(TRACEPARENT))
+    tracestate = carried.get(header_name(TRACESTATE))
+    context = _context_of(
+        None if traceparent is None else traceparent.decode(errors="replace"),
+        None if tracestate is None else tracestate.decode(errors="replace"),
+    )
+    with _tracer().start_as_current_span(
+        f"send {topic}",
+        context=context,
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": topic,
+            "messaging.consumer.group.name": group,
+            "eventing.dead_letter.source_topic": source_topic,
+            "error.type": type(error).__qualname__,
+        },
+    ) as span:
+        span.set_status(Status(StatusCode.ERROR, f"dead-lettered: {type(error).__qualname__}"))
+        yield
+
+
+@contextmanager
+def firing(deadline: Deadline, now: datetime) -> Iterator[None]:
+    """The span of a deadline's handler: the root of a trace of its own (the deadline outlives
+    the request that scheduled it), so what it appends and publishes follows from it."""
+    with _tracer().start_as_current_span(
+        f"deadline {deadline.kind}",
+        context=Context(),
+        kind=SpanKind.INTERNAL,
+        attributes={
+            "eventing.deadline.kind": deadline.kind,
+            "eventing.deadline.key": deadline.key,
+            "eventing.deadline.due_at": deadline.due_at.isoformat(),
+            "eventing.deadline.attempts": deadline.attempts,
+            "eventing.deadline.late_seconds": max(0.0, (now - deadline.due_at).total_seconds()),
         },
     ):
         yield

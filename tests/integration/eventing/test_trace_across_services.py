@@ -7,15 +7,13 @@ root span (`traceparent` request header), as a client that traces would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.util._once import Once
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,25 +31,6 @@ from order_service.main import MANIFEST as ORDER
 from tests.integration.aftersales.harness import Aftersales
 from tests.integration.logistics.harness import Logistics
 from tests.integration.order.harness import BUYER, SHOP, Orders, order_body, payable
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Every span of the test in memory: a tracer provider installed for the test and taken
-    away after it, so no other test runs traced. The API lets a provider be set once per
-    process; resetting its globals is what `opentelemetry-test-utils` does for the same end."""
-    if isinstance(trace.get_tracer_provider(), TracerProvider):
-        pytest.skip("a tracer provider is installed in this process already")
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    try:
-        yield exporter
-    finally:
-        provider.shutdown()
-        trace._TRACER_PROVIDER = None
-        trace._TRACER_PROVIDER_SET_ONCE = Once()
 
 
 @pytest.fixture
