@@ -19,7 +19,6 @@ from sqlalchemy import (
     Row,
     String,
     Table,
-    func,
     select,
     text,
 )
@@ -167,7 +166,8 @@ async def move(
     buyer_id: str | None = None,
 ) -> None:
     """Reserve, release, ship or let leave (after release) the units of an order (`kind`), in
-    SKU order."""
+    SKU order: the rows are locked, changed by `domain.stock`'s rules, and written with their
+    audit rows and the buyer's holdings in one statement (`_MOVE`), whatever the order's size."""
     change: Callable[[SkuStockLevel, int], SkuStockLevel] = {
         "reserve": stock.reserve,
         "release": stock.release,
@@ -175,27 +175,69 @@ async def move(
         "leave": stock.leave,
     }[kind]
     rows = await lock(connection, shop_id, quantities)
-    for sku in sorted(quantities):
-        row = rows.get(sku)
-        if row is None:
-            continue  # a SKU without a stock row was never reserved
-        await _write(connection, row, change(row.level, quantities[sku]), kind, who, at)
-        if buyer_id is not None and kind in ("reserve", "release"):
-            sign = 1 if kind == "reserve" else -1
-            await _count_purchase(connection, shop_id, sku, buyer_id, sign * quantities[sku])
+    sign = {"reserve": 1, "release": -1}.get(kind, 0) if buyer_id is not None else 0
+    changed = [  # a SKU without a stock row was never reserved
+        (rows[sku], change(rows[sku].level, quantities[sku]), sign * quantities[sku])
+        for sku in sorted(quantities)
+        if sku in rows
+    ]
+    if not changed:
+        return
+    await connection.execute(
+        _MOVE,
+        {
+            "shop_id": shop_id,
+            "skus": [after.sku for _, after, _ in changed],
+            "on_hand": [after.on_hand for _, after, _ in changed],
+            "reserved": [after.reserved for _, after, _ in changed],
+            "on_hand_change": [a.on_hand - b.level.on_hand for b, a, _ in changed],
+            "reserved_change": [a.reserved - b.level.reserved for b, a, _ in changed],
+            "held": [held for _, _, held in changed],
+            "kind": kind,
+            "order_id": who.order_id,
+            "actor": who.actor,
+            "actor_id": who.actor_id,
+            "reason": who.reason,
+            "at": at,
+            "buyer_id": buyer_id,
+        },
+    )
 
 
-async def _count_purchase(
-    connection: AsyncConnection, shop_id: str, sku: str, buyer_id: str, change: int
-) -> None:
-    statement = insert(buyer_purchases).values(
-        shop_id=shop_id, sku=sku, buyer_id=buyer_id, quantity=max(change, 0)
+# One round trip for a whole order's stock movement: the new levels (limits are not touched by
+# a movement), one audit row per SKU in SKU order, and what the buyer holds (a release never
+# goes below zero; a buyer without a row gets one, at zero for a release).
+_MOVE = text(
+    """
+    WITH moved AS (
+        SELECT * FROM unnest(
+            CAST(:skus AS text[]), CAST(:on_hand AS integer[]), CAST(:reserved AS integer[]),
+            CAST(:on_hand_change AS integer[]), CAST(:reserved_change AS integer[]),
+            CAST(:held AS integer[])
+        ) AS m(sku, on_hand, reserved, on_hand_change, reserved_change, held)
+    ),
+    levels AS (
+        UPDATE sku_stock AS s
+        SET on_hand = m.on_hand, reserved = m.reserved, updated_at = :at, version = s.version + 1
+        FROM moved AS m
+        WHERE s.shop_id = :shop_id AND s.sku = m.sku
+    ),
+    audit AS (
+        INSERT INTO stock_movements (shop_id, sku, kind, on_hand_change, reserved_change,
+                                     on_hand_after, reserved_after, order_id, actor, actor_id,
+                                     reason, at)
+        SELECT :shop_id, m.sku, :kind, m.on_hand_change, m.reserved_change, m.on_hand,
+               m.reserved, :order_id, :actor, :actor_id, :reason, :at
+        FROM moved AS m ORDER BY m.sku
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["shop_id", "sku", "buyer_id"],
-        set_={"quantity": func.greatest(buyer_purchases.c.quantity + change, 0)},
-    )
-    await connection.execute(statement)
+    INSERT INTO buyer_purchases AS b (shop_id, sku, buyer_id, quantity)
+    SELECT :shop_id, m.sku, CAST(:buyer_id AS text), greatest(m.held, 0)
+    FROM moved AS m WHERE CAST(:buyer_id AS text) IS NOT NULL AND m.held <> 0
+    ORDER BY m.sku
+    ON CONFLICT (shop_id, sku, buyer_id) DO UPDATE
+    SET quantity = greatest(b.quantity + (SELECT m.held FROM moved AS m WHERE m.sku = b.sku), 0)
+    """
+)
 
 
 async def set_level(
