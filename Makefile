@@ -109,14 +109,17 @@ clean: ## Stop infrastructure and remove .venv, .run (data) and caches
 
 # `make bench` runs on its own infrastructure (not `make run`'s nor `make test`'s), so figures
 # are not disturbed by tests and tests are not slowed by benchmarks.
-BENCH_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/bench ORDERS_PG_PORT=$${ORDERS_BENCH_PG_PORT:-57432} \
+BENCH_ENV := ORDERS_INFRA_HOME=$${ORDERS_BENCH_HOME:-$(CURDIR)/.run/bench} ORDERS_PG_PORT=$${ORDERS_BENCH_PG_PORT:-57432} \
 	ORDERS_KAFKA_PORT=$${ORDERS_BENCH_KAFKA_PORT:-59292} \
 	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_BENCH_KAFKA_CONTROLLER_PORT:-59293} \
 	ORDERS_SERVICE_BASE_PORT=$${ORDERS_BENCH_SERVICE_BASE_PORT:-18200}
 BENCHMARKS := append relay subscription rebuild
+# Benchmarks 2, 6, 7 and 8 drive HTTP load with Debian's wrk (bench/wrk.py); nothing else needs it.
+NEED_WRK = @command -v wrk >/dev/null || { echo "wrk is not installed (the HTTP benchmarks' load generator): sudo apt-get install -y wrk"; exit 1; }
 
 .PHONY: bench $(addprefix bench-,$(BENCHMARKS))
 bench: $(STAMP) ## Run every benchmark (BENCH_QUICK=1: short sizes) and record docs/benchmarks.md
+	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench $(BENCH_ARGS)
 bench-append: $(STAMP) ## Benchmark 1: event store appends vs asyncpg INSERT/COPY and eventsourcing
@@ -132,15 +135,19 @@ bench-rebuild: $(STAMP) ## Benchmark 5: read-model rebuild from the store vs a r
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench rebuild $(BENCH_ARGS)
 .PHONY: bench-commands bench-freshness bench-growth bench-memory
-bench-commands: $(STAMP) ## Benchmark 2: place + pay over HTTP (order service) vs a bare FastAPI INSERT
+bench-commands: $(STAMP) ## Benchmark 2: place + pay over HTTP (order service) vs a CRUD service and a bare INSERT
+	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench commands $(BENCH_ARGS)
 bench-freshness: $(STAMP) ## Benchmark 6: payment to shipment read model (three services) vs raw Kafka hops
+	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench freshness $(BENCH_ARGS)
 bench-growth: $(STAMP) ## Benchmark 7: command throughput with 1M vs 10M events stored
+	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench growth $(BENCH_ARGS)
 bench-memory: $(STAMP) ## Benchmark 8: peak RSS of each service process under load
+	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench memory $(BENCH_ARGS)

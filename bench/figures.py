@@ -8,14 +8,18 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A goal for a figure: a minimum ratio to its baseline and/or a minimum value."""
+    """A goal for a figure: a minimum (or maximum: costs, latencies) ratio to its baseline
+    and/or a minimum value."""
 
     text: str
     minimum_ratio: float | None = None
     minimum_value: float | None = None
+    maximum_ratio: float | None = None
 
     def met_by(self, value: float, ratio: float) -> bool:
         if self.minimum_ratio is not None and ratio < self.minimum_ratio:
+            return False
+        if self.maximum_ratio is not None and not ratio <= self.maximum_ratio:
             return False
         return self.minimum_value is None or value >= self.minimum_value
 

@@ -4,8 +4,10 @@
 its own `httpx.AsyncClient` limited to one connection, so the concurrency is exactly the number
 of connections) for a warm-up and then a measured window, and writes every request of the window
 with its latency to OUT. It runs apart from the benchmark process so the server is measured from
-outside, as a client would see it. Neither locust nor wrk/oha/hey is installed here; httpx is
-(see docs/benchmarks.md).
+outside, as a client would see it. The benchmarks drive load with wrk (`bench.wrk`, same
+scenarios, same output): this generator spends more CPU per request than the bare endpoint it
+drives, so it caps that ceiling on a small machine. It is kept as `BENCH_LOADGEN=httpx` and as
+the figure benchmark 2 shows beside wrk (docs/benchmarks.md).
 
 Scenarios: `place_and_pay` (a buyer places an order in its shop, then pays it: two commands per
 loop) and `bare_insert` (one POST per loop, the baseline's endpoint).
@@ -42,6 +44,14 @@ class LoadSpec:
     warmup_seconds: float
     seconds: float
     connections: list[Connection]
+    # When the warm-up starts, in time.monotonic() (the same clock in every process); None: now.
+    starts_at: float | None = None
+
+    def window(self) -> tuple[float, float]:
+        """The measured window in time.monotonic(): after the warm-up, for `seconds`."""
+        start = time.monotonic() if self.starts_at is None else self.starts_at
+        start += self.warmup_seconds
+        return start, start + self.seconds
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +64,7 @@ class LoadSpec:
             warmup_seconds=document["warmup_seconds"],
             seconds=document["seconds"],
             connections=[Connection(**c) for c in document["connections"]],
+            starts_at=document.get("starts_at"),
         )
 
 
@@ -67,7 +78,7 @@ class Recorder:
     failures: dict[str, int] = field(default_factory=dict)
 
     def record(self, kind: str, started: float, response: httpx.Response, expect: int) -> None:
-        finished = time.perf_counter()
+        finished = time.monotonic()
         if response.status_code != expect:
             name = f"{kind} {response.status_code}"
             self.failures[name] = self.failures.get(name, 0) + 1
@@ -89,7 +100,7 @@ async def _post(
     body: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> tuple[float, httpx.Response]:
-    started = time.perf_counter()
+    started = time.monotonic()
     sent = {"Idempotency-Key": str(uuid.uuid4()), **(headers or {})}
     response = await client.post(path, json=body, headers=sent)
     return started, response
@@ -129,14 +140,14 @@ async def _loop(spec: LoadSpec, connection: Connection, out: Recorder) -> None:
         limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         timeout=120,
     ) as client:
-        while time.perf_counter() < out.window_end:
+        while time.monotonic() < out.window_end:
             await step(client, connection, out)
 
 
 async def generate(spec: LoadSpec) -> Recorder:
     """All connections' loops until the end of the window; what they recorded."""
-    start = time.perf_counter() + spec.warmup_seconds
-    out = Recorder(window_start=start, window_end=start + spec.seconds)
+    start, end = spec.window()
+    out = Recorder(window_start=start, window_end=end)
     await asyncio.gather(*(_loop(spec, c, out) for c in spec.connections))
     return out
 

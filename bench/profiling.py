@@ -27,7 +27,7 @@ from pathlib import Path
 
 RATE = 50
 LIBRARIES = ("asyncpg", "sqlalchemy", "aiokafka", "pydantic", "starlette", "fastapi", "uvicorn")
-OWN = ("eventing/", "order_service/", "logistics_service/", "aftersales_service/")
+OWN = ("eventing/", "order_service/", "logistics_service/", "aftersales_service/", "bench/crud_app")
 
 
 def _py_spy() -> str | None:

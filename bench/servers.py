@@ -1,9 +1,10 @@
-"""Servers under load for the service benchmarks: the order service alone, the bare baseline,
-the load generator process that drives them, and the RSS sampler that watches them.
+"""Servers under load for the service benchmarks: the order service alone, the CRUD contender
+and the bare baseline, the load generator process that drives them (wrk, `bench.wrk`; or httpx,
+`bench.loadgen`), the server CPU over the measured window, and the RSS sampler.
 
 The order service is started exactly as `localinfra.system` starts it (`start_service`: real
 uvicorn, one worker, database clock) on a fresh database and fresh topics of the bench
-infrastructure; the baseline app is served by the same uvicorn command line.
+infrastructure; the contenders' apps are served by the same uvicorn command line.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ import asyncpg
 import psutil
 from aiokafka.admin import NewTopic
 
+from bench import wrk
 from bench.harness import BenchInfra
 from bench.loadgen import Connection, LoadSpec
 from contracts.parties import SERVICES, Service
@@ -133,31 +136,60 @@ async def bare_app(infra: BenchInfra) -> AsyncIterator[RunningService]:
     run = f"bare_{uuid.uuid4().hex[:8]}"
     database = f"bench_{run}"
     dsn = await create_database(infra, database)
-    log_file = logs_dir(infra, run) / "bare.log"
     try:
-        process, port = _spawn_bare(dsn, log_file)
-        running = RunningService(
-            Service.ORDER, f"http://127.0.0.1:{port}", dsn, create_engine(dsn, pool_size=1),
-            process, log_file,
-        )  # fmt: skip
-        try:
-            await wait_ready(running)
+        env = {"BENCH_BARE_DSN": dsn}
+        async with contender_app("bench.bare_app", dsn, env, logs_dir(infra, run)) as running:
             yield running
-        finally:
-            await stop_process(process)
-            await running.engine.dispose()
     finally:
         await drop_database(infra, database)
 
 
-def _spawn_bare(dsn: str, log_file: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """`bench.bare_app` with the uvicorn command line of `localinfra.system.start_service`."""
+@asynccontextmanager
+async def crud_app(infra: BenchInfra) -> AsyncIterator[RunningService]:
+    """The CRUD contender (`bench.crud_app`) on a fresh database, served like the services."""
+    run = f"crud_{uuid.uuid4().hex[:8]}"
+    database = f"bench_{run}"
+    dsn = await create_database(infra, database)
+    try:
+        async with crud_app_on(dsn, logs_dir(infra, run)) as running:
+            yield running
+    finally:
+        await drop_database(infra, database)
+
+
+def crud_app_on(dsn: str, logs: Path) -> AbstractAsyncContextManager[RunningService]:
+    """The CRUD contender on `dsn` (it creates its tables), accepting the services' tokens."""
+    env = {"BENCH_CRUD_DSN": dsn, "BENCH_CRUD_SECRET": AUTH_SECRET}
+    return contender_app("bench.crud_app", dsn, env, logs)
+
+
+@asynccontextmanager
+async def contender_app(
+    module: str, dsn: str, env: dict[str, str], logs: Path
+) -> AsyncIterator[RunningService]:
+    """`module:create_app` with the uvicorn command line of `localinfra.system.start_service`
+    (one worker, no access log), ready; stopped on exit."""
+    log_file = logs / f"{module.rsplit('.', 1)[-1]}.log"
+    process, port = _spawn(module, env, log_file)
+    running = RunningService(
+        Service.ORDER, f"http://127.0.0.1:{port}", dsn, create_engine(dsn, pool_size=1),
+        process, log_file,
+    )  # fmt: skip
+    try:
+        await wait_ready(running)
+        yield running
+    finally:
+        await stop_process(process)
+        await running.engine.dispose()
+
+
+def _spawn(module: str, env: dict[str, str], log_file: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     with log_file.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:create_app",
+            [sys.executable, "-m", "uvicorn", "--factory", f"{module}:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            env={**os.environ, "BENCH_BARE_DSN": dsn, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     return process, port
@@ -235,13 +267,62 @@ class LoadResult:
     seconds: float
     latencies: dict[str, list[float]]
     failures: dict[str, int]
+    # CPU seconds (user + system) the server process spent inside the measured window.
+    server_cpu: float = math.nan
 
     def of(self, *kinds: str) -> Latencies:
         return Latencies(self.seconds, [s for k in kinds for s in self.latencies.get(k, [])])
 
+    def cpu_per(self, kind: str) -> float:
+        """Server CPU seconds per `kind` request finished in the window."""
+        done = len(self.latencies.get(kind, []))
+        return self.server_cpu / done if done else math.nan
 
-async def drive(spec: LoadSpec, label: str) -> LoadResult:
-    """Run the load generator process on `spec`; what it measured."""
+
+GENERATORS = ("wrk", "httpx")
+STARTUP = 0.5  # seconds given to the generator process to start before its warm-up begins
+
+
+def generator() -> str:
+    """`BENCH_LOADGEN`: wrk (the default, `bench.wrk`) or httpx (`bench.loadgen`)."""
+    chosen = os.environ.get("BENCH_LOADGEN", "wrk")
+    if chosen not in GENERATORS:
+        raise SystemExit(f"BENCH_LOADGEN={chosen!r}: one of {', '.join(GENERATORS)}")
+    return chosen
+
+
+async def drive(
+    spec: LoadSpec, label: str, server_pid: int | None = None, using: str | None = None
+) -> LoadResult:
+    """Run the load generator process on `spec` (wrk unless `using`/BENCH_LOADGEN say httpx);
+    what it measured, with the CPU `server_pid` spent in the measured window."""
+    using = using or generator()
+    spec = replace(spec, starts_at=time.monotonic() + STARTUP)
+    window = spec.window()
+    load = asyncio.create_task(
+        wrk.run(spec, window) if using == "wrk" else _python_generator(spec, label)
+    )
+    cpu = math.nan
+    if server_pid is not None:
+        cpu = await _cpu_between(server_pid, window)
+    document = await load
+    result = LoadResult(document["seconds"], document["latencies"], document["failures"], cpu)
+    if result.failures:
+        print(f"    {label}: failed requests {result.failures}", flush=True)
+    return result
+
+
+async def _cpu_between(pid: int, window: tuple[float, float]) -> float:
+    """CPU seconds (user + system) of `pid` between two time.monotonic() instants."""
+    process = psutil.Process(pid)
+    await asyncio.sleep(max(0.0, window[0] - time.monotonic()))
+    before = process.cpu_times()
+    await asyncio.sleep(max(0.0, window[1] - time.monotonic()))
+    after = process.cpu_times()
+    return (after.user + after.system) - (before.user + before.system)
+
+
+async def _python_generator(spec: LoadSpec, label: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
         spec_file, out_file = Path(scratch, "spec.json"), Path(scratch, "out.json")
         await asyncio.to_thread(
@@ -253,10 +334,7 @@ async def drive(spec: LoadSpec, label: str) -> LoadResult:
         if await process.wait() != 0:
             raise RuntimeError(f"load generator for {label} exited with {process.returncode}")
         document: dict[str, Any] = json.loads(await asyncio.to_thread(out_file.read_text))
-    result = LoadResult(document["seconds"], document["latencies"], document["failures"])
-    if result.failures:
-        print(f"    {label}: failed requests {result.failures}", flush=True)
-    return result
+    return document
 
 
 # --- memory ---------------------------------------------------------------------------------
