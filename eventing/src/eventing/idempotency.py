@@ -8,13 +8,14 @@ Save the response in the same transaction as the command's events, so "effect ha
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Integer, Row, Text, delete, select, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.clock import Clock, SystemClock
@@ -118,6 +119,38 @@ class IdempotencyStore:
         ).one()
         return _checked(row, scope, key, request_hash)
 
+    async def claim(
+        self, scope: str, key: str, request_hash: str, *, connection: AsyncConnection
+    ) -> StoredResponse | None:
+        """Take the key for this transaction, or get the response it already has.
+
+        None: the key is this transaction's (new, or expired and taken over); run the command,
+        then `complete` it before committing. A concurrent request with the same key waits on
+        the first one's row until that transaction ends: when it committed, the second gets its
+        response; when it rolled back (a refusal), the second claims the key. One statement for
+        a new key, where a lock and a lookup took two; a replay reads the stored row after.
+        """
+        now = self._clock.now()
+        claimed = await connection.execute(
+            _CLAIM,
+            {"scope": scope, "key": key, "hash": request_hash, "now": now,
+             "expires": now + self.ttl},
+        )  # fmt: skip
+        if claimed.first() is not None:
+            return None
+        row = (await connection.execute(_STORED, {"scope": scope, "key": key})).one()
+        return _checked(row, scope, key, request_hash)
+
+    async def complete(
+        self, scope: str, key: str, response: StoredResponse, *, connection: AsyncConnection
+    ) -> None:
+        """Store the response of a claimed key, in the command's transaction."""
+        await connection.execute(
+            _COMPLETE,
+            {"scope": scope, "key": key, "status": response.status_code,
+             "body": json.dumps(response.body), "headers": json.dumps(dict(response.headers))},
+        )  # fmt: skip
+
     async def purge_expired(self) -> int:
         """Delete expired keys; the number deleted."""
         async with self._engine.begin() as connection:
@@ -125,6 +158,28 @@ class IdempotencyStore:
                 delete(idempotency_keys).where(idempotency_keys.c.expires_at <= self._clock.now())
             )
         return int(result.rowcount)
+
+
+# Built once: the claim and its completion run on every command.
+_CLAIM = text(
+    "INSERT INTO eventing.idempotency_keys AS k"
+    " (scope, key, request_hash, status_code, body, headers, created_at, expires_at)"
+    " VALUES (:scope, :key, :hash, 0, 'null', '{}', :now, :expires)"
+    " ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,"
+    " status_code = 0, body = 'null', headers = '{}', created_at = excluded.created_at,"
+    " expires_at = excluded.expires_at"
+    " WHERE k.expires_at <= :now"
+    " RETURNING k.key"
+)
+_STORED = text(
+    "SELECT request_hash, status_code, body, headers FROM eventing.idempotency_keys"
+    " WHERE scope = :scope AND key = :key"
+).columns(request_hash=Text, status_code=Integer, body=JSONB, headers=JSONB)
+_COMPLETE = text(
+    "UPDATE eventing.idempotency_keys"
+    " SET status_code = :status, body = CAST(:body AS jsonb), headers = CAST(:headers AS jsonb)"
+    " WHERE scope = :scope AND key = :key"
+)
 
 
 def _checked(row: Row[Any], scope: str, key: str, request_hash: str) -> StoredResponse:

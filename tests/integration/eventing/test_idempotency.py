@@ -98,3 +98,62 @@ async def test_concurrent_requests_with_one_key_all_answer_with_the_first_respon
     answers = await asyncio.gather(*(_save(engine, keys, PLACE, r) for r in responses))
 
     assert len({str(answer.body) for answer in answers}) == 1
+
+
+async def _claim_and_complete(
+    engine: AsyncEngine, keys: IdempotencyStore, request: str, response: StoredResponse
+) -> StoredResponse | None:
+    async with engine.begin() as connection:
+        stored = await keys.claim("orders", "k-1", request, connection=connection)
+        if stored is None:
+            await keys.complete("orders", "k-1", response, connection=connection)
+        return stored
+
+
+async def test_a_claimed_key_answers_its_retries_and_refuses_another_body(
+    engine: AsyncEngine, keys: IdempotencyStore
+) -> None:
+    assert await _claim_and_complete(engine, keys, PLACE, CREATED) is None
+
+    assert await _claim_and_complete(engine, keys, PLACE, CREATED) == CREATED
+    assert await keys.lookup("orders", "k-1", PLACE) == CREATED
+    with pytest.raises(IdempotencyKeyReused):
+        await _claim_and_complete(engine, keys, OTHER, CREATED)
+
+
+async def test_an_expired_claimed_key_is_taken_over(
+    engine: AsyncEngine, keys: IdempotencyStore, clock: ManualClock
+) -> None:
+    await _claim_and_complete(engine, keys, PLACE, CREATED)
+    clock.advance(timedelta(hours=24))
+
+    second = StoredResponse(201, {"order_id": "o-2"})
+    assert await _claim_and_complete(engine, keys, OTHER, second) is None
+    assert await keys.lookup("orders", "k-1", OTHER) == second
+
+
+async def test_a_second_claim_waits_for_the_first_and_gets_its_response_or_the_key(
+    engine: AsyncEngine, keys: IdempotencyStore
+) -> None:
+    # The first claim holds the key's row: the second waits on it, then replays the committed
+    # response, or claims the key itself when the first rolled back (a refusal).
+    for first_commits in (False, True):
+        async with engine.connect() as first:
+            transaction = await first.begin()
+            key = f"k-{first_commits}"
+            assert await keys.claim("orders", key, PLACE, connection=first) is None
+
+            async def second(key: str) -> StoredResponse | None:
+                async with engine.begin() as connection:
+                    return await keys.claim("orders", key, PLACE, connection=connection)
+
+            waiting = asyncio.create_task(second(key))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            if first_commits:
+                await keys.complete("orders", key, CREATED, connection=first)
+                await transaction.commit()
+                assert await waiting == CREATED
+            else:
+                await transaction.rollback()
+                assert await waiting is None

@@ -1,9 +1,10 @@
 """How every command endpoint runs: Idempotency-Key, If-Match, one transaction, one answer.
 
-`CommandRunner.run` opens the transaction, serialises requests that carry the same key (a
-transaction-scoped advisory lock taken before anything else, so it never waits while holding
-the event store's position lock), answers a retry with the stored first response, otherwise
-runs the command and stores its response in the same transaction as its events. Refusals
+`CommandRunner.run` opens the transaction and first claims the key
+(`IdempotencyStore.claim`: an insert of the key's row, so requests that carry the same key
+serialise on that row before anything else and never wait while holding the event store's
+position lock), answers a retry with the stored first response, otherwise runs the command and
+stores its response on the claimed row in the same transaction as its events. Refusals
 (domain errors, conflicts) roll everything back and are not stored: a retry decides again.
 
 The command's append is deferred (`eventing.aggregate.deferred_append`) until after the response
@@ -23,7 +24,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics
@@ -143,11 +143,7 @@ class CommandRunner:
         # The events count in the business metrics after the commit, and a replay counts none.
         with counted_on_commit():
             async with self._engine.begin() as connection:
-                await connection.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"{scope}\x1f{key}"},
-                )
-                stored = await self._idempotency.lookup(
+                stored = await self._idempotency.claim(
                     scope, key, fingerprint, connection=connection
                 )
                 if stored is not None:
@@ -156,9 +152,7 @@ class CommandRunner:
                 with deferred_append() if defer_append else nullcontext() as pending:
                     result = await work(connection)
                     response = _stored(result)
-                    await self._idempotency.save(
-                        scope, key, fingerprint, response, connection=connection
-                    )
+                    await self._idempotency.complete(scope, key, response, connection=connection)
                     if pending is not None:
                         await pending.flush()
         return _response(response, replayed=False)

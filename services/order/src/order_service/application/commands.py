@@ -100,6 +100,7 @@ async def placement_facts(
 ) -> PlacementFacts:
     """Lock the SKUs' rows (in SKU order) and read the buyer's purchases."""
     ordered = list(skus)
-    rows = await state_tables.lock(given.connection, shop_id, ordered)
-    purchased = await state_tables.purchased_by(given.connection, shop_id, buyer_id, ordered)
+    rows, purchased = await state_tables.lock_with_holdings(
+        given.connection, shop_id, buyer_id, ordered
+    )
     return PlacementFacts({sku: row.level for sku, row in rows.items()}, purchased)

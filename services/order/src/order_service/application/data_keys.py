@@ -97,6 +97,17 @@ class BuyerKey:
         return SubjectSealer(self.key)
 
 
+_SEAL_WITH_LIVE_KEY = text(
+    "WITH live AS ("
+    " SELECT key_id, kek_id, wrapped FROM data_keys"
+    " WHERE buyer_id = :buyer_id AND erased_at IS NULL FOR UPDATE),"
+    " sealed AS ("
+    " INSERT INTO sealed_orders (order_id, key_id, buyer_id)"
+    " SELECT :order_id, key_id, :buyer_id FROM live ON CONFLICT DO NOTHING)"
+    " SELECT key_id, kek_id, wrapped FROM live"
+)
+
+
 class Custodian:
     """The order service's data keys: sealing keys for its commands, opening keys for its views
     (a `eventing.data_keys.DataKeySource`), the wrapped keys for the internal API, erasure and
@@ -115,7 +126,7 @@ class Custodian:
         """The buyer's live key (created now if the buyer has none), recorded as sealing
         `order_id`; the key row is locked until the transaction ends, so an erasure running at
         the same time either comes first (and this creates a new key) or waits for it."""
-        key = await self._live_key(connection, buyer_id)
+        key = await self._seal_with_live_key(connection, buyer_id, order_id)
         if key is None:
             fresh = DataKey.generate()
             wrapped = self.keks.wrap(fresh)
@@ -130,22 +141,19 @@ class Custodian:
                 )
                 .on_conflict_do_nothing()
             )
-            key = await self._live_key(connection, buyer_id)
+            key = await self._seal_with_live_key(connection, buyer_id, order_id)
             if key is None:  # pragma: no cover - the unique index makes the insert or the read win
                 raise KeyErased(fresh.key_id)
-        await connection.execute(
-            insert(sealed_orders)
-            .values(order_id=order_id, key_id=key.key_id, buyer_id=buyer_id)
-            .on_conflict_do_nothing()
-        )
         return BuyerKey(buyer_id, key)
 
-    async def _live_key(self, connection: AsyncConnection, buyer_id: str) -> DataKey | None:
+    async def _seal_with_live_key(
+        self, connection: AsyncConnection, buyer_id: str, order_id: str
+    ) -> DataKey | None:
+        """The buyer's live key, locked, with `order_id` recorded as sealed under it, in one
+        round trip (the order path's); None, and nothing recorded, when the buyer has none."""
         row = (
             await connection.execute(
-                select(data_keys.c.key_id, data_keys.c.kek_id, data_keys.c.wrapped)
-                .where(data_keys.c.buyer_id == buyer_id, data_keys.c.erased_at.is_(None))
-                .with_for_update()
+                _SEAL_WITH_LIVE_KEY, {"buyer_id": buyer_id, "order_id": order_id}
             )
         ).first()
         if row is None:

@@ -127,6 +127,31 @@ async def lock(
     return {row.sku: _row(row) for row in rows}
 
 
+async def lock_with_holdings(
+    connection: AsyncConnection, shop_id: str, buyer_id: str, skus: Iterable[str]
+) -> tuple[dict[str, StockRow], dict[str, int]]:
+    """`lock`, and in the same round trip the units of each locked SKU the buyer holds
+    (`purchased_by`): what placing an order is decided with."""
+    rows = (
+        await connection.execute(
+            _LOCK_WITH_HOLDINGS,
+            {"shop_id": shop_id, "buyer_id": buyer_id, "skus": sorted(set(skus))},
+        )
+    ).all()
+    held = {row.sku: row.held for row in rows if row.held is not None}
+    return {row.sku: _row(row) for row in rows}, held
+
+
+_LOCK_WITH_HOLDINGS = text(
+    "SELECT s.shop_id, s.sku, s.on_hand, s.reserved, s.warning_line, s.purchase_limit,"
+    " s.updated_at, s.version, p.quantity AS held"
+    " FROM sku_stock AS s LEFT JOIN buyer_purchases AS p"
+    " ON p.shop_id = s.shop_id AND p.sku = s.sku AND p.buyer_id = :buyer_id"
+    " WHERE s.shop_id = :shop_id AND s.sku = ANY(CAST(:skus AS text[]))"
+    " ORDER BY s.sku FOR UPDATE OF s"
+).columns(updated_at=DateTime(timezone=True))
+
+
 async def read(connection: AsyncConnection, shop_id: str, sku: str) -> StockRow | None:
     statement = select(sku_stock).where(sku_stock.c.shop_id == shop_id, sku_stock.c.sku == sku)
     row = (await connection.execute(statement)).first()
@@ -142,18 +167,6 @@ def _row(row: Row[Any]) -> StockRow:
         purchase_limit=row.purchase_limit,
     )
     return StockRow(row.shop_id, level, row.version, row.updated_at)
-
-
-async def purchased_by(
-    connection: AsyncConnection, shop_id: str, buyer_id: str, skus: Iterable[str]
-) -> dict[str, int]:
-    """Units of each SKU the buyer holds in orders that were not cancelled or closed."""
-    statement = select(buyer_purchases.c.sku, buyer_purchases.c.quantity).where(
-        buyer_purchases.c.shop_id == shop_id,
-        buyer_purchases.c.buyer_id == buyer_id,
-        buyer_purchases.c.sku.in_(list(skus)),
-    )
-    return {row.sku: row.quantity for row in await connection.execute(statement)}
 
 
 async def move(
