@@ -62,17 +62,30 @@ class _StandardErrorHandler(logging.Handler):
             self.handleError(record)
 
 
-def configure_logging() -> None:
+def log_threshold(level: str) -> int:
+    """The stdlib number of a level name (`LOG_LEVEL`: debug, info, warning, error, critical);
+    a name logging does not know is refused at start-up, not taken as "log everything"."""
+    known = logging.getLevelNamesMapping()
+    name = level.strip().upper()
+    if name not in known or name == "NOTSET":
+        raise ValueError(f"unknown log level {level!r}: debug, info, warning, error or critical")
+    return known[name]
+
+
+def configure_logging(level: str = "info") -> None:
     """Route structlog (to stdout, as before) and stdlib logging (to stderr) through the
-    redaction; idempotent, so every app a process builds may call it."""
+    redaction, both at `level` and above (the service's `LOG_LEVEL`; libraries keep their own
+    loggers' levels, so aiokafka still says only its warnings); idempotent, so every app a
+    process builds may call it."""
+    threshold = log_threshold(level)
     personal_keys()  # derived from the contracts once, not on the first log line
     structlog.configure(
         processors=[*_processors(), _renderer()],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
+        wrapper_class=structlog.make_filtering_bound_logger(threshold),
         logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,
     )
-    handler = _StandardErrorHandler()
+    handler = _StandardErrorHandler(threshold)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=_processors(),

@@ -161,9 +161,11 @@ class ServiceManifest(Generic[C, E, S, D, Cfg]):
 
     def create_app(self, settings: Cfg | None = None) -> FastAPI:
         """The service's ASGI app with its workers in the lifespan; `app.state.kit`. Every
-        service process starts here (`uvicorn --factory`), so its logging is set up here too."""
-        configure_logging()
-        return self.wire(settings).app()
+        service process starts here (`uvicorn --factory`), so its logging is set up here too,
+        at the settings' `LOG_LEVEL`."""
+        chosen = settings if settings is not None else self.settings()  # from the environment
+        configure_logging(chosen.log_level)
+        return self.wire(chosen).app()
 
 
 @dataclass(frozen=True)

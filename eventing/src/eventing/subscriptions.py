@@ -58,7 +58,34 @@ class SubscriptionOptions:
     # Skip events whose stream sequence was already applied (off only for dead-letter retry,
     # whose events are older than what the group applied since).
     dedupe_streams: bool = True
-    consumer_config: dict[str, Any] = field(default_factory=dict)
+    # Group membership (docs/operations.md, "Consumer groups"). aiokafka heartbeats from a task
+    # on the service's event loop, and not at all from the JoinGroup until the assignment
+    # listener returns; a member silent for `session_timeout_ms` is removed and every member of
+    # the group rebalances. Measured (issue 23): the longest event-loop block of a service under
+    # load is ~0.3 s and the listener is one query, so 10 s leaves a wide margin while a killed
+    # member's partitions wait at most that long for another member.
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000  # a third of the session: two may be lost
+    # Longest time between two polls before the member leaves the group itself; one poll's
+    # batches (at most `max_batch` records) are applied well within it.
+    max_poll_interval_ms: int = 300_000
+    consumer_config: dict[str, Any] = field(default_factory=dict)  # anything else aiokafka takes
+
+    def consumer_settings(self) -> dict[str, Any]:
+        """The consumer's group settings, spelled out (aiokafka's defaults are not relied on);
+        `consumer_config` adds others (a key it repeats wins)."""
+        return {
+            "group_id": self.group,
+            "enable_auto_commit": False,  # positions live in PostgreSQL, not in Kafka
+            # A partition without a stored position starts at 0; `earliest` moves an offset
+            # that retention removed to the first record kept (PositionRebalanceListener).
+            "auto_offset_reset": "earliest",
+            "max_poll_records": self.max_batch,
+            "session_timeout_ms": self.session_timeout_ms,
+            "heartbeat_interval_ms": self.heartbeat_interval_ms,
+            "max_poll_interval_ms": self.max_poll_interval_ms,
+            **self.consumer_config,
+        }
 
 
 class Subscription:
@@ -124,12 +151,7 @@ class Subscription:
                 resources.push_async_callback(producer.stop)
                 await producer.start()
                 consumer = AIOKafkaConsumer(
-                    bootstrap_servers=self._bootstrap,
-                    group_id=group,
-                    enable_auto_commit=False,
-                    auto_offset_reset="earliest",
-                    max_poll_records=self.options.max_batch,
-                    **self.options.consumer_config,
+                    bootstrap_servers=self._bootstrap, **self.options.consumer_settings()
                 )
                 resources.push_async_callback(consumer.stop)
                 consumer.subscribe(

@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from structlog.testing import capture_logs
 
 from eventing.clock import DatabaseClock, ManualClock, advance_clock
 from eventing.deadlines import (
@@ -100,7 +101,12 @@ async def test_a_failing_handler_is_retried_later_with_its_effects_rolled_back(
     scheduler = DeadlineScheduler(fired_table)
     await scheduler.schedule(Deadline(KIND, "order-1", clock.now()))
 
-    assert await worker.fire_due() == 1
+    with capture_logs() as logged:
+        assert await worker.fire_due() == 1
+    # The failure is in the worker's log, as the architecture names it (issue 23).
+    [failed] = [entry for entry in logged if entry["event"] == "deadline.failed"]
+    assert (failed["kind"], failed["key"]) == (KIND, "order-1")
+    assert "carrier API down" in failed["error"]
     pending = await scheduler.get(KIND, "order-1")
     assert pending is not None
     assert (pending.attempts, pending.due_at) == (1, clock.now() + timedelta(minutes=5))

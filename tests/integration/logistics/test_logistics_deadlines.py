@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -100,3 +101,37 @@ async def test_only_requested_shipments_count_as_cancelled_in_the_figures(
     figures = response.json()
     assert figures["requested"] == 2
     assert figures["cancelled"] == 2
+
+
+@pytest.mark.parametrize("timer_first", [True, False], ids=["timer first", "close first"])
+async def test_an_order_ended_past_its_target_counts_the_target_once_whichever_comes_first(
+    logistics: Logistics, timer_first: bool
+) -> None:
+    """One clock move passes the target and ends the order (a refund time-out closes it): the
+    target's timer and the order's event race to logistics. Judged by the due time against the
+    event's own time, the target was missed once either way (issue 23)."""
+    shop = f"shop-race-{uuid.uuid4().hex[:6]}"
+    order_id = await logistics.paid_order(shop_id=shop)
+    ended_at = await logistics.now() + timedelta(hours=25)  # past the 24 h target, not the limit
+    if timer_first:
+        await logistics.advance(timedelta(hours=25))
+        await logistics.shipment_when(order_id, lambda s: "target" in s["missed_deadlines"])
+        await logistics.publish(cancelled(order_id, shop), at=ended_at)
+    else:
+        await logistics.publish(cancelled(order_id, shop), at=ended_at)
+        await logistics.shipment_when(order_id, lambda s: s["status"] == "cancelled")
+        await logistics.advance(timedelta(hours=25))
+    shipment = await logistics.shipment_when(order_id, lambda s: s["status"] == "cancelled")
+    assert list(shipment["missed_deadlines"]) == ["target"]
+    assert (await logistics.stored_types(order_id)).count("logistics.ship_deadline_missed") == 1
+    assert await logistics.deadlines(order_id) == []
+
+    async def shop_figures() -> dict[str, object]:
+        response = await logistics.client.get(
+            f"/v1/stats/shops/{shop}", headers=logistics.seller(shop)
+        )
+        figures: dict[str, object] = response.json()
+        return figures
+
+    figures = await eventually(shop_figures, lambda f: f["cancelled"] == 1)
+    assert (figures["target_missed"], figures["limit_missed"]) == (1, 0)

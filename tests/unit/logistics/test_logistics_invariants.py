@@ -63,7 +63,11 @@ scans = st.builds(
 )
 request = st.just(RequestShipment(ORDER_ID, SHOP_ID, ITEMS, SEALED_RECEIVER, PAID_AT, WINDOW))
 cancel = st.builds(
-    CancelShipment, st.just(ORDER_ID), st.just(SHOP_ID), st.sampled_from(ShipmentCancellationReason)
+    CancelShipment,
+    st.just(ORDER_ID),
+    st.just(SHOP_ID),
+    st.sampled_from(ShipmentCancellationReason),
+    cancelled_at=hours,
 )
 dispatch = st.builds(
     Dispatch,

@@ -60,7 +60,9 @@ REQUEST = RequestShipment(
     paid_at=PAID_AT,
     window=WINDOW,
 )
-CANCEL = CancelShipment(ORDER_ID, SHOP_ID, ShipmentCancellationReason.ORDER_CANCELLED)
+CANCEL = CancelShipment(
+    ORDER_ID, SHOP_ID, ShipmentCancellationReason.ORDER_CANCELLED, cancelled_at=PAID_AT
+)
 
 
 def test_a_paid_order_requests_a_shipment_due_by_the_shop_window() -> None:
@@ -182,7 +184,7 @@ def test_an_address_change_is_refused_unless_awaiting_dispatch(
 def test_a_cancelled_or_closed_order_calls_off_a_shipment_awaiting_dispatch(
     reason: ShipmentCancellationReason,
 ) -> None:
-    command = CancelShipment(ORDER_ID, SHOP_ID, reason)
+    command = CancelShipment(ORDER_ID, SHOP_ID, reason, cancelled_at=PAID_AT)
     spec.given(shipment_requested()).when(command).then(shipment_cancelled(reason))
 
 

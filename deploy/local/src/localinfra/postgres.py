@@ -171,6 +171,9 @@ class LocalPostgres:
         return True
 
     def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until the server accepts connections. The probe names the cluster's user and
+        database: without them it logs in as the OS user (root), and the server logs
+        `FATAL: role "root" does not exist` for each probe."""
         deadline = time.monotonic() + timeout
         while True:
             result = subprocess.run(
@@ -180,6 +183,10 @@ class LocalPostgres:
                     self.settings.host,
                     "-p",
                     str(self.settings.pg_port),
+                    "-U",
+                    self.settings.pg_user,
+                    "-d",
+                    "postgres",
                 ],
                 capture_output=True,
                 check=False,

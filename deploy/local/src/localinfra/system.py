@@ -164,15 +164,21 @@ def start_service(
 
 
 async def start_system(
-    infra: InfraEndpoints, logs: Path, clock: str = "database", *, dashboard: bool = False
+    infra: InfraEndpoints,
+    logs: Path,
+    clock: str = "database",
+    *,
+    dashboard: bool = False,
+    partitions: int = 3,
 ) -> System:
     """Fresh databases and topics, migrated, and the three services ready on free ports (and
-    the dashboard, when asked: most runs need only the services)."""
+    the dashboard, when asked: most runs need only the services). Topics have `partitions`
+    each: 3 keep a test's partitions few; the topic catalog's 12 are what a deployment has."""
     run = uuid.uuid4().hex[:10]
     topics = {service: f"e2e.{run}.{service.value}" for service in SERVICES}
     admin = await connect_admin(infra.kafka_bootstrap)
     try:
-        await admin.create_topics([NewTopic(name, 3, 1) for name in topics.values()])
+        await admin.create_topics([NewTopic(name, partitions, 1) for name in topics.values()])
     finally:
         await admin.close()
     system = System({}, topics, infra.kafka_bootstrap, infra, run)

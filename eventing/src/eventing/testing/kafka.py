@@ -80,8 +80,11 @@ def synthetic_record(
     *,
     event_type: str = "test.happened",
     event_id: uuid.UUID | None = None,
+    source: str = "/orderflow/test",
 ) -> OutgoingRecord:
-    """A record as the relay would publish it, without an event store behind it."""
+    """A record as the relay would publish it, without an event store behind it (`source`:
+    the producing service's, e.g. `Service.LOGISTICS.source`, for a record its consumers are
+    to take as that service's event)."""
     now = datetime.now(UTC)
     event = RecordedEvent(
         position=0,
@@ -96,7 +99,7 @@ def synthetic_record(
         occurred_at=now,
         recorded_at=now,
     )
-    return cloudevents_encoder("/orderflow/test")(event)
+    return cloudevents_encoder(source)(event)
 
 
 async def publish_records(bootstrap: str, records: Sequence[OutgoingRecord]) -> None:

@@ -9,6 +9,7 @@ they come; `order.personal_data_erased` drops the erased buyer's data keys from 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import structlog
@@ -75,7 +76,7 @@ class OrderReaction:
             case OrderPaid() | BalancePaid() as paid:
                 await self._paid(paid, acting, connection)
             case OrderCancelled() | OrderClosed() as ended:
-                await self._called_off(ended, acting, connection)
+                await self._called_off(ended, envelope.time, acting, connection)
             case PersonalDataErased() as erased:
                 # Everything stored is sealed: forgetting the keys is the whole erasure here.
                 self.kit.personal_data.keys.forget(erased.key_ids)
@@ -119,7 +120,11 @@ class OrderReaction:
         await self.kit.commands.execute(connection, paid.order_id, command, acting)
 
     async def _called_off(
-        self, ended: OrderCancelled | OrderClosed, acting: Acting, connection: AsyncConnection
+        self,
+        ended: OrderCancelled | OrderClosed,
+        ended_at: datetime,
+        acting: Acting,
+        connection: AsyncConnection,
     ) -> None:
         if await state_tables.facts_of(connection, ended.order_id) is None:
             return  # an order logistics never heard of
@@ -128,7 +133,9 @@ class OrderReaction:
             if isinstance(ended, OrderCancelled)
             else ShipmentCancellationReason.ORDER_CLOSED
         )
-        command = CancelShipment(order_id=ended.order_id, shop_id=ended.shop_id, reason=reason)
+        command = CancelShipment(
+            order_id=ended.order_id, shop_id=ended.shop_id, reason=reason, cancelled_at=ended_at
+        )
         await self.kit.commands.execute(connection, ended.order_id, command, acting)
 
 

@@ -60,6 +60,9 @@ class CancelShipment:
     order_id: str
     shop_id: str
     reason: ShipmentCancellationReason
+    cancelled_at: datetime
+    """When the order service recorded the cancellation or close (its event's time): a ship-by
+    deadline due by then was missed, whether or not its timer fired before this arrived."""
 
 
 @dataclass(frozen=True, slots=True)

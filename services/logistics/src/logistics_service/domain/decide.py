@@ -10,9 +10,11 @@ decide nothing when they no longer apply; commands from people refuse with a dom
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from contracts.events.base import LogisticsEvent
 from contracts.events.logistics import (
+    ShipDeadline,
     ShipDeadlineMissed,
     ShipmentCancelled,
     ShipmentReceiverChanged,
@@ -130,6 +132,7 @@ def _dispatch(command: Dispatch, state: Shipment) -> list[LogisticsEvent]:
     check_waybill(command.waybill)
     assert state.ship_by is not None  # set together with the status by ShipmentRequested
     return [
+        *_passed_deadlines(state, command.shipped_at),
         Shipped(
             order_id=order_id,
             shop_id=shop_id,
@@ -138,7 +141,7 @@ def _dispatch(command: Dispatch, state: Shipment) -> list[LogisticsEvent]:
             items=state.items,
             shipped_at=command.shipped_at,
             ship_by=state.ship_by,
-        )
+        ),
     ]
 
 
@@ -148,13 +151,39 @@ def _cancel(command: CancelShipment, state: Shipment) -> list[LogisticsEvent]:
     if state.dispatched or state.status is ShipmentStatus.CANCELLED:
         return []
     return [
+        *_passed_deadlines(state, command.cancelled_at),
         ShipmentCancelled(
             order_id=command.order_id,
             shop_id=command.shop_id,
             shipment_id=shipment_id_for(command.order_id),
             reason=command.reason,
-        )
+        ),
     ]
+
+
+def _passed_deadlines(state: Shipment, at: datetime) -> list[LogisticsEvent]:
+    """The ship-by deadlines due by `at` and not reported yet, while the shipment awaits
+    dispatch: a dispatch or cancellation at `at` deletes their timers, so it reports them
+    itself. Each deadline is judged by its due time against the fact's own time, never by
+    whether its timer or the fact was processed first, so one clock move that passes a
+    deadline and ends the order counts the deadline once in every run (issue 23)."""
+    if state.status is not ShipmentStatus.AWAITING_DISPATCH:
+        return []  # never requested: no deadline runs
+    order_id, shop_id, shipment_id = existing_ids(state)
+    passed: list[LogisticsEvent] = []
+    for deadline in ShipDeadline:
+        due_at = state.deadline_due_at(deadline)
+        if due_at is not None and due_at <= at and deadline not in state.missed_deadlines:
+            passed.append(
+                ShipDeadlineMissed(
+                    order_id=order_id,
+                    shop_id=shop_id,
+                    shipment_id=shipment_id,
+                    deadline=deadline,
+                    due_at=due_at,
+                )
+            )
+    return passed
 
 
 def _mark_deadline_missed(command: MarkDeadlineMissed, state: Shipment) -> list[LogisticsEvent]:

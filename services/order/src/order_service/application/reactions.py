@@ -27,6 +27,8 @@ from order_service.settings import OrderSettings
 log = structlog.get_logger(__name__)
 
 P = TypeVar("P", bound=EventPayload)
+NOTHING_TO_RECORD = "nothing-to-record"
+"""The code `order.reaction_refused` carries when the rules decided no event."""
 OrderReaction = Reaction[OrderCommand, OrderEvent, OrderState, ShopPolicy, OrderSettings]
 
 
@@ -58,8 +60,9 @@ def reacting_to(
 ) -> Callable[[OrderKit], Handler]:
     """The subscription handler that runs `command_for(event)` on the event's order for each
     `upstream` event (other types on the topic are skipped). Events about orders this service
-    never placed, or that the order's rules refuse (a shipment of a cancelled order), record
-    nothing: they are logged and not retried (they would be refused again)."""
+    never placed, that the order's rules refuse, or that leave the rules nothing to record (a
+    shipment already recorded) record nothing: they are logged (`order.reaction_refused`) and
+    not retried (they would be refused again)."""
 
     def handler(kit: OrderKit) -> Handler:
         async def handle(consumed: ConsumedEvent, connection: AsyncConnection) -> None:
@@ -70,7 +73,9 @@ def reacting_to(
             assert isinstance(event, upstream)
             acting = Acting.reaction(envelope)
             try:
-                await kit.commands.execute(connection, event.order_id, command_for(event), acting)
+                decision = await kit.commands.execute(
+                    connection, event.order_id, command_for(event), acting
+                )
             except DomainError as refused:
                 # The order's rules are the authority here: a refused reaction records nothing.
                 log.info(
@@ -79,6 +84,17 @@ def reacting_to(
                     upstream=envelope.type,
                     code=refused.code,
                     reason=refused.message,
+                )
+                return
+            if not decision.events:
+                # The rules accepted it with nothing to record (a second shipment, a refund
+                # already recorded): to on-call that is a refusal too, and must be visible.
+                log.info(
+                    "order.reaction_refused",
+                    order_id=event.order_id,
+                    upstream=envelope.type,
+                    code=NOTHING_TO_RECORD,
+                    reason=f"the order is {decision.state.status}; nothing to record",
                 )
 
         return handle
