@@ -79,11 +79,24 @@ test: $(STAMP) ## Run the whole suite (unit, integration, e2e) on its own infras
 test-unit: $(STAMP) ## Run only the pure unit tests (no infrastructure)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
+# The validators of the OpenAPI, AsyncAPI and JSON Schema documents (Spectral, AsyncAPI CLI,
+# ajv), pinned by tools/contract-lint/package-lock.json; Node 20 and npm are needed.
+CONTRACT_TOOLS := tools/contract-lint/node_modules/.installed
+
+$(CONTRACT_TOOLS): tools/contract-lint/package.json tools/contract-lint/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ and npm are needed (apt-get install nodejs npm)"; exit 1; }
+	cd tools/contract-lint && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: contract-tools
+contract-tools: $(CONTRACT_TOOLS) ## Install the pinned Node validators `make lint` runs
+
 .PHONY: lint
-lint: $(STAMP) ## ruff + mypy
+lint: $(STAMP) $(CONTRACT_TOOLS) ## ruff + mypy + the contract validators (tools/contract-lint)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m localinfra.contract_lint
 
 .PHONY: fmt
 fmt: $(STAMP) ## Format and autofix

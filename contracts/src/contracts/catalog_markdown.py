@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.envelope import SCHEMA_BASE_URI, schema_file
+from contracts.envelope import SCHEMA_BASE_URI, SEQUENCE_DIGITS, schema_file
 from contracts.events.base import EventPayload
 from contracts.registry import EventRegistry
 from contracts.schemas import JsonSchema, event_schema, pii_fields
@@ -53,8 +53,9 @@ _ENVELOPE = (
     ("subject", "ce_subject", "yes", "The order id; equal to the record key and `data.order_id`."),
     ("time", "ce_time", "yes", "When the fact happened, RFC 3339 in UTC (`…Z`)."),
     ("datacontenttype", "content-type", "yes", "Always `application/json`."),
-    ("dataschema", "ce_dataschema", "yes", "Schema of the data; its path names type and version."),
-    ("sequence", "ce_sequence", "yes", "Position in the order's stream at the producer (decimal)."),
+    ("dataschema", "ce_dataschema", "yes", "URL of the data's JSON Schema (producer serves it)."),
+    ("sequence", "ce_sequence", "yes", "Position in the order's stream at the producer "
+     f"(decimal, {SEQUENCE_DIGITS} digits zero-padded)."),
     ("correlationid", "ce_correlationid", "yes", "Shared by every event of one business flow."),
     ("causationid", "ce_causationid", "no", "The command or event that caused this one."),
     ("actor", "ce_actor", "yes", "Who caused it: `buyer`, `seller`, `platform` or `system`."),
@@ -66,22 +67,29 @@ _ENVELOPE = (
 
 _KCAT = """\
 ```sh
-# Every event of the order topic, one JSON line per record (kcat -J puts headers in a list).
-kcat -b localhost:9092 -t orders.order.v1 -C -o beginning -e -J > order-events.jsonl
+# Every event of the order topic `make run` writes to, one JSON line per record (kcat -J puts
+# the headers in a list: name, value, name, value, ...).
+kcat -b 127.0.0.1:59092 -t orders.order.v1 -C -o beginning -e -J > order-events.jsonl
 
-# Validate each value against the schema its ce_dataschema header names.
-python3 - contracts/schemas < order-events.jsonl <<'PY'
-import json, pathlib, sys
+# Validate each value against the schema its ce_dataschema names, fetched from that URL (the
+# producing service serves it); exits non-zero on the first invalid record or if none was read.
+python3 - order-events.jsonl <<'PY'
+import json, sys, urllib.request
 import jsonschema
 
-root = pathlib.Path(sys.argv[1])
-for line in sys.stdin:
+OLD_BASE = "https://orderflow.example/contracts/schemas/"  # records from before contracts 0.2
+schemas, count = {}, 0
+for line in open(sys.argv[1], encoding="utf-8"):
     record = json.loads(line)
     headers = dict(zip(record["headers"][::2], record["headers"][1::2]))
-    path = headers["ce_dataschema"].split("/contracts/schemas/", 1)[1]
-    schema = json.loads((root / path).read_text())
-    jsonschema.validate(json.loads(record["payload"]), schema)
-    print("valid", headers["ce_type"], headers["ce_id"])
+    url = headers["ce_dataschema"].replace(OLD_BASE, "http://127.0.0.1:8100/contracts/schemas/")
+    if url not in schemas:
+        with urllib.request.urlopen(url) as answer:
+            schemas[url] = json.load(answer)
+    jsonschema.validate(json.loads(record["payload"]), schemas[url])
+    count += 1
+print(f"{count} records valid")
+sys.exit(0 if count else "no record read")
 PY
 ```
 """
@@ -135,8 +143,30 @@ def _envelope_section() -> list[str]:
         "service is the one whose topic carries the event, the fact is what happened",
         "(`order.placed`, `logistics.shipped`, `aftersales.refund_requested`).",
         "",
-        f"`dataschema` is `{SCHEMA_BASE_URI}<type>/v<version>.json`; the part after the base",
-        "is the path of the schema file under `contracts/schemas/`. Money is always an object of",
+        "`dataschema` is `<PUBLIC_URL of the producer>/contracts/schemas/<type>/v<version>.json`",
+        "(`make run`: `http://127.0.0.1:8100/...` for order, 8101 logistics, 8102 aftersales):",
+        "every service answers it with the JSON Schema, so a consumer needs only the record to",
+        "validate it. The path after `/contracts/schemas/` is the file under `contracts/schemas/`",
+        "and names type and version. Each schema's `$id`,",
+        f"`{SCHEMA_BASE_URI}<type>/v<version>.json`, is its name in every deployment (the",
+        "files never change per deployment). The URL is not",
+        "stored with the events: the relay builds it when it publishes, so republished and",
+        "replayed events carry the current base; records published before contracts 0.2 name",
+        "the `$id` instead (map its base to a service's URL, as the recipe below does).",
+        "",
+        f"`sequence` is zero-padded to {SEQUENCE_DIGITS} digits (`0000000000000000007`), so it",
+        "sorts as a string, as the CloudEvents sequence extension requires. Contracts 0.2",
+        "changed it: before, it was unpadded (`7`), which sorts `10` before `9`. Readers that",
+        "parse it as an integer (ours do) read both; a reader that compares strings must parse",
+        "the records from before the change, still on the topics within their retention.",
+        "",
+        "The schemas carry annotation keywords of ours (`x-event-type`, `x-event-version`,",
+        "`x-producer`, `x-contract-revision`, `x-pii`, `x-sealed`; they assert nothing). A",
+        "validator in strict mode must be told them, e.g. ajv:",
+        '`new Ajv2020({strict: true, keywords: ["x-event-type", "x-event-version", "x-producer",',
+        '"x-contract-revision", "x-pii", "x-sealed"]})` (`make lint` runs exactly that).',
+        "",
+        "Money is always an object of",
         "integer minor units and an ISO 4217 currency. Fields marked PII hold personal data",
         "(`x-pii: true` in the schemas); from the versions below on they are **sealed**.",
         "",

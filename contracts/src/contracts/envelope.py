@@ -19,7 +19,14 @@ from contracts.values import AttributeText, Traceparent, Tracestate, UtcDatetime
 SPECVERSION: Final = "1.0"
 DATACONTENTTYPE: Final = "application/json"
 SCHEMA_BASE_URI: Final = "https://orderflow.example/contracts/schemas/"
-"""Base of every `dataschema`; the rest of the URI is the file's path under contracts/schemas/."""
+"""Base of every schema's `$id`: its name, the same in every deployment (the checked-in files
+never change for a deployment). Where a deployment serves them is `SCHEMAS_PATH` under a
+service's public URL, which the services put in `dataschema` (`schema_uri(..., base=...)`)."""
+SCHEMAS_PATH: Final = "/contracts/schemas/"
+"""Where every service serves the schemas over HTTP, relative to its public URL."""
+SEQUENCE_DIGITS: Final = 19
+"""`sequence` is zero-padded to this width (a PostgreSQL bigint has at most 19 digits), so the
+values sort as strings, as the CloudEvents sequence extension requires (docs/events.md)."""
 
 _SCHEMA_PATH = re.compile(r"/(?P<type>[a-z]+\.[a-z_]+)/v(?P<version>[1-9][0-9]*)\.json$")
 
@@ -29,9 +36,20 @@ def schema_file(event_type: str, version: int) -> str:
     return f"{event_type}/v{version}.json"
 
 
-def schema_uri(event_type: str, version: int) -> str:
-    """The `dataschema` URI (and JSON Schema `$id`) of one version of a type."""
-    return SCHEMA_BASE_URI + schema_file(event_type, version)
+def schema_uri(event_type: str, version: int, base: str = SCHEMA_BASE_URI) -> str:
+    """The JSON Schema `$id` of one version of a type, or with `base` (ending in `/`) its URL
+    under that base (`schemas_base`): the `dataschema` the services publish."""
+    return base + schema_file(event_type, version)
+
+
+def schemas_base(public_url: str) -> str:
+    """Where a service reached at `public_url` serves the schemas (ends in `/`)."""
+    return public_url.rstrip("/") + SCHEMAS_PATH
+
+
+def format_sequence(sequence: int) -> str:
+    """`sequence` as the wire carries it: decimal, zero-padded to SEQUENCE_DIGITS."""
+    return str(sequence).zfill(SEQUENCE_DIGITS)
 
 
 def parse_schema_uri(uri: str) -> tuple[str, int] | None:
@@ -118,7 +136,7 @@ class Envelope(BaseModel):
             "time": format_time(self.time),
             "datacontenttype": DATACONTENTTYPE,
             "dataschema": self.dataschema,
-            "sequence": self.sequence,
+            "sequence": format_sequence(self.sequence),
             "correlationid": self.correlationid,
             "actor": self.actor.value,
         }

@@ -12,6 +12,17 @@ from contracts.revisions import CURRENT_REVISION, REVISION_KEY
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 JsonSchema = dict[str, Any]
+VENDOR_KEYWORDS: tuple[str, ...] = (
+    "x-event-type",
+    "x-event-version",
+    "x-producer",
+    REVISION_KEY,
+    "x-pii",
+    "x-sealed",
+)
+"""Our annotation keywords (they assert nothing). A validator in strict mode refuses unknown
+keywords, so it is told these: ajv `new Ajv2020({strict: true, keywords: VENDOR_KEYWORDS})`
+(docs/events.md, "Validating with ajv"). The unit tests hold the schemas to exactly these."""
 
 
 def _publishable(node: Any) -> Any:

@@ -3,7 +3,8 @@
 The lifespan runs the service's background workers (outbox relay, subscriptions, deadline
 workers) under a supervisor next to the HTTP server and stops them on shutdown; problem+json
 handlers, the edge guard (unstorable text, 503 while the database is away), signed cursors,
-the corrected OpenAPI document, bearer-token authentication, the HTTP metrics
+the corrected OpenAPI document with its metadata, `/docs` and `/redoc` served offline, the event
+contracts over HTTP (`/contracts/...`), bearer-token authentication, the HTTP metrics
 (`eventing.http.request_metrics`) and `/metrics` are installed here once for all services.
 """
 
@@ -22,9 +23,12 @@ from eventing.business_metrics import label_shops
 from eventing.data_keys import install_key_problems
 from eventing.database import asyncpg_dsn
 from eventing.health import DependencyChecks, health_router
+from eventing.http.api_docs import install_api_docs
 from eventing.http.auth import Authenticator
+from eventing.http.contract_documents import install_contract_documents
 from eventing.http.guard import EdgeGuard
 from eventing.http.openapi import install_openapi
+from eventing.http.openapi_metadata import install_metadata
 from eventing.http.pagination import CursorSigning, cursor_key
 from eventing.http.problems import install_problem_handlers
 from eventing.http.request_metrics import RequestMetrics
@@ -72,12 +76,17 @@ def build_service_app(
             await checks.close()
 
     secret = settings.auth_secret.get_secret_value()
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    # Swagger UI and ReDoc from the service's own copies (`eventing.http.api_docs`), not a CDN.
+    app = FastAPI(
+        title=title, description=description, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.authenticator = Authenticator(secret)
     app.state.workers = supervisor
     install_problem_handlers(app)
     install_key_problems(app)
     install_openapi(app)
+    install_metadata(app, settings.service_url(service), f"orderflow-{service}-service")
+    install_api_docs(app)
     # Added last = outermost: the guard refuses bad text before cursors or routes see it, and
     # answers whatever escapes the problem handlers.
     app.add_middleware(CursorSigning, key=cursor_key(secret))
@@ -92,6 +101,7 @@ def build_service_app(
     app.mount(exposition.path, exposition)
     for router in routers:
         app.include_router(router)
+    install_contract_documents(app, settings)
     # The server span of each request is the root (or, given `traceparent`, the continuation)
     # of the trace its appended events carry on (`eventing.tracing`); probes stay untraced.
     configure_tracing(service)

@@ -11,9 +11,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+# Re-exported: the subscriptions, orderctl and the tests name them from here.
+from contracts.dead_letters import ERROR_HEADER_PREFIX as ERROR_HEADER_PREFIX
+from contracts.dead_letters import dead_letter_topic as dead_letter_topic
 from eventing.redaction import describe_error
-
-ERROR_HEADER_PREFIX = "dlq_"
 
 
 class FailedRecord(Protocol):
@@ -31,11 +32,6 @@ class FailedRecord(Protocol):
     def value(self) -> bytes | None: ...
     @property
     def headers(self) -> Sequence[tuple[str, bytes]]: ...
-
-
-def dead_letter_topic(topic: str, group: str) -> str:
-    """The dead-letter topic of one subscription group on one source topic."""
-    return f"{topic}.dlq.{group}"
 
 
 async def ensure_dead_letter_topics(bootstrap: str, names: Iterable[str]) -> None:
@@ -58,7 +54,8 @@ def dead_letter_headers(
 ) -> list[tuple[str, bytes]]:
     """The original headers plus where the event came from and why it failed; the reason is
     scrubbed of personal data (`redaction.describe_error`): headers are read by operators and
-    tools that may not see it. The record's value is the event itself and stays unchanged."""
+    tools that may not see it. The record's value is the event itself and stays unchanged.
+    The headers are those `contracts.dead_letters.DEAD_LETTER_HEADERS` documents."""
     reason = describe_error(error)
     extra = {
         "error": reason[:2000],

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import DATACONTENTTYPE, SPECVERSION, format_time, schema_uri
+from contracts.envelope import (
+    DATACONTENTTYPE,
+    SCHEMA_BASE_URI,
+    SPECVERSION,
+    format_sequence,
+    format_time,
+    schema_uri,
+)
 from contracts.kafka_binding import HEADER_PREFIX, header_name
 from eventing.events import JsonText, RecordedEvent
 
@@ -35,8 +42,10 @@ class UndecodableRecord(ValueError):
     """A consumed record lacks the attributes every event carries (id, type, subject, sequence)."""
 
 
-def cloudevents_encoder(source: str) -> EventEncoder:
-    """An encoder stamping `source` (e.g. `/orderflow/order`) on every event.
+def cloudevents_encoder(source: str, schemas: str = SCHEMA_BASE_URI) -> EventEncoder:
+    """An encoder stamping `source` (e.g. `/orderflow/order`) on every event, and a
+    `dataschema` under `schemas` (the producer's `ServiceSettings.schemas_base()`, where it
+    serves them; the default, the schemas' `$id`, serves replays that only read the version).
 
     Headers in this order: specversion, id, source, type, subject, time, dataschema,
     sequence, then correlationid, causationid, actor, actorid, traceparent, tracestate when
@@ -50,7 +59,7 @@ def cloudevents_encoder(source: str) -> EventEncoder:
 
     @functools.lru_cache(maxsize=1024)
     def type_headers(event_type: str, schema_version: int) -> Headers:
-        dataschema = schema_uri(event_type, schema_version)
+        dataschema = schema_uri(event_type, schema_version, schemas)
         return (
             (_TYPE, event_type.encode()),
             (_DATASCHEMA, dataschema.encode()),
@@ -67,7 +76,7 @@ def cloudevents_encoder(source: str) -> EventEncoder:
             (_SUBJECT, subject),
             (_TIME, format_time(event.occurred_at).encode()),
             dataschema_header,
-            (_SEQUENCE, str(event.stream_version).encode()),
+            (_SEQUENCE, format_sequence(event.stream_version).encode()),
         ]
         metadata = event.metadata
         for name, attribute in (

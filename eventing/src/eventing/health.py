@@ -78,6 +78,8 @@ def health_router(
 
     @router.get("/health", summary="Liveness: the process is up")
     async def health() -> dict[str, str]:
+        """200 while the process runs, whatever its dependencies: restart it when this fails.
+        No token needed."""
         return {"status": "ok", "service": service}
 
     @router.get(
@@ -86,6 +88,9 @@ def health_router(
         responses={503: {"description": "A dependency or a worker is down (problem+json)"}},
     )
     async def ready() -> JSONResponse:
+        """200 when the service can serve: PostgreSQL and Kafka answer and every background
+        worker (relay, subscriptions, deadlines) runs; otherwise 503 naming the cause. Route
+        traffic by it. No token needed."""
         results = await checks.run()
         reported = workers()
         states = {worker.name: worker.as_json() for worker in reported}

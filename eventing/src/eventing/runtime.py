@@ -62,7 +62,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             asyncpg_dsn(settings.database_url),
             settings.kafka_bootstrap_servers,
-            cloudevents_encoder(service.source),
+            cloudevents_encoder(service.source, settings.schemas_base(service)),
             relay_options or RelayOptions(name=service.value),
         )
         self._workers: list[Worker] = [self.relay]

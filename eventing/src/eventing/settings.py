@@ -11,6 +11,13 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.envelope import schemas_base
+from contracts.environments import (
+    LOCAL_DEPLOYABLES,
+    LOCAL_HOST,
+    LOCAL_KAFKA_PORT,
+    local_service_url,
+)
 from contracts.parties import Service
 from contracts.topics import topic_for
 
@@ -28,7 +35,19 @@ class ServiceSettings(BaseSettings):
         description="PostgreSQL DSN of the service's own database (postgresql://user@host:port/db)."
     )
     kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:9092", description="Comma-separated Kafka bootstrap servers."
+        default=f"{LOCAL_HOST}:{LOCAL_KAFKA_PORT}",
+        description="Comma-separated Kafka bootstrap servers (default: the broker `make run` "
+        "starts).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The URL clients reach this service at, e.g. `https://orders.shop.example`; "
+        "the `ce_dataschema` of every event it publishes points under it "
+        "(`<public_url>/contracts/schemas/<type>/v<version>.json`, served by the service), "
+        "and its OpenAPI document names it in `servers`. Default: where `make run` serves "
+        "the service (`http://127.0.0.1:8100` for order, 8101 logistics, 8102 aftersales, 8103 "
+        "the dashboard).",
     )
     log_level: str = Field(default="info", description="Log level of the service process.")
     auth_secret: SecretStr = Field(
@@ -50,7 +69,8 @@ class ServiceSettings(BaseSettings):
     clock: Literal["system", "database"] = Field(
         default="system",
         description="`system`: wall time. `database`: wall time plus an offset stored in the "
-        "service database, so tests, demos and operators can move time (see orderctl/runbook).",
+        "service database, so tests, demos and operators can move time (`localinfra clock`, "
+        "docs/operations.md).",
     )
     clock_database_url: str | None = Field(
         default=None,
@@ -88,6 +108,19 @@ class ServiceSettings(BaseSettings):
     def metrics_shop_ids(self) -> tuple[str, ...]:
         """The shops of `metrics_shops`, in order."""
         return tuple(shop.strip() for shop in self.metrics_shops.split(",") if shop.strip())
+
+    def service_url(self, service: Service | str) -> str:
+        """`public_url` (no trailing slash), or where `make run` serves `service` (an app
+        `make run` does not start, e.g. a test's, answers relative to itself: empty)."""
+        if self.public_url is not None:
+            return self.public_url.rstrip("/")
+        if str(service) not in LOCAL_DEPLOYABLES:
+            return ""
+        return local_service_url(service)
+
+    def schemas_base(self, service: Service) -> str:
+        """Where `service` serves the event schemas: the base of its `ce_dataschema`."""
+        return schemas_base(self.service_url(service))
 
     def topic(self, service: Service) -> str:
         """The topic `service` publishes to, in this environment."""

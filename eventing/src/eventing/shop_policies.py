@@ -180,6 +180,8 @@ def shop_policy_router(
         responses=problem_responses(401),
     )
     async def get_policy(shop_id: ShopId, _: CurrentCaller) -> JSONResponse:
+        """The policy in force for the shop, `is_default` while the shop has set none; its
+        ETag is the policy's version, to send as If-Match with a change. Anyone signed in."""
         async with runtime.engine.connect() as connection:
             stored = await policies.get(connection, shop_id)
         body = view(shop_id, stored).model_dump(mode="json")
@@ -193,6 +195,8 @@ def shop_policy_router(
         key: IdempotencyKey,
         expected: IfMatch,
     ) -> JSONResponse:
+        """Replace the shop's policy (the shop's seller or the platform); it applies to
+        deadlines set from now on. If-Match with the policy's ETag refuses a stale change."""
         if caller.role is Role.SELLER and caller.shop_id != shop_id:
             raise ProblemError(403, "forbidden", "Forbidden", f"you do not work for {shop_id}")
 

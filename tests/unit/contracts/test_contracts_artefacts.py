@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs; the lock has no types-jsonschema
 import pytest
@@ -21,9 +22,12 @@ from contracts.artefacts import (
     main,
     write,
 )
+from contracts.dead_letters import DEAD_LETTER_HEADERS
 from contracts.envelope import parse_schema_uri, schema_file
+from contracts.environments import LOCAL_KAFKA_PORT, TEST_KAFKA_PORT
 from contracts.examples import example_payloads
 from contracts.revisions import REVISION_KEY
+from localinfra.config import InfraSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTEFACTS = generated_artefacts(REGISTRY, TOPICS)
@@ -79,8 +83,9 @@ def test_asyncapi_document_describes_every_topic_and_event() -> None:
     assert isinstance(channels, dict)
     messages = document["components"]["messages"]  # type: ignore[index]
 
-    assert document["asyncapi"] == "3.0.0"
-    assert sorted(channel["address"] for channel in channels.values()) == sorted(
+    assert document["asyncapi"] == "3.1.0"
+    topic_channels = [c for c in channels.values() if ".dlq." not in c["address"]]
+    assert sorted(channel["address"] for channel in topic_channels) == sorted(
         topic.name for topic in TOPICS
     )
     for topic in TOPICS:
@@ -92,6 +97,41 @@ def test_asyncapi_document_describes_every_topic_and_event() -> None:
         assert (ROOT / "contracts" / payload_ref).is_file()
 
 
+def test_each_asyncapi_message_fixes_its_ce_type() -> None:
+    document = _load(ROOT / ASYNCAPI_FILE)
+    messages = document["components"]["messages"]  # type: ignore[index]
+    for event_type in REGISTRY.event_types():
+        for name in (event_type, f"{event_type}.dead_letter"):
+            fixed = messages[name]["headers"]["allOf"][-1]
+            assert fixed["properties"]["ce_type"]["const"] == event_type
+            assert fixed["required"] == ["ce_type"]
+
+
+def test_asyncapi_describes_the_dead_letter_topics_and_their_headers() -> None:
+    document: dict[str, Any] = json.loads((ROOT / ASYNCAPI_FILE).read_text(encoding="utf-8"))
+    channels = document["channels"]
+    schemas = document["components"]["schemas"]
+    for topic in TOPICS:
+        (dead,) = [c for c in channels.values() if c["address"] == f"{topic.name}.dlq.{{group}}"]
+        assert "group" in dead["parameters"]
+        assert len(dead["messages"]) == len(topic.event_types)
+    assert set(schemas["DeadLetterHeaders"]["required"]) == {
+        f"dlq_{name}" for name in DEAD_LETTER_HEADERS
+    }
+    headers = schemas["CloudEventHeaders"]["properties"]
+    assert {"ce_traceparent", "ce_tracestate"} <= set(headers)
+
+
+def test_asyncapi_servers_are_the_local_brokers() -> None:
+    document = _load(ROOT / ASYNCAPI_FILE)
+
+    assert {name: server["host"] for name, server in document["servers"].items()} == {  # type: ignore[attr-defined]
+        "local": f"127.0.0.1:{LOCAL_KAFKA_PORT}",
+        "test": f"127.0.0.1:{TEST_KAFKA_PORT}",
+    }
+    assert InfraSettings.model_fields["kafka_port"].default == LOCAL_KAFKA_PORT
+
+
 def test_events_doc_lists_every_topic_event_and_personal_data_field() -> None:
     catalog = (ROOT / CATALOG_FILE).read_text(encoding="utf-8")
 
@@ -101,7 +141,7 @@ def test_events_doc_lists_every_topic_event_and_personal_data_field() -> None:
         assert f"### `{event_type}` v{REGISTRY.current_version(event_type)}" in catalog
     assert "- personal data: `receiver`\n" in catalog
     assert "### Personal data: sealed fields" in catalog
-    assert "kcat -b localhost:9092" in catalog
+    assert f"kcat -b 127.0.0.1:{LOCAL_KAFKA_PORT}" in catalog
 
 
 def _copy_artefacts(root: Path) -> None:

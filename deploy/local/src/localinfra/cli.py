@@ -393,14 +393,15 @@ async def _clock_offset(step: timedelta | None, *, reset: bool = False) -> timed
     from eventing.clock import advance_clock, read_clock_offset, set_clock_offset
     from eventing.database import create_engine
 
-    settings = InfraSettings()
-    engine = create_engine(settings.clock_dsn(), pool_size=1, max_overflow=0)
+    # CLOCK_DATABASE_URL, as the services read it, names another system's clock.
+    dsn = os.environ.get("CLOCK_DATABASE_URL") or InfraSettings().clock_dsn()
+    engine = create_engine(dsn, pool_size=1, max_overflow=0)
     try:
         if reset:
             await set_clock_offset(engine, timedelta(0))
         return await advance_clock(engine, step) if step else await read_clock_offset(engine)
     except (OSError, DBAPIError) as error:
-        _fail(f"cannot reach the clock database at {settings.clock_dsn()}: {error}")
+        _fail(f"cannot reach the clock database at {dsn}: {error}")
         raise
     finally:
         await engine.dispose()

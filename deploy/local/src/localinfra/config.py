@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.environments import LOCAL_HOST, LOCAL_KAFKA_PORT, LOCAL_SERVICE_BASE_PORT
 from contracts.parties import SERVICES, Service
 
 
@@ -51,11 +52,11 @@ class InfraSettings(BaseSettings):
     )
     pg_port: int = 55432
     pg_user: str = "postgres"
-    kafka_port: int = 59092
+    kafka_port: int = LOCAL_KAFKA_PORT
     kafka_controller_port: int = 59093
     kafka_heap: str = "768m"
-    service_base_port: int = 8100
-    host: str = "127.0.0.1"
+    service_base_port: int = LOCAL_SERVICE_BASE_PORT
+    host: str = LOCAL_HOST
 
     @property
     def logs_dir(self) -> Path:

@@ -56,13 +56,16 @@ def service_launch(
     The environment is this process's with the database, the broker and `settings` (topics,
     consumer group prefix, …) on top. Locally the services run on the database clock, so
     `orderctl`, demos and end-to-end tests can move time (unpaid auto-close, auto-confirm,
-    refund time-outs); CLOCK=system in the environment or in `settings` opts out.
+    refund time-outs); CLOCK=system in the environment or in `settings` opts out. The service's
+    PUBLIC_URL is where it answers, so the `ce_dataschema` of its events resolves (to it).
     """
+    url = f"http://{host}:{port}"
     environment = {
         "CLOCK": "database",
         **os.environ,
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "PUBLIC_URL": url,
         **(settings or {}),
         "PYTHONUNBUFFERED": "1",
     }
@@ -72,7 +75,7 @@ def service_launch(
     )  # fmt: skip
     if isinstance(service, ReadSide):
         command += ("--timeout-graceful-shutdown", _STREAMS_GRACE_SECONDS)
-    return ServiceLaunch(service, f"http://{host}:{port}", command, environment)
+    return ServiceLaunch(service, url, command, environment)
 
 
 @dataclass

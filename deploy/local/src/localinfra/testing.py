@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from contracts.environments import TEST_KAFKA_PORT
 from contracts.parties import SERVICES
 from localinfra.config import CLOCK_DATABASE, REPO_ROOT, InfraSettings
 from localinfra.stack import LocalStack
@@ -24,7 +25,7 @@ from localinfra.stack import LocalStack
 TEST_DEFAULTS: dict[str, Any] = {
     "infra_home": REPO_ROOT / ".run" / "test",
     "pg_port": 56432,
-    "kafka_port": 59192,
+    "kafka_port": TEST_KAFKA_PORT,
     "kafka_controller_port": 59193,
     "service_base_port": 18100,
 }

@@ -9,7 +9,7 @@ import typer
 
 from orderctl.catalog import parse_service
 from orderctl.cli_support import err, fail, folded_table, ops, out, reported, run
-from orderctl.dlq import dead_letter_topics, read_dead_letters
+from orderctl.dlq import dead_letter_topics, read_dead_letters, summarise_error
 from orderctl.dlq_repair import discard_dead_letters, retry_dead_letters
 from orderctl.errors import NOTHING_FOUND
 
@@ -48,16 +48,24 @@ def show(
         int | None, typer.Option("--max", min=1, help="Show at most this many.", show_default=False)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Print each letter's whole error after the table.")
+    ] = False,
 ) -> None:
-    """The pending dead letters of a topic with their error headers.
+    """The pending dead letters of a topic with a one-line summary of each error.
 
-    Shows where each came from (`dlq_origin_*`), when and why it failed (`dlq_error_type`,
-    `dlq_error`), after how many attempts. Event data is not printed (it may hold personal
-    data): use `orderctl events show ORDER_ID`.
+    Shows where each came from (`dlq_origin_*`), when it failed, after how many attempts, and
+    the error summarised: its class, the first line of its message and where it arose (the
+    SQL statement of a database error, else the record). `--full` adds the whole error
+    (`dlq_error`, e.g. a statement and its parameters) below the table; `--json` always has
+    it. Event data is not printed (it may hold personal data): use
+    `orderctl events show ORDER_ID`.
 
     Examples:
 
     * `orderctl dlq show orders.order.v1.dlq.logistics.order-policy`
+
+    * `orderctl dlq show orders.order.v1.dlq.logistics.order-policy --full`
 
     * `orderctl dlq show orders.order.v1.dlq.logistics.order-policy --all --json`
     """
@@ -72,7 +80,7 @@ def show(
             typer.echo(json.dumps(letter.document(), ensure_ascii=False, default=str))
         return
     table = folded_table(
-        "offset", "type", "order", "seq", "origin", "failed at", "attempts", "error"
+        "offset", "type", "order", "seq", "origin", "failed at", "attempts", "error", "where"
     )
     for letter in letters:
         failure = letter.failure
@@ -80,6 +88,7 @@ def show(
             f"{failure.get('origin_topic', '?')}/{failure.get('origin_partition', '?')}"
             f"@{failure.get('origin_offset', '?')}"
         )
+        summary = summarise_error(failure)
         table.add_row(
             f"{letter.partition}:{letter.offset}" + (" (handled)" if letter.handled else ""),
             letter.event_type,
@@ -88,9 +97,19 @@ def show(
             origin,
             failure.get("failed_at", ""),
             failure.get("attempts", ""),
-            failure.get("error", ""),
+            f"{summary.kind}: {summary.first_line}",
+            summary.where,
         )
     console.print(table)
+    if full:
+        for letter in letters:
+            console.print(
+                f"\n{letter.partition}:{letter.offset} {letter.failure.get('error_type', '')}",
+                markup=False,
+            )
+            console.print(letter.failure.get("error", ""), markup=False, highlight=False)
+    elif any(len(letter.failure.get("error", "").splitlines()) > 1 for letter in letters):
+        err().print("errors summarised; --full prints them whole")
 
 
 @dlq.command("retry")

@@ -7,6 +7,7 @@ it forward with a note saying who did what and when; nothing is deleted from Kaf
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,6 +127,49 @@ def _failure(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
     }
 
 
+def _sequence(text: str) -> str:
+    """`ce_sequence` as a plain number: `0000000000000000007` (contracts 0.2 on) and `7`
+    (records from before) both show as `7`."""
+    return str(int(text)) if text.isascii() and text.isdigit() else text
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSummary:
+    """A dead letter's error in one line: its class, the first line of its message and where
+    it arose (the SQL statement of a database error, else the record it came from)."""
+
+    kind: str
+    first_line: str
+    where: str
+
+
+_SUMMARY_WIDTH = 120
+_SQL = re.compile(r"\[SQL: (?P<sql>[^\]]*)")
+
+
+def summarise_error(failure: dict[str, str]) -> ErrorSummary:
+    """The summary `orderctl dlq show` prints (the whole error only with `--full`)."""
+    error = failure.get("error", "")
+    kind = failure.get("error_type", "").rsplit(".", 1)[-1] or "?"
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    for prefix in (f"{failure.get('error_type', '')}: ", f"{kind}: "):
+        first = first.removeprefix(prefix)
+    sql = _SQL.search(error)
+    if sql is not None:
+        where = "SQL: " + " ".join(sql["sql"].split())
+    else:
+        where = (
+            f"{failure.get('origin_topic', '?')}/{failure.get('origin_partition', '?')}"
+            f"@{failure.get('origin_offset', '?')}"
+        )
+    return ErrorSummary(kind, _clip(first), _clip(where, 60))
+
+
+def _clip(text: str, width: int = _SUMMARY_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _attribute(headers: Sequence[tuple[str, bytes | None]], name: str) -> str:
     for key, value in headers:
         if key == f"ce_{name}" and value is not None:
@@ -160,7 +204,7 @@ async def _read_range(
                         r.offset,
                         _attribute(headers, "type"),
                         _attribute(headers, "subject"),
-                        _attribute(headers, "sequence"),
+                        _sequence(_attribute(headers, "sequence")),
                         _failure(headers),
                         r.offset < marks[tp],
                     )

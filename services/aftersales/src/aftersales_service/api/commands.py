@@ -103,6 +103,9 @@ async def request_refund(
     order_id: OrderId, body: m.RefundTermsBody, request: Request, caller: Buyer,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The buyer asks for a refund (money only, or return and refund) of a paid order: opens a
+    refund case that awaits the seller. Answers 409 `retryable` while the payment has not reached
+    after-sales yet; retry with the same Idempotency-Key."""
     case_id = new_case_id()
 
     async def command(given: AftersalesGiven) -> c.RequestRefund:
@@ -122,6 +125,9 @@ async def amend(
     case_id: CaseId, body: m.RefundTermsBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The buyer changes the amount, items or reason of their request while it awaits the seller, or
+    after a rejection while the appeal window is open."""
+
     async def command(given: AftersalesGiven) -> c.AmendRefund:
         facts = await load_facts(given.connection, given.stream_id)
         assert facts is not None  # a case exists, so its order's facts do
@@ -136,6 +142,8 @@ async def withdraw(
     case_id: CaseId, body: m.NoteBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The buyer withdraws their request; the case closes without a refund."""
+
     def command(given: AftersalesGiven) -> c.WithdrawRefund:
         return c.WithdrawRefund(case_id, given.now, body.note)
 
@@ -149,6 +157,9 @@ async def approve(
     case_id: CaseId, body: m.ApprovalBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The seller approves: a money-only refund is granted at once; a return starts the return of
+    the goods to `return_address` (the shop's default when omitted)."""
+
     def command(given: AftersalesGiven) -> c.ApproveRefund:
         return c.ApproveRefund(case_id, given.policy, given.now, body.return_address)
 
@@ -161,6 +172,9 @@ async def reject(
     case_id: CaseId, body: m.RejectionBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The seller rejects the request with a reason; the buyer may amend or escalate within the
+    appeal window."""
+
     def command(given: AftersalesGiven) -> c.RejectRefund:
         return c.RejectRefund(case_id, body.reason, given.policy, given.now, body.note)
 
@@ -173,6 +187,9 @@ async def ship_return(
     case_id: CaseId, body: m.ReturnShipmentBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The buyer reports the goods sent back with the carrier's waybill; the seller's time to
+    receive them starts."""
+
     def command(given: AftersalesGiven) -> c.SubmitReturnShipment:
         return c.SubmitReturnShipment(case_id, body.waybill, given.policy, given.now)
 
@@ -185,6 +202,8 @@ async def confirm_return(
     case_id: CaseId, body: m.NoteBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The seller confirms the returned goods arrived; the refund is granted."""
+
     def command(given: AftersalesGiven) -> c.ConfirmReturnReceived:
         return c.ConfirmReturnReceived(case_id, given.now, body.note)
 
@@ -197,6 +216,9 @@ async def reject_return(
     case_id: CaseId, body: m.ReturnRejectionBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The seller refuses the returned goods with a reason (e.g. damaged or not the goods sold); the
+    buyer may escalate."""
+
     def command(given: AftersalesGiven) -> c.RejectReturn:
         return c.RejectReturn(case_id, body.reason, given.policy, given.now, body.note)
 
@@ -210,6 +232,9 @@ async def escalate(
     case_id: CaseId, body: m.EscalationBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The buyer or the seller escalates a rejected case to the platform: a dispute opens and waits
+    in the platform's queue (`GET /v1/disputes`)."""
+
     def command(given: AftersalesGiven) -> c.Escalate:
         return c.Escalate(case_id, _party(caller), body.reason, given.policy, given.now)
 
@@ -222,6 +247,8 @@ async def add_evidence(
     case_id: CaseId, body: m.EvidenceBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """The buyer or the seller adds a description and links to photos or documents to an open
+    dispute, for the platform's ruling."""
     evidence_id = f"ev-{key}"[:64]
 
     def command(given: AftersalesGiven) -> c.AddEvidence:
@@ -238,6 +265,9 @@ async def rule(
     case_id: CaseId, body: m.RulingBody, request: Request, caller: CurrentCaller,
     key: IdempotencyKey, expected: IfMatch, kit: Kit,
 ) -> JSONResponse:  # fmt: skip
+    """Platform staff rule on a dispute: full, partial (with `refund_amount`) or no refund, and
+    which party was responsible; the case closes."""
+
     def command(given: AftersalesGiven) -> c.Rule:
         return c.Rule(case_id, body.outcome, body.responsible_party, body.note, given.now,
                       body.refund_amount)  # fmt: skip

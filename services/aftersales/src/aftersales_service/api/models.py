@@ -65,10 +65,16 @@ class RefundTermsBody(Body):
 
 
 class NoteBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"note": "parcel opened at the counter"}]},
+    )
     note: Text | None = Field(default=None, description="Free-text remark.")
 
 
 class ApprovalBody(Body):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{}]})
     return_address: Address | None = Field(
         default=None,
         description="Where a return goes (default: the shop policy's returns address).",
@@ -96,6 +102,11 @@ class ReturnShipmentBody(Body):
 
 
 class ReturnRejectionBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"reason": "missing_parts", "note": "lid missing"}]},
+    )
     reason: ReturnRejectionReason = Field(
         strict=False, description="Why the returned goods are refused."
     )
@@ -103,10 +114,27 @@ class ReturnRejectionBody(Body):
 
 
 class EscalationBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"reason": "the seller refused a cracked cup"}]},
+    )
     reason: Text = Field(min_length=1, description="Why the platform should act.")
 
 
 class EvidenceBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "photo of the crack",
+                    "attachments": ["https://img.shop.example/c/1.jpg"],
+                }
+            ]
+        },
+    )
     description: Text = Field(min_length=1, description="What it shows.")
     attachments: list[Uri] = Field(
         default_factory=list,

@@ -58,6 +58,8 @@ async def due_soon(
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_LIMIT,
 ) -> Page[CaseView]:
+    """Open cases whose next deadline falls within `due_within` (an ISO 8601 duration), soonest
+    first: a work queue for customer service."""
     now = kit.runtime.clock.now()
     where = _scope(caller, queries.CaseFilter(shop_id=shop_id))
     after = _position(cursor)
@@ -76,6 +78,9 @@ async def due_soon(
 async def get_case(
     case_id: CaseId, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
 ) -> CaseView:
+    """One refund case from the after-sales read model, with its status, terms, deadlines and
+    dispute. Its ETag is the order's after-sales version: send it as If-Match with the next
+    command."""
 
     async def fetch() -> Row[Any] | None:
         async with kit.engine.connect() as connection:
@@ -102,6 +107,8 @@ async def list_cases(
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_LIMIT,
 ) -> Page[CaseView]:
+    """Refund cases filtered by order, shop or status, one page at a time (`next_cursor`). A buyer
+    sees only their cases, a seller only their shop's."""
     where = _scope(
         caller,
         queries.CaseFilter(order_id=order_id, shop_id=shop_id,
@@ -127,6 +134,8 @@ async def disputes(
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_LIMIT,
 ) -> Page[CaseView]:
+    """Open disputes for platform staff, oldest escalation first, one page at a time
+    (`next_cursor`)."""
     after = _position(cursor)
     async with kit.engine.connect() as connection:
         rows = await queries.dispute_queue(connection, after, limit)
@@ -142,6 +151,8 @@ async def disputes(
     summary="A shop's refund rate, refund amount rate, time-outs, dispute rate and rulings",
 )
 async def shop_stats(shop_id: ShopId, caller: CurrentCaller, kit: Kit) -> ShopStats:
+    """A shop's after-sales figures from the read model: refund rate, refund amount rate, cases that
+    timed out, dispute rate and rulings by outcome. The shop's sellers, platform and ops."""
     if not (caller.role in (Role.PLATFORM, Role.OPS) or caller.is_seller_of(shop_id)):
         raise forbidden("a shop's figures are for its seller and the platform")
     async with kit.engine.connect() as connection:

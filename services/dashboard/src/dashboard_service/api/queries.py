@@ -214,6 +214,8 @@ def _bucket(bucket: queries.DayBucket) -> dict[str, Any]:
     summary="The shops the dashboard has seen events of (a seller: its own)",
 )
 async def shops(caller: Viewer, parts: Parts) -> ShopsView:
+    """The shops the dashboard has seen events of, for its shop picker; a seller sees only their own
+    shop."""
     async with parts.engine.connect() as connection:
         rows = await queries.shops(connection, own_shop(caller))
     return ShopsView(

@@ -79,6 +79,9 @@ async def get_shipment(
     audit: Audit,
     min_version: MinVersion = None,
 ) -> ShipmentView:
+    """The shipment of an order from the logistics read model, with its status and ship-by
+    deadline. The receiver is masked unless the caller ships the order (its seller) or owns it
+    (its buyer)."""
     row = await _readable_row(kit, order_id, caller, min_version)
     parties = Parties(row.buyer_id, row.shop_id)
     full = sees_personal_data(caller, parties)
@@ -99,6 +102,8 @@ async def get_shipment(
 async def get_tracking(
     order_id: OrderId, caller: CurrentCaller, kit: Kit, min_version: MinVersion = None
 ) -> TrackingView:
+    """Every tracking update of an order's shipment, oldest first, as the carriers' feed reported
+    them."""
     row = await _readable_row(kit, order_id, caller, min_version)
     scans = await _read(kit, lambda c: queries.tracking(c, order_id))
     return TrackingView(
@@ -168,6 +173,8 @@ async def carrier_stats(
     responses=problem_responses(401, 403),
 )
 async def shop_stats(caller: Staff, kit: Kit, shop_id: ShopId) -> ShopStats:
+    """A shop's shipping figures from the logistics read model (dispatch against the ship-by
+    SLA, deliveries, exceptions); a seller sees only their own shop."""
     scope = shop_scope(caller, shop_id)
     assert scope is not None  # the path names the shop
     now = kit.runtime.clock.now()

@@ -186,6 +186,9 @@ async def change_address(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
+    """Replace the order's receiver before the order ships; the new receiver is sealed in the event
+    (`order.address_changed`). Send If-Match with the order's ETag to refuse a change based on a
+    stale read (412)."""
     custodian = custodian_of(kit.personal_data.keys)
 
     async def change(given: OrderGiven) -> OrderCommand:
@@ -211,6 +214,9 @@ async def cancel(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
+    """Cancel an order that has not shipped: its reserved stock is released and whatever the buyer
+    paid is owed back (`order.cancelled`). A shipped order answers 409 `order-shipped`; after-
+    sales handles it from there."""
     cancellation = CancelOrder(reason=body.reason, note=body.note)
     return await _run(kit, request, caller, key, order_id, expected, cancellation)
 
@@ -229,6 +235,9 @@ async def confirm_receipt(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
+    """The buyer confirms the goods arrived and the trade completes (`order.receipt_confirmed`);
+    an unconfirmed order is confirmed by itself when its receipt window ends."""
+
     def command(given: OrderGiven) -> OrderCommand:
         return ConfirmReceipt(at=given.now)
 
@@ -274,6 +283,8 @@ async def rate(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
+    """The buyer rates a completed order once, three scores from 1 to 5 (description, service,
+    shipping speed); a second rating answers 409."""
     rating = RateOrder(
         body.description_score, body.service_score, body.shipping_speed_score, body.comment
     )

@@ -203,6 +203,11 @@ class AddressChangeBody(Body):
 
 
 class CancellationBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"reason": "buyer_changed_mind", "note": "ordered twice"}]},
+    )
     reason: CancellationReason = Field(strict=False)
     note: Text | None = None
 

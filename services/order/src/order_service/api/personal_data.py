@@ -137,6 +137,8 @@ async def erase_buyer(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_erasure(buyer_id: BuyerId, _: ErasureReaders, kit: Kit) -> Erasure:
+    """When a buyer's personal data was last erased and what it covered (their data key destroyed,
+    so sealed fields in stored events and topics can no longer be opened). Platform and ops only."""
     async with kit.engine.connect() as connection:
         latest = await _latest_erasure(connection, buyer_id)
     if latest is None:

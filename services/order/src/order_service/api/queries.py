@@ -76,6 +76,9 @@ async def get_orders(
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_LIMIT,
 ) -> Page[OrderSummary]:
+    """Orders from the order read model, newest first, one page at a time: pass the returned
+    `next_cursor` as `cursor` for the next page. A buyer sees only their orders, a seller only
+    their shop's; platform and ops staff see all (ops with personal data masked)."""
     after = None
     if cursor is not None:
         position = decode_cursor(cursor, required=("created_at", "order_id"))

@@ -45,6 +45,8 @@ async def set_stock(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
+    """A seller sets the SKU's on-hand quantity after a stocktake, with its low-stock warning line
+    and the per-buyer purchase limit; the count must still cover the open orders' reservations."""
     change = StockChange(
         on_hand=body.on_hand,
         warning_line=body.warning_line,
@@ -70,6 +72,8 @@ async def adjust_stock(
     expected: IfMatch,
     kit: Kit,
 ) -> JSONResponse:
+    """A seller moves the SKU's on-hand quantity by a signed delta (goods received: positive;
+    written off: negative); open reservations must still fit, else it is refused."""
     change = StockChange(delta=body.delta)
     return await _change_stock(
         kit, request, caller, key, shop_id, sku, expected, change, body.reason
