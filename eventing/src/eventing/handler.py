@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contracts.envelope import Envelope
 from contracts.events.base import EventPayload
 from contracts.parties import Actor
-from eventing.aggregate import AggregateRepository, Decision, VersionMismatch
+from eventing.aggregate import AggregateRepository, Decision, Loaded, VersionMismatch
 from eventing.clock import Clock, refresh_clock
 from eventing.codec import ContractsCodec
 from eventing.deadlines import Deadline
 from eventing.decider import Decider
-from eventing.events import EventMetadata, StreamState
+from eventing.events import EventMetadata
 from eventing.http.auth import Caller
 from eventing.shop_policies import ShopPolicies
-from eventing.store import EventStore, WrongExpectedVersion
+from eventing.store import EventStore
 
 C = TypeVar("C")
 E = TypeVar("E", bound=EventPayload)
@@ -155,9 +155,12 @@ class CommandHandler(Generic[C, E, S, D]):
         stream does not know it yet (a new order, a shipment not requested yet). `creates`: the
         command starts a new stream (placement): there is nothing to authorise on yet, and a
         stream that exists already is a conflict."""
-        loaded = await self.repository.load(stream_id, connection=connection)
-        if creates and loaded.version:
-            raise WrongExpectedVersion(stream_id, StreamState.NO_STREAM, loaded.version)
+        if creates:
+            # Nothing to read: the append expects no stream (`StreamState.NO_STREAM`), so one
+            # that exists already is refused there, with everything of this transaction.
+            loaded: Loaded[S] = Loaded(self.repository.decider.fold([]), 0)
+        else:
+            loaded = await self.repository.load(stream_id, connection=connection)
         if acting.caller is not None and not creates:
             self.rules.authorize(stream_id, loaded.state, acting.caller)
         if expected_version is not None and expected_version != loaded.version:

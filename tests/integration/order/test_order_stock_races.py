@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -55,3 +57,21 @@ async def test_the_address_changes_before_shipment(service: Orders) -> None:
     assert moved.status_code == 200, moved.text
     order = await service.order(order_id, service.buyer, min_version=moved.json()["version"])
     assert order.json()["detail"]["receiver"]["phone"] == "+85291234567"
+
+
+async def test_a_placement_whose_order_id_exists_already_is_a_conflict_that_changes_nothing(
+    service: Orders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A placement reads no stream (its id is new); were the id ever taken, the append refuses.
+    await service.set_stock(TEA, 3)
+    taken = uuid.uuid4()
+    monkeypatch.setattr("order_service.api.commands.uuid", SimpleNamespace(uuid4=lambda: taken))
+    first = await service.command("/v1/orders", order_body(tea=1, cup=0), service.buyer)
+    assert first.status_code == 201, first.text
+
+    again = await service.command("/v1/orders", order_body(tea=1, cup=0), service.buyer)
+
+    assert again.status_code == 409, again.text
+    assert again.json()["type"].endswith("concurrency-conflict")
+    level = await service.stock(TEA)
+    assert (level["on_hand"], level["reserved"]) == (3, 1)
