@@ -28,7 +28,7 @@ from eventing.http.auth import Authenticator
 from eventing.http.contract_documents import install_contract_documents
 from eventing.http.guard import EdgeGuard
 from eventing.http.openapi import install_openapi
-from eventing.http.openapi_metadata import install_metadata
+from eventing.http.openapi_metadata import declare_tags, install_metadata
 from eventing.http.pagination import CursorSigning, cursor_key
 from eventing.http.problems import install_problem_handlers
 from eventing.http.request_metrics import RequestMetrics
@@ -84,8 +84,8 @@ def build_service_app(
     app.state.workers = supervisor
     install_problem_handlers(app)
     install_key_problems(app)
-    install_openapi(app)
     install_metadata(app, settings.service_url(service), f"orderflow-{service}-service")
+    install_openapi(app, declare_tags)
     install_api_docs(app)
     # Added last = outermost: the guard refuses bad text before cursors or routes see it, and
     # answers whatever escapes the problem handlers.

@@ -11,7 +11,7 @@ answers while the database is away, and `ETag` on the responses that carry it: a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -84,13 +84,17 @@ ETAG_HEADER: dict[str, Any] = {
 }
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Make `app.openapi()` answer the corrected document (built once, then cached)."""
+def install_openapi(app: FastAPI, *then: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Make `app.openapi()` answer the corrected document, passed through `then` in order
+    (e.g. `openapi_metadata.declare_tags`); built once, then cached."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = truthful(generate())
+            document = truthful(generate())
+            for transform in then:
+                document = transform(document)
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -45,20 +45,12 @@ def release(package: str) -> str:
 
 
 def install_metadata(app: FastAPI, public_url: str, package: str) -> None:
-    """Set the metadata FastAPI puts in `app.openapi()` and declare the tags of the built
-    document (install after `eventing.http.openapi.install_openapi`)."""
+    """Set the metadata FastAPI puts in `app.openapi()`; the built document's tags are
+    declared by `declare_tags`, which `eventing.http.openapi.install_openapi` is given."""
     app.version = release(package)
     app.servers = [{"url": public_url or "/", "description": "This deployment (PUBLIC_URL)."}]
     app.contact = CONTACT
     app.license_info = LICENSE
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = declare_tags(generate())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def declare_tags(document: dict[str, Any]) -> dict[str, Any]:
