@@ -20,13 +20,29 @@ WorkerHealthProbe = Callable[[], Sequence[WorkerHealth]]
 
 
 class DependencyChecks:
-    """Holds one small PostgreSQL pool and one Kafka admin client for readiness probes."""
+    """Holds one small PostgreSQL pool and one Kafka admin client for readiness probes.
 
-    def __init__(self, database_dsn: str, kafka_bootstrap: str) -> None:
+    What `run` found is kept for `max_age` seconds, and probes that arrive while a check runs
+    wait for that check: a readiness probe every 100 ms from each of several load balancers
+    costs one round trip to each dependency per second, not a core. An outage is seen at most
+    `max_age` late; the answer says how old it is (`age_ms`)."""
+
+    def __init__(
+        self,
+        database_dsn: str,
+        kafka_bootstrap: str,
+        *,
+        max_age: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._dsn = database_dsn
         self._bootstrap = kafka_bootstrap
         self._pool: asyncpg.Pool | None = None
         self._admin: AIOKafkaAdminClient | None = None
+        self.max_age = max_age
+        self._monotonic = monotonic
+        self._checked: tuple[float, dict[str, dict[str, Any]]] | None = None
+        self._checking: asyncio.Lock | None = None  # made on first use, on the serving loop
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -54,10 +70,19 @@ class DependencyChecks:
         await self._admin.list_topics()
 
     async def run(self) -> dict[str, dict[str, Any]]:
-        """Each dependency's state (`up`/`down`), latency and error, checked concurrently."""
-        names = ("postgres", "kafka")
-        results = await asyncio.gather(*(self._timed(name) for name in names))
-        return dict(zip(names, results, strict=True))
+        """Each dependency's state (`up`/`down`), latency and error, checked concurrently, at
+        most `max_age` seconds old (`age_ms`)."""
+        if self._checking is None:
+            self._checking = asyncio.Lock()
+        async with self._checking:
+            checked = self._checked
+            if checked is None or self._monotonic() - checked[0] >= self.max_age:
+                names = ("postgres", "kafka")
+                found = await asyncio.gather(*(self._timed(name) for name in names))
+                checked = (self._monotonic(), dict(zip(names, found, strict=True)))
+                self._checked = checked
+        age_ms = round((self._monotonic() - checked[0]) * 1000, 1)
+        return {name: {**result, "age_ms": age_ms} for name, result in checked[1].items()}
 
     async def _timed(self, name: str) -> dict[str, Any]:
         started = time.perf_counter()

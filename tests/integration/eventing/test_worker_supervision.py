@@ -307,7 +307,11 @@ async def test_every_worker_resumes_by_itself_after_postgres_restarts(
         try:
             loop = asyncio.get_running_loop()
             outage_ends = loop.time() + OUTAGE_SECONDS
-            during = await svc.ready()
+            # The readiness checks are kept for a second (`DependencyChecks.max_age`): the
+            # outage shows once the answer before it has aged out.
+            during = await eventually(
+                svc.ready, lambda answer: answer.status_code == 503, timeout=OUTAGE_SECONDS
+            )
             await asyncio.sleep(max(outage_ends - loop.time(), 0))
         finally:
             await fault_injector.start_postgres()
