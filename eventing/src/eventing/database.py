@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 _SQLALCHEMY_SCHEME = "postgresql+asyncpg://"
 _PLAIN_SCHEMES = ("postgresql://", "postgres://")
@@ -32,27 +27,15 @@ def create_engine(dsn: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
     """An async engine on the service database; accepts either DSN form. Statement errors and
     SQLAlchemy's logging never show the parameters (they hold personal data).
 
-    A pooled connection is checked without a round trip when it is taken (`_closed_on_checkout`)
-    instead of with SQLAlchemy's `pool_pre_ping`, which costs three (BEGIN, an empty query,
-    ROLLBACK: a ping shaped for pgbouncer's transaction mode) on every checkout, a quarter of
-    the round trips of a payment. A connection the server closed (a restart) is seen closed by
-    asyncpg as soon as its socket reads the end of stream; one that dies later still fails its
-    first statement, which the pool then treats as a disconnect (every older connection is
-    replaced) and the caller sees as a retryable 503 or a worker retry."""
-    engine = create_async_engine(
+    `pool_pre_ping` costs three round trips per checkout (BEGIN, an empty query, ROLLBACK: the
+    asyncpg dialect's ping, shaped for pgbouncer) and stays: a check of the connection without
+    a round trip (asyncpg's `is_closed()`) misses a connection the server terminated a moment
+    ago, before the event loop read its socket, and the next statement fails
+    (`test_a_subscription_whose_connections_are_terminated_applies_every_event_once`)."""
+    return create_async_engine(
         sqlalchemy_url(dsn),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_pre_ping=True,
         hide_parameters=True,
     )
-    event.listen(engine.sync_engine.pool, "checkout", _closed_on_checkout)
-    return engine
-
-
-def _closed_on_checkout(
-    dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
-) -> None:
-    driver = record.driver_connection
-    if driver is not None and driver.is_closed():
-        # The pool discards this connection and takes (or opens) another, up to three times.
-        raise DisconnectionError("the database closed this pooled connection")
