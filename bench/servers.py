@@ -131,30 +131,34 @@ async def order_service(
 
 
 @asynccontextmanager
-async def bare_app(infra: BenchInfra) -> AsyncIterator[RunningService]:
-    """The baseline endpoint on a fresh database, served like the services."""
-    run = f"bare_{uuid.uuid4().hex[:8]}"
+async def _fresh_database(infra: BenchInfra, kind: str) -> AsyncIterator[tuple[str, str]]:
+    """(run name, DSN) of a fresh, empty database for one contender; dropped afterwards."""
+    run = f"{kind}_{uuid.uuid4().hex[:8]}"
     database = f"bench_{run}"
     dsn = await create_database(infra, database)
     try:
-        env = {"BENCH_BARE_DSN": dsn}
-        async with contender_app("bench.bare_app", dsn, env, logs_dir(infra, run)) as running:
-            yield running
+        yield run, dsn
     finally:
         await drop_database(infra, database)
 
 
 @asynccontextmanager
+async def bare_app(infra: BenchInfra) -> AsyncIterator[RunningService]:
+    """The baseline endpoint on a fresh database, served like the services."""
+    async with _fresh_database(infra, "bare") as (run, dsn):
+        env = {"BENCH_BARE_DSN": dsn}
+        async with contender_app("bench.bare_app", dsn, env, logs_dir(infra, run)) as running:
+            yield running
+
+
+@asynccontextmanager
 async def crud_app(infra: BenchInfra) -> AsyncIterator[RunningService]:
     """The CRUD contender (`bench.crud_app`) on a fresh database, served like the services."""
-    run = f"crud_{uuid.uuid4().hex[:8]}"
-    database = f"bench_{run}"
-    dsn = await create_database(infra, database)
-    try:
-        async with crud_app_on(dsn, logs_dir(infra, run)) as running:
-            yield running
-    finally:
-        await drop_database(infra, database)
+    async with (
+        _fresh_database(infra, "crud") as (run, dsn),
+        crud_app_on(dsn, logs_dir(infra, run)) as running,
+    ):
+        yield running
 
 
 def crud_app_on(dsn: str, logs: Path) -> AbstractAsyncContextManager[RunningService]:
