@@ -17,6 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.schema import personal_data_access
 
+# Built once, run with a list of rows (one prepared statement for any count; a multi-row
+# VALUES would be compiled again for every response, a fifth of a GET's CPU: issue 19).
+_APPEND = insert(personal_data_access)
+
 
 @dataclass(frozen=True, slots=True)
 class PersonalDataAccess:
@@ -70,7 +74,7 @@ class AccessLog:
             return
         rows = [{**asdict(record), "fields": list(record.fields)} for record in records]
         async with self.engine.begin() as connection:
-            await connection.execute(insert(personal_data_access).values(rows))
+            await connection.execute(_APPEND, rows)
 
     async def read(self, where: AccessFilter, limit: int) -> list[RecordedAccess]:
         async with self.engine.connect() as connection:

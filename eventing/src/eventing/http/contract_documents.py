@@ -23,6 +23,7 @@ from contracts.envelope import SCHEMAS_PATH, schema_file
 from contracts.schemas import schema_files
 from contracts.topics import TOPICS
 from eventing.http.problems import ProblemError
+from eventing.http.routing import include_flat
 from eventing.settings import ServiceSettings
 
 SCHEMA_MEDIA_TYPE = "application/schema+json"
@@ -93,7 +94,7 @@ def contract_router(settings: ServiceSettings) -> APIRouter:
 
 def install_contract_documents(app: FastAPI, settings: ServiceSettings) -> None:
     """Serve the contracts from `app` (outside `/v1`: they are the events', not the API's)."""
-    app.include_router(contract_router(settings))
+    include_flat(app, contract_router(settings))
 
 
 def _canonical(document: dict[str, Any]) -> str:
