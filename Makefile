@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
+# kustomize renders deploy/k8s/ for `make test` (tests/unit/infra/test_k8s_manifests.py reads
+# the version from here) and `make k8s-render`.
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE := .cache/kustomize/$(KUSTOMIZE_VERSION)/kustomize
 LOCK_INPUTS := requirements/all.in requirements/dev.in requirements/constraints.txt \
 	contracts/pyproject.toml eventing/pyproject.toml deploy/local/pyproject.toml \
 	services/order/pyproject.toml services/logistics/pyproject.toml services/aftersales/pyproject.toml \
@@ -72,11 +76,11 @@ run: $(STAMP) ## Bring up everything and start the three services (Ctrl-C stops 
 	$(BIN)/localinfra run
 
 .PHONY: test
-test: $(STAMP) ## Run the whole suite (unit, integration, e2e) on its own infrastructure
+test: $(STAMP) $(KUSTOMIZE) ## Run the whole suite (unit, integration, e2e) on its own infrastructure
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: test-unit
-test-unit: $(STAMP) ## Run only the pure unit tests (no infrastructure)
+test-unit: $(STAMP) $(KUSTOMIZE) ## Run only the pure unit tests (no infrastructure)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 # The validators of the OpenAPI, AsyncAPI and JSON Schema documents (Spectral, AsyncAPI CLI,
@@ -90,6 +94,18 @@ $(CONTRACT_TOOLS): tools/contract-lint/package.json tools/contract-lint/package-
 
 .PHONY: contract-tools
 contract-tools: $(CONTRACT_TOOLS) ## Install the pinned Node validators `make lint` runs
+
+# kustomize (KUSTOMIZE, defined at the top) is built with Go from the Go module proxy, once.
+K8S_OVERLAY ?= single
+
+$(KUSTOMIZE):
+	@command -v go >/dev/null || { echo "Go is needed to build kustomize (golang from Debian or go.dev)"; exit 1; }
+	GOBIN=$(CURDIR)/$(dir $(KUSTOMIZE)) GOTOOLCHAIN=local go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+.PHONY: k8s-tools k8s-render
+k8s-tools: $(KUSTOMIZE) ## Build the pinned kustomize the manifest test renders deploy/k8s/ with
+k8s-render: $(KUSTOMIZE) ## Print the Kubernetes manifests of an overlay (K8S_OVERLAY=single|cluster)
+	@$(KUSTOMIZE) build deploy/k8s/overlays/$(K8S_OVERLAY)
 
 .PHONY: lint
 lint: $(STAMP) $(CONTRACT_TOOLS) ## ruff + mypy + the contract validators (tools/contract-lint)
