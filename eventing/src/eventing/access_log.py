@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from eventing.database import single_statements
 from eventing.schema import personal_data_access
 
 # Built once, run with a list of rows (one prepared statement for any count; a multi-row
@@ -69,11 +70,11 @@ class AccessLog:
         self.service = service
 
     async def append(self, records: Sequence[PersonalDataAccess]) -> None:
-        """Append `records` in one statement and commit (nothing to do for none)."""
+        """Append `records` in one statement, committed by itself (nothing to do for none)."""
         if not records:
             return
         rows = [{**asdict(record), "fields": list(record.fields)} for record in records]
-        async with self.engine.begin() as connection:
+        async with single_statements(self.engine) as connection:
             await connection.execute(_APPEND, rows)
 
     async def read(self, where: AccessFilter, limit: int) -> list[RecordedAccess]:

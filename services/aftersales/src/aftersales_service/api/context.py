@@ -14,7 +14,8 @@ from eventing.http.paths import identifier_path
 from eventing.service import kit_of
 
 
-def aftersales_kit(request: Request) -> AftersalesKit:
+# async, as every dependency: FastAPI runs a plain `def` one in its thread pool (issue 19).
+async def aftersales_kit(request: Request) -> AftersalesKit:
     return cast(AftersalesKit, kit_of(request))
 
 

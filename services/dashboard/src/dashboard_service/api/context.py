@@ -34,7 +34,8 @@ class Dashboard:
         return self.clock.now()
 
 
-def _dashboard(request: Request) -> Dashboard:
+# async, as every dependency: FastAPI runs a plain `def` one in its thread pool (issue 19).
+async def _dashboard(request: Request) -> Dashboard:
     dashboard: Dashboard = request.app.state.dashboard
     return dashboard
 

@@ -20,7 +20,8 @@ LogisticsKit = ServiceKit[
 ]
 
 
-def logistics_kit(request: Request) -> LogisticsKit:
+# async, as every dependency: FastAPI runs a plain `def` one in its thread pool (issue 19).
+async def logistics_kit(request: Request) -> LogisticsKit:
     kit: LogisticsKit = kit_of(request)
     return kit
 

@@ -13,7 +13,8 @@ from eventing.service import kit_of
 from order_service.application.commands import OrderKit
 
 
-def order_kit(request: Request) -> OrderKit:
+# async, as every dependency: FastAPI runs a plain `def` one in its thread pool (issue 19).
+async def order_kit(request: Request) -> OrderKit:
     return cast(OrderKit, kit_of(request))
 
 

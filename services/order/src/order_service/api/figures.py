@@ -68,7 +68,7 @@ class FigureQuery:
     tz: str | None
 
 
-def figure_query(
+async def figure_query(
     period: Annotated[
         PeriodKind, Query(description="day, week (Monday to Sunday), month, range or all.")
     ] = PeriodKind.DAY,

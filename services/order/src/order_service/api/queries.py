@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from eventing.data_keys import PersonalData
+from eventing.database import single_statements
 from eventing.http.access import Parties, forbidden, masked, may_see, sees_personal_data, shop_scope
 from eventing.http.access_audit import Audit, Shown
 from eventing.http.auth import Caller, CurrentCaller, Role
@@ -48,7 +49,7 @@ async def get_order(
     min_version: MinVersion = None,
 ) -> OrderDetail:
     async def fetch() -> OrderRecord | None:
-        async with kit.engine.connect() as connection:
+        async with single_statements(kit.engine) as connection:
             return await order_record(connection, order_id)
 
     record = await wait_for_version(fetch, lambda r: r.version, min_version)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,11 +16,23 @@ from order_service.projections.tables import order_timeline, order_view
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One entry of an order's timeline as `order_record` reads it."""
+
+    source: str
+    event_type: str
+    sequence: int
+    occurred_at: datetime
+    actor: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRecord:
     """An order's row with its cross-service timeline."""
 
     row: Row[Any]
-    timeline: Sequence[Row[Any]]
+    timeline: Sequence[TimelineRow]
 
     @property
     def version(self) -> int:
@@ -38,20 +51,51 @@ class OrderFilter:
     after: tuple[datetime, str] | None = field(default=None)  # keyset: (created_at, order_id)
 
 
+# The order's row and its timeline in one statement, so one snapshot: the timeline as a JSON
+# array aggregated beside the row (a join would repeat the row's JSON detail per entry).
+_TIMELINE = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(
+                        order_timeline.c.source,
+                        order_timeline.c.event_type,
+                        order_timeline.c.sequence,
+                        order_timeline.c.occurred_at,
+                        order_timeline.c.actor,
+                        order_timeline.c.data,
+                    ),
+                    order_timeline.c.occurred_at,
+                    order_timeline.c.entry_id,
+                )
+            ),
+            text("'[]'::json"),
+        )
+    )
+    .where(order_timeline.c.order_id == order_view.c.order_id)
+    .scalar_subquery()
+)
+_ORDER_RECORD = select(order_view, _TIMELINE.label("timeline_entries")).where(
+    order_view.c.order_id == bindparam("order_id")
+)
+
+
 async def order_record(connection: AsyncConnection, order_id: str) -> OrderRecord | None:
-    row = (
-        await connection.execute(select(order_view).where(order_view.c.order_id == order_id))
-    ).first()
+    """The order's row and timeline (oldest entry first), or None."""
+    row = (await connection.execute(_ORDER_RECORD, {"order_id": order_id})).first()
     if row is None:
         return None
-    timeline = (
-        await connection.execute(
-            select(order_timeline)
-            .where(order_timeline.c.order_id == order_id)
-            .order_by(order_timeline.c.occurred_at, order_timeline.c.entry_id)
-        )
-    ).all()
+    timeline = [
+        TimelineRow(source, event_type, sequence, _instant(at), actor, data)
+        for source, event_type, sequence, at, actor, data in row.timeline_entries
+    ]
     return OrderRecord(row, timeline)
+
+
+def _instant(value: str) -> datetime:
+    """A timestamptz as JSON renders it (in the session's time zone), as a UTC datetime."""
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 async def list_orders(
