@@ -143,7 +143,7 @@ BENCH_ENV := ORDERS_INFRA_HOME=$${ORDERS_BENCH_HOME:-$(CURDIR)/.run/bench} ORDER
 	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_BENCH_KAFKA_CONTROLLER_PORT:-59293} \
 	ORDERS_SERVICE_BASE_PORT=$${ORDERS_BENCH_SERVICE_BASE_PORT:-18200}
 BENCHMARKS := append relay subscription rebuild
-# Benchmarks 2, 6, 7 and 8 drive HTTP load with Debian's wrk (bench/wrk.py); nothing else needs it.
+# Benchmarks 2, 6, 7, 8 and 10 drive HTTP load with Debian's wrk (bench/wrk.py); nothing else needs it.
 NEED_WRK = @command -v wrk >/dev/null || { echo "wrk is not installed (the HTTP benchmarks' load generator): sudo apt-get install -y wrk"; exit 1; }
 
 .PHONY: bench $(addprefix bench-,$(BENCHMARKS))
@@ -163,11 +163,15 @@ bench-subscription: $(STAMP) ## Benchmark 4: subscription catch-up vs raw consum
 bench-rebuild: $(STAMP) ## Benchmark 5: read-model rebuild from the store vs a raw sequential read
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench rebuild $(BENCH_ARGS)
-.PHONY: bench-commands bench-freshness bench-growth bench-memory
+.PHONY: bench-commands bench-reads bench-freshness bench-growth bench-memory
 bench-commands: $(STAMP) ## Benchmark 2: place + pay over HTTP (order service) vs a CRUD service and a bare INSERT
 	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench commands $(BENCH_ARGS)
+bench-reads: $(STAMP) ## Benchmark 10: GET of an order and /ready over HTTP vs a bare FastAPI GET of one row
+	$(NEED_WRK)
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench reads $(BENCH_ARGS)
 bench-freshness: $(STAMP) ## Benchmark 6: payment to shipment read model (three services) vs raw Kafka hops
 	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null

@@ -1,4 +1,5 @@
-"""The baseline of the HTTP benchmarks: a bare FastAPI endpoint doing one asyncpg INSERT.
+"""The baseline of the HTTP benchmarks: a bare FastAPI endpoint doing one asyncpg INSERT (and,
+for the reads benchmark, one doing one asyncpg SELECT of such a row by id).
 
 `uvicorn --factory bench.bare_app:create_app` with `BENCH_BARE_DSN` set, served with the same
 uvicorn settings as the services. It takes the same order body the order service gets, parses
@@ -16,7 +17,7 @@ from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 POOL_SIZE = 20  # as the order service's engine (eventing.runtime pool_size=20)
 TABLE = "bare_orders"
@@ -53,5 +54,13 @@ def create_app() -> FastAPI:
             f"INSERT INTO {TABLE} (body) VALUES ($1::jsonb) RETURNING id", json.dumps(body)
         )
         return JSONResponse({"id": row_id}, status_code=201)
+
+    @app.get("/orders/{row_id}")
+    async def read(row_id: int, request: Request) -> Response:
+        pool: asyncpg.Pool = request.app.state.pool
+        body = await pool.fetchval(f"SELECT body FROM {TABLE} WHERE id = $1", row_id)
+        if body is None:
+            return JSONResponse({"detail": "no such row"}, status_code=404)
+        return Response(body, media_type="application/json")
 
     return app

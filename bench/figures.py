@@ -15,11 +15,14 @@ class Target:
     minimum_ratio: float | None = None
     minimum_value: float | None = None
     maximum_ratio: float | None = None
+    maximum_value: float | None = None
 
     def met_by(self, value: float, ratio: float) -> bool:
         if self.minimum_ratio is not None and ratio < self.minimum_ratio:
             return False
         if self.maximum_ratio is not None and not ratio <= self.maximum_ratio:
+            return False
+        if self.maximum_value is not None and not value <= self.maximum_value:
             return False
         return self.minimum_value is None or value >= self.minimum_value
 

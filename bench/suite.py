@@ -15,6 +15,7 @@ from bench import (
     freshness,
     growth,
     memory,
+    reads,
     rebuild,
     relay,
     sealing,
@@ -37,6 +38,7 @@ class Benchmark:
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("append", 1, "Append to the event store", append.run),
     Benchmark("commands", 2, "Commands over HTTP (place + pay)", commands.run),
+    Benchmark("reads", 10, "Reads over HTTP (GET of an order, /ready)", reads.run),
     Benchmark("relay", 3, "Outbox relay to Kafka (backlog)", relay.run),
     Benchmark("subscription", 4, "Subscription catch-up into a read model", subscription.run),
     Benchmark("rebuild", 5, "Read-model rebuild from the store", rebuild.run),

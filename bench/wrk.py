@@ -32,6 +32,7 @@ from bench.loadgen import LoadSpec
 INSTALL = "sudo apt-get install -y wrk"
 SCRIPT = Path(__file__).with_name("loadgen.lua")
 PLAIN_SCRIPT = Path(__file__).with_name("wrk_plain.lua")
+GET_SCRIPT = Path(__file__).with_name("wrk_get.lua")
 TIMEOUT = "120s"  # a slow answer is a long latency, not a socket error
 
 
@@ -122,6 +123,7 @@ class Plain:
     p50: float
     p99: float
     errors: int
+    requests: int = 0
 
 
 async def plain(spec: LoadSpec, seconds: int) -> Plain:
@@ -144,6 +146,40 @@ async def plain(spec: LoadSpec, seconds: int) -> Plain:
         measured["p50_us"] / 1e6,
         measured["p99_us"] / 1e6,
         measured["errors"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Get:
+    """One connection's static GET: a path and its headers."""
+
+    path: str
+    headers: dict[str, str]
+
+
+async def gets(url: str, targets: list[Get], connections: int, seconds: int) -> Plain:
+    """wrk sending static GETs (`bench/wrk_get.lua`), connection n the n-th target (cycling),
+    one connection per thread as the other loops; non-2xx answers count as errors."""
+    binary = executable()
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
+        spec_file, out = Path(scratch, "spec.lua"), Path(scratch, "out.json")
+        document = {
+            "out": str(out),
+            "targets": [{"path": t.path, "headers": t.headers} for t in targets],
+        }
+        await asyncio.to_thread(spec_file.write_text, "return " + _lua(document) + "\n")
+        await _wrk(
+            binary, url, spec_file, GET_SCRIPT, threads=connections, connections=connections,
+            seconds=seconds,
+        )  # fmt: skip
+        measured = json.loads(await asyncio.to_thread(out.read_text))
+    duration = measured["duration_us"] / 1e6
+    return Plain(
+        measured["requests"] / duration if duration else 0.0,
+        measured["p50_us"] / 1e6,
+        measured["p99_us"] / 1e6,
+        measured["errors"],
+        measured["requests"],
     )
 
 

@@ -54,3 +54,29 @@ def test_the_spec_carries_each_connections_bodies_and_headers() -> None:
     assert "Bearer p" in literals
     assert "application/json" in literals
     assert '["window_start"] = 10.0' in chunk
+
+
+def test_a_maximum_value_is_met_at_or_under_it_whatever_the_ratio() -> None:
+    target = Target("≤ 500 µs", maximum_value=500.0)
+
+    assert Figure("cpu per GET", 500.0, "µs", "bare", 100.0, target).met is True
+    assert Figure("cpu per GET", 501.0, "µs", "bare", 1000.0, target).met is False
+    assert Figure.from_json(Figure("x", 1.0, "µs", "b", 1.0, target).to_json()).target == target
+
+
+def test_the_reads_figures_compare_with_the_bare_read_and_hold_the_cpu_budget() -> None:
+    from bench.reads import Read, read_figures
+
+    best = {
+        "GET /v1/orders/{order_id}": Read(600.0, 0.02, 0.05, 0.4, 0),
+        "bare GET /orders/{id}": Read(1000.0, 0.01, 0.03, 0.2, 0),
+        "ours GET /ready": Read(2000.0, 0.005, 0.01, 0.1, 0),
+        "bare GET /ready": Read(4000.0, 0.002, 0.008, 0.05, 0),
+    }
+
+    get, cpu, ready = read_figures(best, "")
+
+    assert (get.ratio, get.met) == (0.6, True)
+    assert (cpu.value, cpu.unit, cpu.met) == (400.0, "µs", True)
+    assert ready.ratio == 0.5
+    assert ready.met is None
