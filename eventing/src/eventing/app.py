@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import make_asgi_app
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +32,7 @@ from eventing.http.pagination import CursorSigning, cursor_key
 from eventing.http.problems import install_problem_handlers
 from eventing.http.request_metrics import RequestMetrics
 from eventing.http.routing import include_flat
+from eventing.http.server_spans import install_server_spans
 from eventing.settings import ServiceSettings
 from eventing.supervision import RestartPolicy, Supervisor
 from eventing.supervision import Worker as Worker  # re-exported: the runtime types its list
@@ -106,11 +106,7 @@ def build_service_app(
     # The server span of each request is the root (or, given `traceparent`, the continuation)
     # of the trace its appended events carry on (`eventing.tracing`); probes stay untraced.
     configure_tracing(service)
-    # No child span per ASGI `receive`/`send` message: two or three spans per request that
-    # say nothing the server span does not, at a tenth of a millisecond each (issue 19).
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="/health,/ready,/metrics", exclude_spans=["receive", "send"]
-    )
+    install_server_spans(app, excluded_urls="/health,/ready,/metrics")
     return app
 
 
