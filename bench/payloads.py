@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -108,12 +108,13 @@ def paid(order: str) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class StoredRow:
-    """One event as a row of `eventing.events` (for bulk loads that bypass the store)."""
+    """One event as a row of `eventing.events` (for bulk loads that bypass the store); the
+    projectors also wrap the events they apply in it, `data` as the event has it (not copied)."""
 
     stream_id: str
     stream_version: int
     event_type: str
-    data: dict[str, Any]
+    data: Mapping[str, Any]
     schema_version: int = 1
 
 

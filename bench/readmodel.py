@@ -188,7 +188,7 @@ async def apply_consumed_batch(
     await apply_batch(
         connection,
         SUMMARIES,
-        [StoredRow(e.stream_id, e.sequence, e.event_type, dict(e.data)) for e in events],
+        [StoredRow(e.stream_id, e.sequence, e.event_type, e.data) for e in events],
     )
 
 
@@ -218,7 +218,7 @@ async def _project_recorded_batch(
     await apply_batch(
         connection,
         tables[SUMMARIES],
-        [StoredRow(e.stream_id, e.stream_version, e.event_type, dict(e.data)) for e in events],
+        [StoredRow(e.stream_id, e.stream_version, e.event_type, e.data) for e in events],
     )
 
 

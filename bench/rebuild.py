@@ -29,7 +29,7 @@ from eventing.events import RecordedEvent
 from eventing.rebuild import ProjectionTables, RebuildProgress, rebuild_from_store
 from eventing.store import EventStore
 
-TARGET_SECONDS_PER_MILLION = 60
+TARGET_SECONDS_PER_MILLION = 20  # issue 19 (was 60)
 _READ_ALL = (
     "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, topic,"
     " data, metadata, occurred_at, recorded_at FROM eventing.events ORDER BY position"

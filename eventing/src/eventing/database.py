@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
+from eventing.events import decode_json
+
 _SQLALCHEMY_SCHEME = "postgresql+asyncpg://"
 _PLAIN_SCHEMES = ("postgresql://", "postgres://")
 
@@ -37,13 +39,17 @@ def create_engine(dsn: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
     read its socket, and the next statement fails
     (`test_a_subscription_whose_connections_are_terminated_applies_every_event_once`). The ping
     is one round trip (`_ping`), not the asyncpg dialect's three (BEGIN, an empty query,
-    ROLLBACK: shaped for pgbouncer's transaction pooling, which the services do not sit behind)."""
+    ROLLBACK: shaped for pgbouncer's transaction pooling, which the services do not sit behind).
+
+    json/jsonb columns decode with `decode_json` (orjson, same result as the stdlib); what the
+    engine writes keeps SQLAlchemy's stdlib encoder."""
     engine = create_async_engine(
         sqlalchemy_url(dsn),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
         hide_parameters=True,
+        json_deserializer=decode_json,
     )
     engine.dialect.do_ping = _ping  # type: ignore[method-assign]
     return engine

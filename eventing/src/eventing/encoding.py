@@ -20,7 +20,7 @@ from contracts.envelope import (
     schema_uri,
 )
 from contracts.kafka_binding import HEADER_PREFIX, header_name
-from eventing.events import JsonText, RecordedEvent
+from eventing.events import JsonText, RecordedEvent, decode_json
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -133,7 +133,7 @@ class ConsumedEvent:
 
     @property
     def data(self) -> Any:
-        return json.loads(self.value)
+        return decode_json(self.value)
 
     @property
     def time(self) -> datetime | None:
@@ -149,15 +149,21 @@ def decode_record(
     value: bytes | None,
     headers: Iterable[tuple[str, bytes | None]],
 ) -> ConsumedEvent:
-    """The consumed record's attributes; raises `UndecodableRecord` when essentials are missing."""
+    """The consumed record's attributes; raises `UndecodableRecord` when essentials are missing.
+
+    Called for every record a subscription or a rebuild reads, so the loop keeps the header
+    pairs it was given instead of building new ones, and the attribute names of the headers
+    seen are remembered."""
     kept: list[tuple[str, bytes]] = []
     attributes: dict[str, str] = {}
-    for name, raw in headers:
+    for header in headers:
+        name, raw = header
         if raw is None:
             continue
-        kept.append((name, raw))
-        if name.startswith(HEADER_PREFIX):
-            attributes[name.removeprefix(HEADER_PREFIX)] = raw.decode("utf-8", "replace")
+        kept.append(header)  # type: ignore[arg-type]  # raw is not None
+        attribute = _ATTRIBUTES.get(name) or _attribute(name)
+        if attribute:
+            attributes[attribute] = raw.decode("utf-8", "replace")
     if value is None:
         raise UndecodableRecord(f"{topic}/{partition}@{offset} has no value")
     try:
@@ -165,7 +171,7 @@ def decode_record(
             topic=topic,
             partition=partition,
             offset=offset,
-            event_id=uuid.UUID(attributes["id"]),
+            event_id=_uuid(attributes["id"]),
             event_type=attributes["type"],
             stream_id=attributes["subject"],
             sequence=int(attributes["sequence"]),
@@ -176,3 +182,24 @@ def decode_record(
         )
     except (KeyError, ValueError) as error:
         raise UndecodableRecord(f"{topic}/{partition}@{offset}: bad attribute {error}") from error
+
+
+# Header name -> CloudEvents attribute ("" for any other header), for the names seen so far;
+# bounded, since header names come from whoever produced the record.
+_ATTRIBUTES: dict[str, str] = {}
+_ATTRIBUTES_KEPT = 256
+
+
+def _attribute(name: str) -> str:
+    attribute = name.removeprefix(HEADER_PREFIX) if name.startswith(HEADER_PREFIX) else ""
+    if len(_ATTRIBUTES) < _ATTRIBUTES_KEPT:
+        _ATTRIBUTES[name] = attribute
+    return attribute
+
+
+def _uuid(text: str) -> uuid.UUID:
+    """`uuid.UUID(text)`, without its prefix and brace handling for the usual hyphenated form."""
+    digits = text.replace("-", "")
+    if len(digits) == 32:
+        return uuid.UUID(int=int(digits, 16))
+    return uuid.UUID(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -10,7 +11,34 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+import orjson
+
 JsonObject = Mapping[str, Any]
+
+# Every digit made "0", every other byte a blank: 19 digits in a row may be an integer outside
+# 64 bits, which orjson reads as a float (`bytes.translate` and `in` are ten times faster than
+# a regular expression here).
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def decode_json(document: str | bytes) -> Any:
+    """`json.loads`, with orjson's speed: every reader of stored events and consumed records
+    decodes through here (a 1M-event rebuild decodes 1M payloads).
+
+    The result equals `json.loads`'s for every input. orjson refuses what the stdlib accepts
+    beyond RFC 8259 (NaN, lone surrogates, numbers out of a double's range) and reads an
+    integer beyond 64 bits as a float; the first falls back on its error, the second on a
+    run of 19 digits (rare in payloads: a big integer or a long digit string), both to
+    `json.loads`. Encoding is unchanged everywhere (the stored text is compared and hashed).
+    """
+    raw = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
+    if _LONG_NUMBER not in raw.translate(_DIGITS_AS_ZEROS):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(document)
 
 
 class JsonText(Mapping[str, Any]):
@@ -30,14 +58,22 @@ class JsonText(Mapping[str, Any]):
 
     def _document(self) -> dict[str, Any]:
         if self._parsed is None:
-            parsed = json.loads(self.text)
+            parsed = decode_json(self.text)
             if not isinstance(parsed, dict):
                 raise ValueError(f"stored event data is not a JSON object: {self.text[:80]!r}")
             self._parsed = parsed
         return self._parsed
 
+    def decode(self) -> None:
+        """Parse now rather than at first use (a reader ahead of its consumer); text that is
+        not a JSON object stays text and raises where it is used, as before."""
+        if self._parsed is None:
+            with contextlib.suppress(ValueError):
+                self._document()
+
     def __getitem__(self, key: str) -> Any:
-        return self._document()[key]
+        parsed = self._parsed  # a projector reads a few fields of every event: no extra call
+        return (parsed if parsed is not None else self._document())[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._document())

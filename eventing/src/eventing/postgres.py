@@ -8,10 +8,12 @@ import json
 import asyncpg
 
 from eventing.database import asyncpg_dsn
+from eventing.events import decode_json
 
 
 async def connect(dsn: str, *, application_name: str | None = None) -> asyncpg.Connection:
-    """A connection that decodes json/jsonb to Python objects; `application_name` shows in
+    """A connection that decodes json/jsonb to Python objects (`decode_json`; it encodes with
+    the stdlib, whose text is what gets stored); `application_name` shows in
     `pg_stat_activity` (an operator can tell a worker's connection from the others)."""
     settings = {"application_name": application_name} if application_name else None
     connection: asyncpg.Connection = await asyncpg.connect(
@@ -20,7 +22,7 @@ async def connect(dsn: str, *, application_name: str | None = None) -> asyncpg.C
     try:
         for type_name in ("json", "jsonb"):
             await connection.set_type_codec(
-                type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+                type_name, encoder=json.dumps, decoder=decode_json, schema="pg_catalog"
             )
     except BaseException:
         connection.terminate()  # a half-set-up connection would leak with its socket

@@ -34,6 +34,16 @@ _SAVE_POSITION = (
     .where(*_PARTITION_ROW)
     .values(next_offset=bindparam("p_offset"), updated_at=text("now()"))
 )
+# One statement whatever the number of streams: a multi-row VALUES would be compiled anew for
+# every batch size (that compilation was a tenth of a catch-up's CPU).
+_SAVE_SEQUENCES = text(
+    "INSERT INTO eventing.consumer_streams (consumer_group, topic, stream_id, last_sequence)"
+    " SELECT :p_group, :p_topic, stream_id, last_sequence"
+    " FROM unnest(CAST(:p_streams AS text[]), CAST(:p_sequences AS bigint[]))"
+    " AS saved(stream_id, last_sequence)"
+    " ON CONFLICT (consumer_group, topic, stream_id)"
+    " DO UPDATE SET last_sequence = excluded.last_sequence"
+)
 _SEQUENCES = select(consumer_streams.c.stream_id, consumer_streams.c.last_sequence).where(
     consumer_streams.c.consumer_group == bindparam("p_group"),
     consumer_streams.c.topic == bindparam("p_topic"),
@@ -91,19 +101,11 @@ class PartitionState:
              "p_offset": next_offset},
         )  # fmt: skip
         if sequences:
-            statement = insert(consumer_streams).values(
-                [
-                    {"consumer_group": self.group, "topic": tp.topic, "stream_id": stream,
-                     "last_sequence": sequence}
-                    for stream, sequence in sequences.items()
-                ]
-            )  # fmt: skip
             await connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["consumer_group", "topic", "stream_id"],
-                    set_={"last_sequence": statement.excluded.last_sequence},
-                )
-            )
+                _SAVE_SEQUENCES,
+                {"p_group": self.group, "p_topic": tp.topic, "p_streams": list(sequences),
+                 "p_sequences": list(sequences.values())},
+            )  # fmt: skip
         self.positions[tp] = next_offset
 
     async def read_positions(

@@ -184,13 +184,18 @@ class Subscription:
         batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
     ) -> bool:
         """Apply every partition's batch; False (after a pause) if the database or broker
-        failed one, whose records are then read again."""
+        failed one, whose records are then read again.
+
+        The batches share one connection, checked out (and pinged) once per poll rather than
+        once per partition: each is still its own transaction, committed before the next."""
         pending = dict(batches)
         try:
-            for tp, records in batches.items():
-                await self._apply_batch(producer, tp, records)
-                del pending[tp]
-                self._update_lag(consumer, tp)
+            if batches:
+                async with self.engine.connect() as connection:
+                    for tp, records in batches.items():
+                        await self._apply_batch(connection, producer, tp, records)
+                        del pending[tp]
+                        self._update_lag(consumer, tp)
         except (DBAPIError, OSError, KafkaError) as error:
             # Nothing of the failed batches was committed: read them again after a pause.
             log.warning("subscription.batch_failed", group=self.options.group, error=repr(error))
@@ -202,15 +207,20 @@ class Subscription:
 
     async def _apply_batch(
         self,
+        connection: AsyncConnection,
         producer: AIOKafkaProducer,
         tp: TopicPartition,
         records: Sequence[ConsumerRecord[bytes, bytes]],
     ) -> None:
         """Apply fast (no savepoints); if any event fails, redo the batch carefully."""
         try:
-            tally = await self._apply_in_transaction(producer, tp, records, careful=False)
+            tally = await self._apply_in_transaction(
+                connection, producer, tp, records, careful=False
+            )
         except _NeedsCareful:
-            tally = await self._apply_in_transaction(producer, tp, records, careful=True)
+            tally = await self._apply_in_transaction(
+                connection, producer, tp, records, careful=True
+            )
         self.applied += tally.applied
         self.duplicates += tally.duplicates
         if self._on_applied is not None and tally.events:
@@ -220,6 +230,7 @@ class Subscription:
 
     async def _apply_in_transaction(
         self,
+        connection: AsyncConnection,
         producer: AIOKafkaProducer,
         tp: TopicPartition,
         records: Sequence[ConsumerRecord[bytes, bytes]],
@@ -228,7 +239,7 @@ class Subscription:
     ) -> _Tally:
         tally = _Tally()
         with counted_on_commit():  # a batch redone carefully counts its events once
-            async with self.engine.begin() as connection:
+            async with connection.begin():
                 next_offset = await self._state.lock_position(connection, tp)
                 fresh = [record for record in records if record.offset >= next_offset]
                 if not fresh:
@@ -390,12 +401,7 @@ def dead_letter_retry(
 def _decoded(record: ConsumerRecord[bytes, bytes]) -> ConsumedEvent | UndecodableRecord:
     try:
         return decode_record(
-            record.topic,
-            record.partition,
-            record.offset,
-            record.key,
-            record.value,
-            [(name, value) for name, value in record.headers],
+            record.topic, record.partition, record.offset, record.key, record.value, record.headers
         )
     except UndecodableRecord as error:
         return error
