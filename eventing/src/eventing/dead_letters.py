@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import TopicAlreadyExistsError
 
 # Re-exported: the subscriptions, orderctl and the tests name them from here.
 from contracts.dead_letters import ERROR_HEADER_PREFIX as ERROR_HEADER_PREFIX
 from contracts.dead_letters import dead_letter_topic as dead_letter_topic
 from eventing.redaction import describe_error
+from eventing.topics import replicated_topics
 
 
 class FailedRecord(Protocol):
@@ -44,7 +45,7 @@ async def ensure_dead_letter_topics(bootstrap: str, names: Iterable[str]) -> Non
         # Another replica may create one between our list and create: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):
             if missing:
-                await admin.create_topics([NewTopic(name, 1, 1) for name in sorted(missing)])
+                await admin.create_topics(await replicated_topics(admin, sorted(missing), 1))
     finally:
         await admin.close()
 

@@ -33,14 +33,32 @@ async def connect_admin(bootstrap: str, timeout: float = 60.0) -> AIOKafkaAdminC
             await asyncio.sleep(0.5)
 
 
-async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec], replication_factor: int = 1
-) -> list[str]:
-    """Create the catalog's topics that are missing; returns the names it created.
+def replication_for(brokers: int) -> tuple[int, int]:
+    """Replication factor and `min.insync.replicas` of the catalog's topics on `brokers`
+    brokers: three copies where there are three, and acks=all writes refused unless two hold
+    them, so one broker may fail without losing an acknowledged record or stopping writes."""
+    return min(3, brokers), 2 if brokers >= 3 else 1
+
+
+async def replicated_topics(
+    admin: AIOKafkaAdminClient, names: Iterable[str], partitions: int
+) -> list[NewTopic]:
+    """Topics outside the catalog (dead letters, tests' own) replicated as the catalog's are on
+    the brokers the cluster has now (`replication_for`): one broker, one copy, as before."""
+    brokers = len((await admin.describe_cluster())["brokers"])
+    replication_factor, min_insync_replicas = replication_for(brokers)
+    config = {"min.insync.replicas": str(min_insync_replicas)}
+    return [NewTopic(name, partitions, replication_factor, topic_configs=config) for name in names]
+
+
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], brokers: int = 1) -> list[str]:
+    """Create the catalog's topics that are missing, replicated as `replication_for(brokers)`
+    says; returns the names it created.
 
     Partition counts are part of the key-to-partition mapping, so an existing topic with a
     different count is reported, never silently changed.
     """
+    replication_factor, min_insync_replicas = replication_for(brokers)
     admin = await connect_admin(bootstrap)
     try:
         existing = set(await admin.list_topics())
@@ -55,7 +73,10 @@ async def ensure_topics(
                             name=spec.name,
                             num_partitions=spec.partitions,
                             replication_factor=replication_factor,
-                            topic_configs=spec.config,
+                            topic_configs={
+                                **spec.config,
+                                "min.insync.replicas": str(min_insync_replicas),
+                            },
                         )
                         for spec in missing
                     ]

@@ -56,10 +56,27 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+Brokers = Annotated[
+    int | None,
+    typer.Option(
+        "--brokers",
+        min=1,
+        max=9,
+        help="Kafka KRaft nodes (3: a replicated cluster); default ORDERS_KAFKA_BROKERS, "
+        "else as many as the infra home holds, 1 for a new one.",
+        show_default=False,
+    ),
+]
+
+
+def _stack(brokers: int | None) -> LocalStack:
+    return LocalStack(InfraSettings(kafka_brokers=brokers) if brokers else None)
+
+
 @app.command()
-def up() -> None:
+def up(brokers: Brokers = None) -> None:
     """Start PostgreSQL and Kafka if they do not run yet, create databases and topics."""
-    stack = LocalStack()
+    stack = _stack(brokers)
     started = time.perf_counter()
     try:
         report = stack.up()
@@ -90,10 +107,18 @@ def provision(
     kafka_bootstrap_servers: Annotated[
         str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")
     ],
+    brokers: Annotated[
+        int,
+        typer.Option(
+            envvar="ORDERS_KAFKA_BROKERS",
+            min=1,
+            help="Brokers of that cluster: topics get min(3, brokers) replicas.",
+        ),
+    ] = 1,
 ) -> None:
     """Prepare infrastructure you run yourself (Docker, cloud): databases, topics, migrations."""
     created = asyncio.run(ensure_databases(postgres_admin_dsn))
-    topics = asyncio.run(ensure_topics(kafka_bootstrap_servers, TOPICS))
+    topics = asyncio.run(ensure_topics(kafka_bootstrap_servers, TOPICS, brokers))
     parts = urlsplit(postgres_admin_dsn)
     for name in (*SERVICES, *ReadSide):
         try:
@@ -119,8 +144,9 @@ def status() -> None:
 
 def _print_status(stack: LocalStack) -> None:
     settings = stack.settings
-    pg, kafka = stack.postgres.status(), stack.kafka.status()
-    health = asyncio.run(_probe(settings, pg.running, kafka.running))
+    pg, brokers = stack.postgres.status(), stack.kafka.statuses()
+    kafka_running = any(broker.running for broker in brokers)
+    health = asyncio.run(_probe(settings, pg.running, kafka_running))
     table = Table(title=f"infra home {settings.infra_home}")
     for column in ("component", "state", "pid", "address", "health"):
         table.add_column(column, overflow="fold")
@@ -128,16 +154,20 @@ def _print_status(stack: LocalStack) -> None:
         "postgres 18", _state(pg.running), str(pg.pid or "-"),
         f"{settings.host}:{pg.port}", health["postgres"],
     )  # fmt: skip
-    table.add_row(
-        f"kafka {kafka.version}", _state(kafka.running), str(kafka.pid or "-"),
-        settings.kafka_bootstrap, health["kafka"],
-    )  # fmt: skip
+    version = stack.kafka.version
+    for node, kafka in enumerate(brokers, start=1):
+        name = f"kafka {version}" if len(brokers) == 1 else f"kafka {version} broker {node}"
+        table.add_row(
+            name, _state(kafka.running), str(kafka.pid or "-"),
+            f"{settings.host}:{kafka.port}", health["kafka"] if kafka.running else "-",
+        )  # fmt: skip
     for name in (*SERVICES, *ReadSide):
         address = f"http://{settings.host}:{settings.service_port(name)}"
         table.add_row(f"{name} service", "", "", address, health[name])
     console.print(table)
     console.print(f"postgres data {pg.data_dir}  log {pg.log_file}")
-    console.print(f"kafka    data {kafka.data_dir}  log {kafka.log_file}")
+    for kafka in brokers:
+        console.print(f"kafka    data {kafka.data_dir}  log {kafka.log_file}")
     console.print(f"services logs {settings.logs_dir}/<service>.log")
 
 
@@ -188,9 +218,10 @@ def run(
     keep_infra: Annotated[
         bool, typer.Option(help="Leave PostgreSQL and Kafka running after Ctrl-C.")
     ] = False,
+    brokers: Brokers = None,
 ) -> None:
     """Bring up the infrastructure, migrate, start the three services; Ctrl-C stops everything."""
-    stack = LocalStack()
+    stack = _stack(brokers)
     stopping = False
 
     def request_stop(signum: int, _: FrameType | None) -> None:

@@ -54,6 +54,15 @@ class InfraSettings(BaseSettings):
     pg_user: str = "postgres"
     kafka_port: int = LOCAL_KAFKA_PORT
     kafka_controller_port: int = 59093
+    kafka_brokers: int | None = Field(
+        default=None,
+        ge=1,
+        le=9,
+        description="KRaft nodes (broker and controller each) to run; 3 makes a replicated "
+        "cluster. Unset: as many as the infra home was formatted with, 1 for a new home. "
+        "Node i (from 1) listens on kafka_port + 2(i-1), its controller on "
+        "kafka_controller_port + 2(i-1): node 1 keeps the single broker's ports.",
+    )
     kafka_heap: str = "768m"
     service_base_port: int = LOCAL_SERVICE_BASE_PORT
     host: str = LOCAL_HOST
@@ -71,8 +80,19 @@ class InfraSettings(BaseSettings):
         return self.infra_home / "kafka"
 
     @property
+    def kafka_broker_count(self) -> int:
+        return self.kafka_brokers or 1
+
+    def kafka_node_ports(self, node_id: int) -> tuple[int, int]:
+        """Broker and controller port of KRaft node `node_id` (1-based); see `kafka_brokers`."""
+        step = 2 * (node_id - 1)
+        return self.kafka_port + step, self.kafka_controller_port + step
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return f"{self.host}:{self.kafka_port}"
+        """Every broker: a client that starts while one is down still finds the cluster."""
+        nodes = range(1, self.kafka_broker_count + 1)
+        return ",".join(f"{self.host}:{self.kafka_node_ports(node)[0]}" for node in nodes)
 
     def postgres_dsn(self, database: str = "postgres") -> str:
         return f"postgresql://{self.pg_user}@{self.host}:{self.pg_port}/{database}"

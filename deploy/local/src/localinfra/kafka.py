@@ -1,4 +1,5 @@
-"""A real Apache Kafka broker (KRaft, single node) run from the official jars on Maven Central."""
+"""A real Apache Kafka node (KRaft, broker and controller in one JVM) run from the official jars
+on Maven Central; `localinfra.kafka_cluster` runs one or several of them as the local cluster."""
 
 from __future__ import annotations
 
@@ -32,19 +33,28 @@ class KafkaStatus:
     version: str
 
 
-class LocalKafka:
-    """Resolves the broker jars once, formats storage on first start, starts and stops the JVM."""
+class KafkaNode:
+    """Resolves the broker jars once, formats storage on first start, starts and stops the JVM.
 
-    def __init__(self, settings: InfraSettings) -> None:
+    Node 1 keeps the single broker's folders (kafka/, logs/kafka.log) so a home made before
+    clusters existed still starts; node i of a cluster lives in kafka/node-i and logs/kafka-i.
+    """
+
+    def __init__(self, settings: InfraSettings, node_id: int = 1, brokers: int = 1) -> None:
         self.settings = settings
+        self.node_id = node_id
+        self.brokers = brokers
+        self.port, self.controller_port = settings.kafka_node_ports(node_id)
         self.version = kafka_version()
         self.libs_dir = settings.cache_dir / "kafka" / self.version / "libs"
-        self.home = settings.kafka_home
+        first = node_id == 1
+        self.home = settings.kafka_home if first else settings.kafka_home / f"node-{node_id}"
+        self.logs_dir = settings.logs_dir if first else settings.logs_dir / f"kafka-{node_id}"
         self.data_dir = self.home / "data"
         self.config_file = self.home / "server.properties"
         self.pid_file = self.home / "kafka.pid"
-        self.log_file = settings.logs_dir / "kafka.log"
-        self.stdout_file = settings.logs_dir / "kafka.stdout.log"
+        self.log_file = self.logs_dir / "kafka.log"
+        self.stdout_file = self.logs_dir / "kafka.stdout.log"
 
     # -- provisioning -------------------------------------------------------------------------
 
@@ -82,12 +92,19 @@ class LocalKafka:
 
     def _write_config(self) -> None:
         s = self.settings
+        # A static quorum: every node is a voter, all named in every node's configuration.
+        voters = ",".join(
+            f"{node}@{s.host}:{s.kafka_node_ports(node)[1]}" for node in range(1, self.brokers + 1)
+        )
+        # Three copies where there are three nodes, and acks=all writes refused unless two
+        # hold them: one node may fail without losing an acknowledged record or availability.
+        replicas, min_isr = str(min(3, self.brokers)), "2" if self.brokers >= 3 else "1"
         properties = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{s.host}:{s.kafka_controller_port}",
-            "listeners": f"PLAINTEXT://{s.host}:{s.kafka_port},CONTROLLER://{s.host}:{s.kafka_controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{s.host}:{s.kafka_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": voters,
+            "listeners": f"PLAINTEXT://{s.host}:{self.port},CONTROLLER://{s.host}:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{s.host}:{self.port}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -95,15 +112,16 @@ class LocalKafka:
             # Topics are created explicitly from the contracts topic catalog, never by accident.
             "auto.create.topics.enable": "false",
             "num.partitions": "1",
-            "offsets.topic.replication.factor": "1",
+            "default.replication.factor": replicas,
+            "offsets.topic.replication.factor": replicas,
             "offsets.topic.num.partitions": "10",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": min_isr,
             "transaction.state.log.num.partitions": "10",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": min_isr,
             "group.initial.rebalance.delay.ms": "0",
-            "min.insync.replicas": "1",
+            "min.insync.replicas": min_isr,
             # A broker that was killed is still registered when it comes back; the controller
             # refuses the new registration until the old session times out (9 s by default,
             # counted from the controller's own start): that wait was half of a restart.
@@ -120,7 +138,7 @@ class LocalKafka:
         return [
             "java",
             *jvm,
-            f"-Dkafka.logs.dir={self.settings.logs_dir}",
+            f"-Dkafka.logs.dir={self.logs_dir}",
             f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.properties'}",
             "-cp",
             f"{self.libs_dir}/*",
@@ -131,20 +149,22 @@ class LocalKafka:
     def _class_sharing(self) -> tuple[str, ...]:
         """JVM options for an archive of the broker's loaded classes (AppCDS): the first broker
         writes it when it stops cleanly, later ones map it and start seconds sooner. New jars or
-        a new JDK make it stale; it is then written again (an unusable one is ignored)."""
-        archive = self.home / f"classes-{self.version}.jsa"
+        a new JDK make it stale; it is then written again (an unusable one is ignored). Only
+        node 1 writes it: the other nodes of a cluster map it once it exists."""
+        archive = self.settings.kafka_home / f"classes-{self.version}.jsa"
         java = shutil.which("java")
         inputs = [self.libs_dir / ".complete", *([Path(java).resolve()] if java else [])]
         quiet = "-Xlog:cds*=error,cds+dynamic*=error"  # skipped classes are no news
         if archive.is_file() and all(archive.stat().st_mtime >= p.stat().st_mtime for p in inputs):
             return (f"-XX:SharedArchiveFile={archive}", quiet)
+        if self.node_id != 1:
+            return ()
         archive.unlink(missing_ok=True)
         return (f"-XX:ArchiveClassesAtExit={archive}", quiet)
 
-    def _format_storage(self) -> None:
+    def _format_storage(self, cluster_id: str) -> None:
         if (self.data_dir / "meta.properties").is_file():
             return
-        cluster_id = _cluster_id()
         result = subprocess.run(
             self._java(
                 "kafka.tools.StorageTool",
@@ -181,24 +201,39 @@ class LocalKafka:
         return KafkaStatus(
             running=process is not None,
             pid=process.pid if process else None,
-            port=self.settings.kafka_port,
-            controller_port=self.settings.kafka_controller_port,
+            port=self.port,
+            controller_port=self.controller_port,
             data_dir=self.data_dir,
             log_file=self.log_file,
             version=self.version,
         )
 
-    def start(self, timeout: float = 90.0) -> bool:
+    def start(self, timeout: float = 90.0, cluster_id: str | None = None) -> bool:
         """Start the broker if it does not run; returns False when it already did."""
-        if self._process() is not None:
+        process = self.launch(cluster_id or _cluster_id())
+        if process is None:
             return False
+        try:
+            self.wait_ready(timeout, process)
+        except KafkaError:
+            self.stop()  # a broker that never listened must not linger on its data dir
+            raise
+        return True
+
+    def launch(self, cluster_id: str) -> subprocess.Popen[bytes] | None:
+        """Start the JVM without waiting for it (a cluster's nodes start together: none is
+        ready before a majority of the quorum runs); None when it already runs. `cluster_id`
+        is used only when the storage is formatted, on the first start."""
+        if self._process() is not None:
+            return None
         self.ensure_jars()
-        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
-        self._format_storage()
+        self._format_storage(cluster_id)
+        offset = f" + {2 * (self.node_id - 1)}" if self.node_id > 1 else ""
         for variable, port in (
-            ("ORDERS_KAFKA_PORT", self.settings.kafka_port),
-            ("ORDERS_KAFKA_CONTROLLER_PORT", self.settings.kafka_controller_port),
+            (f"ORDERS_KAFKA_PORT{offset}", self.port),
+            (f"ORDERS_KAFKA_CONTROLLER_PORT{offset}", self.controller_port),
         ):
             if _port_open(self.settings.host, port):
                 raise KafkaError(
@@ -220,41 +255,47 @@ class LocalKafka:
                 command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
         self.pid_file.write_text(str(process.pid))
-        try:
-            self.wait_ready(timeout, process)
-        except KafkaError:
-            self.stop()  # a broker that never listened must not linger on its data dir
-            raise
-        return True
+        return process
 
     def wait_ready(
         self, timeout: float = 90.0, process: subprocess.Popen[bytes] | None = None
     ) -> None:
         deadline = time.monotonic() + timeout
-        while not _port_open(self.settings.host, self.settings.kafka_port):
+        while not _port_open(self.settings.host, self.port):
             if process is not None and process.poll() is not None:
                 raise KafkaError(f"Kafka exited with {process.returncode}; see {self.log_file}")
             if time.monotonic() > deadline:
-                raise KafkaError(
-                    f"Kafka not listening on {self.settings.kafka_port}; see {self.log_file}"
-                )
+                raise KafkaError(f"Kafka not listening on {self.port}; see {self.log_file}")
             time.sleep(0.2)
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Controlled shutdown (SIGTERM), escalating to SIGKILL; returns False if not running."""
+        process = self.terminate()
+        if process is None:
+            return False
+        self.wait_stopped(process, timeout)
+        return True
+
+    def terminate(self) -> psutil.Process | None:
+        """Begin a controlled shutdown (SIGTERM) without waiting; None if it does not run. A
+        cluster's nodes are told together: one stopped after the others would find no quorum
+        to hand its partitions to and wait out the timeout."""
         process = self._process()
         if process is None:
             self.pid_file.unlink(missing_ok=True)
-            return False
+            return None
         self.resume()  # a paused JVM would hold the SIGTERM until the timeout
         process.send_signal(signal.SIGTERM)
+        return process
+
+    def wait_stopped(self, process: psutil.Process, timeout: float = 60.0) -> None:
+        """Wait for a terminated JVM to exit, killing it (SIGKILL) after `timeout`."""
         try:
             process.wait(timeout)
         except psutil.TimeoutExpired:
             process.kill()
             process.wait(10)
         self.pid_file.unlink(missing_ok=True)
-        return True
 
     def pause(self) -> bool:
         """Freeze the broker (SIGSTOP), as a stalled host or a long GC pause looks to clients:

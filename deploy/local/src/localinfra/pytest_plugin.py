@@ -7,11 +7,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
-from aiokafka.admin import NewTopic
 from aiokafka.errors import KafkaError
 
 from eventing.migrate import upgrade_async, upgrade_service_async
-from eventing.topics import connect_admin
+from eventing.topics import connect_admin, replicated_topics
 from localinfra.testing import FaultInjector, InfraEndpoints, InfraSession
 
 DatabaseFactory = Callable[[], Awaitable[str]]
@@ -108,7 +107,7 @@ async def topic_factory(infra: InfraEndpoints) -> AsyncIterator[TopicFactory]:
         name = f"test.{uuid.uuid4().hex[:12]}"
         admin = await connect_admin(infra.kafka_bootstrap)
         try:
-            await admin.create_topics([NewTopic(name, partitions, 1)])
+            await admin.create_topics(await replicated_topics(admin, [name], partitions))
         finally:
             await admin.close()
         created.append(name)

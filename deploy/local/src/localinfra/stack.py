@@ -11,7 +11,8 @@ from typing import TypeVar
 from contracts.topics import TOPICS
 from eventing.topics import ensure_topics
 from localinfra.config import CLOCK_DATABASE, InfraSettings
-from localinfra.kafka import KafkaError, LocalKafka
+from localinfra.kafka import KafkaError
+from localinfra.kafka_cluster import LocalKafka
 from localinfra.postgres import DATABASES, LocalPostgres, PostgresError, ensure_databases
 
 T = TypeVar("T")
@@ -40,9 +41,11 @@ class LocalStack:
     """PostgreSQL and Kafka of one infra home (one for `make run`, another for `make test`)."""
 
     def __init__(self, settings: InfraSettings | None = None) -> None:
-        self.settings = settings or InfraSettings()
+        settings = settings or InfraSettings()
+        self.kafka = LocalKafka(settings)
+        # As many brokers as the home holds, so the bootstrap string names every one of them.
+        self.settings = settings.model_copy(update={"kafka_brokers": self.kafka.brokers})
         self.postgres = LocalPostgres(self.settings)
-        self.kafka = LocalKafka(self.settings)
 
     def up(
         self, databases: tuple[str, ...] = (*DATABASES, CLOCK_DATABASE), topics: bool = True
@@ -61,7 +64,9 @@ class LocalStack:
             if topics:
                 report.topics_created = report.timed(
                     "topics",
-                    lambda: asyncio.run(ensure_topics(self.settings.kafka_bootstrap, TOPICS)),
+                    lambda: asyncio.run(
+                        ensure_topics(self.settings.kafka_bootstrap, TOPICS, self.kafka.brokers)
+                    ),
                 )
         except BaseException as error:
             self._stop_started(report, error)

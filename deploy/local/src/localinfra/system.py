@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from aiokafka.admin import NewTopic
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,7 +26,7 @@ from eventing.clock import advance_clock, read_clock_offset
 from eventing.database import create_engine
 from eventing.http.auth import Role, TokenIssuer
 from eventing.migrate import upgrade_async, upgrade_service_async
-from eventing.topics import connect_admin
+from eventing.topics import connect_admin, replicated_topics
 from localinfra.config import Deployable, ReadSide
 from localinfra.services import service_launch, start_process, stop_services, wait_all_ready
 from localinfra.testing import InfraEndpoints
@@ -178,7 +177,7 @@ async def start_system(
     topics = {service: f"e2e.{run}.{service.value}" for service in SERVICES}
     admin = await connect_admin(infra.kafka_bootstrap)
     try:
-        await admin.create_topics([NewTopic(name, partitions, 1) for name in topics.values()])
+        await admin.create_topics(await replicated_topics(admin, topics.values(), partitions))
     finally:
         await admin.close()
     system = System({}, topics, infra.kafka_bootstrap, infra, run)

@@ -33,13 +33,14 @@ _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 class FaultInjector(Protocol):
-    """Stops, crashes and restarts real infrastructure for fault tests."""
+    """Stops, crashes and restarts real infrastructure for fault tests. Kafka faults hit every
+    broker, or broker `broker` (1-based) alone on a cluster (`ORDERS_KAFKA_BROKERS`)."""
 
-    async def stop_kafka(self) -> None: ...
-    async def start_kafka(self) -> None: ...
-    async def kill_kafka(self) -> None: ...
-    async def pause_kafka(self) -> None: ...
-    async def resume_kafka(self) -> None: ...
+    async def stop_kafka(self, broker: int | None = None) -> None: ...
+    async def start_kafka(self, broker: int | None = None) -> None: ...
+    async def kill_kafka(self, broker: int | None = None) -> None: ...
+    async def pause_kafka(self, broker: int | None = None) -> None: ...
+    async def resume_kafka(self, broker: int | None = None) -> None: ...
     async def stop_postgres(self) -> None: ...
     async def start_postgres(self) -> None: ...
 
@@ -85,20 +86,20 @@ class LocalFaults:
     def __init__(self, stack: LocalStack) -> None:
         self._stack = stack
 
-    async def stop_kafka(self) -> None:
-        await asyncio.to_thread(self._stack.kafka.stop)
+    async def stop_kafka(self, broker: int | None = None) -> None:
+        await asyncio.to_thread(self._stack.kafka.stop, broker=broker)
 
-    async def start_kafka(self) -> None:
-        await asyncio.to_thread(self._stack.kafka.start)
+    async def start_kafka(self, broker: int | None = None) -> None:
+        await asyncio.to_thread(self._stack.kafka.start, broker=broker)
 
-    async def kill_kafka(self) -> None:
-        await asyncio.to_thread(self._stack.kafka.kill)
+    async def kill_kafka(self, broker: int | None = None) -> None:
+        await asyncio.to_thread(self._stack.kafka.kill, broker=broker)
 
-    async def pause_kafka(self) -> None:
-        await asyncio.to_thread(self._stack.kafka.pause)
+    async def pause_kafka(self, broker: int | None = None) -> None:
+        await asyncio.to_thread(self._stack.kafka.pause, broker=broker)
 
-    async def resume_kafka(self) -> None:
-        await asyncio.to_thread(self._stack.kafka.resume)
+    async def resume_kafka(self, broker: int | None = None) -> None:
+        await asyncio.to_thread(self._stack.kafka.resume, broker=broker)
 
     async def stop_postgres(self) -> None:
         await asyncio.to_thread(self._stack.postgres.stop, "fast")
@@ -130,8 +131,8 @@ class InfraSession:
         overrides = {
             k: v for k, v in TEST_DEFAULTS.items() if f"ORDERS_{k.upper()}" not in os.environ
         }
-        settings = InfraSettings(**overrides)
-        stack = LocalStack(settings)
+        stack = LocalStack(InfraSettings(**overrides))
+        settings = stack.settings
         report = stack.up(databases=(*SERVICES, CLOCK_DATABASE))
         if report.started:
             self._cleanup.append(stack.down)
