@@ -67,12 +67,14 @@ async def loaded(
 
 
 def _groups(system: System) -> set[str]:
-    """Every consumer group the run's services run: read models and reactions."""
+    """Every consumer group the run's services run: read models (but those projected inline,
+    which have none) and reactions."""
     prefix = f"e2e.{system.run}."
     groups: set[str] = set()
     for service in SERVICES:
         manifest = manifest_of(service)
-        purposes = [p.group for p in manifest.projections] + [r.name for r in manifest.reactions]
+        subscribed = [p.group for p in manifest.projections if not p.inline]
+        purposes = subscribed + [r.name for r in manifest.reactions]
         groups.update(f"{prefix}{service.value}.{purpose}" for purpose in purposes)
     return groups
 

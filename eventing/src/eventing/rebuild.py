@@ -14,8 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -24,7 +33,7 @@ from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.encoding import ConsumedEvent, decode_record
-from eventing.events import RecordedEvent
+from eventing.events import JsonText, RecordedEvent
 from eventing.partitions import topic_partitions
 from eventing.postgres import connect
 from eventing.store import READ_ALL_RAW, EventStore, recorded_event
@@ -123,19 +132,31 @@ async def rebuild_from_store(
     store: EventStore,
     model: ProjectionTables[RecordedEvent],
     *,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     after_position: int = 0,
     progress: ProgressCallback | None = None,
 ) -> int:
     """Rebuild `model` from the event store (events after `after_position`) and swap it in;
     the events applied.
 
-    Pages are read on a dedicated asyncpg connection (payloads stay JSON text until a
-    projector reads them) and the next page is fetched while the current one is applied. A
-    store whose `read_all` is overridden (e.g. to start later) is read through that instead.
+    Pages are read on a dedicated asyncpg connection, and the next page is fetched and its
+    payloads decoded while the current one is applied. A store whose `read_all` is overridden
+    (e.g. to start later) is read through that instead.
     """
     engine = store.engine
     await _create_shadows(engine, model)
+    with _collector_spared():
+        return await _replay_and_swap(store, model, batch_size, after_position, progress)
+
+
+async def _replay_and_swap(
+    store: EventStore,
+    model: ProjectionTables[RecordedEvent],
+    batch_size: int,
+    after_position: int,
+    progress: ProgressCallback | None,
+) -> int:
+    engine = store.engine
     async with engine.connect() as connection:
         total = await connection.scalar(
             text("SELECT count(*) FROM eventing.events WHERE position > :after"),
@@ -172,12 +193,37 @@ async def _page_reader(store: EventStore) -> AsyncIterator[PageReader]:
     reader = await connect(store.engine.url.render_as_string(hide_password=False))
 
     async def read_page(after: int, limit: int) -> list[RecordedEvent]:
-        return [recorded_event(row) for row in await reader.fetch(READ_ALL_RAW, after, limit)]
+        page = [recorded_event(row) for row in await reader.fetch(READ_ALL_RAW, after, limit)]
+        for start in range(0, len(page), _DECODED_AT_ONCE):
+            for event in page[start : start + _DECODED_AT_ONCE]:
+                if isinstance(event.data, JsonText):
+                    event.data.decode()
+            await asyncio.sleep(0)  # the page being applied gets its statements' results
+        return page
 
     try:
         yield read_page
     finally:
         await reader.close()
+
+
+# Payloads decoded in one go while a page is read ahead, between chances for the event loop to
+# hand the page being applied its statements' results.
+_DECODED_AT_ONCE = 500
+
+
+@contextlib.contextmanager
+def _collector_spared() -> Iterator[None]:
+    """The objects alive when a rebuild starts (modules, the app's state) are left out of the
+    garbage collector's passes until it ends (`gc.freeze`): a rebuild allocates millions of
+    objects, each collection of the oldest generation would walk them all again, and that was
+    a third of a rebuild's CPU (docs/benchmarks.md). Only what is frozen is exempt; it is
+    unfrozen, and collectable again, when the rebuild ends however it ends."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 async def _prefetched_pages(
@@ -196,6 +242,27 @@ async def _prefetched_pages(
             await pending
 
 
+@dataclass(frozen=True, slots=True)
+class StoreTail:
+    """What a read model projected inline (no live subscription) takes from its own store on
+    top of a rebuild from its topic: the events after `after_position`, the relay's checkpoint
+    read before the topics' ends were (so everything up to it is on the topic). They are
+    applied under the live tables' lock, where inline appenders wait, so none is missed; the
+    overlap with the topic is skipped by the projector (idempotent per stream version)."""
+
+    store: EventStore
+    model: ProjectionTables[RecordedEvent]
+    after_position: int
+
+
+async def relay_checkpoint(engine: AsyncEngine) -> int:
+    """The position up to which every event of the store is on its topic (the slowest relay's
+    checkpoint; 0 when no relay ran)."""
+    async with engine.connect() as connection:
+        statement = text("SELECT coalesce(min(position), 0) FROM eventing.relay_checkpoints")
+        return int(await connection.scalar(statement) or 0)
+
+
 async def rebuild_from_topics(
     engine: AsyncEngine,
     bootstrap: str,
@@ -204,20 +271,31 @@ async def rebuild_from_topics(
     *,
     from_timestamp_ms: int | None = None,
     progress: ProgressCallback | None = None,
+    store_tail: StoreTail | None = None,
 ) -> int:
     """Rebuild `model` from topics (from the beginning or a timestamp) up to their end when
-    the rebuild started, then swap it in; the live subscription covers what came later."""
+    the rebuild started, then swap it in; the live subscription covers what came later, or,
+    for a read model projected inline, `store_tail` does before the swap."""
     await _create_shadows(engine, model)
     meter: _Meter | None = None
-    async for batch, total in _topic_batches(bootstrap, topics, from_timestamp_ms):
-        meter = meter or _Meter(total, progress)
-        async with engine.begin() as connection:
-            await model.apply(batch, connection)
-        await meter.add(len(batch))
+    with _collector_spared():
+        async for batch, total in _topic_batches(bootstrap, topics, from_timestamp_ms):
+            meter = meter or _Meter(total, progress)
+            async with engine.begin() as connection:
+                await model.apply(batch, connection)
+            await meter.add(len(batch))
+    meter = meter or _Meter(0, progress)
     async with engine.begin() as connection:
         await _lock_live(connection, model)
+        if store_tail is not None:
+            position = store_tail.after_position
+            async with _page_reader(store_tail.store) as read_page:
+                while tail := await read_page(position, 2000):
+                    await store_tail.model.apply(tail, connection)
+                    position = tail[-1].position
+                    await meter.add(len(tail))
         await _swap(connection, model)
-    return meter.processed if meter else 0
+    return meter.processed
 
 
 async def _topic_batches(
@@ -234,7 +312,7 @@ async def _topic_batches(
             consumer.seek(tp, offset)
         total = sum(max(ends[tp] - starts[tp], 0) for tp in partitions)
         while await _behind(consumer, ends):
-            fetched = await consumer.getmany(timeout_ms=500, max_records=1000)
+            fetched = await consumer.getmany(timeout_ms=500, max_records=5000)
             batch = [
                 decode_record(tp.topic, tp.partition, r.offset, r.key, r.value, r.headers)
                 for tp, records in fetched.items()

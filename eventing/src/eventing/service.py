@@ -3,7 +3,8 @@
 Each service's `main.py` exports one `ServiceManifest`: the aggregate's rules, the shop-policy
 defaults, the read models with their topics, the reactions to other services' events, the
 deadline handlers and the routers. `wire(manifest, settings)` builds the runtime and the one
-`ServiceKit` from it; `create_app` (`uvicorn --factory <service>_service.main:create_app`) adds
+`ServiceKit` from it (an inline read model becomes a hook on the runtime's event store, any
+other a subscription); `create_app` (`uvicorn --factory <service>_service.main:create_app`) adds
 the HTTP app. orderctl reads the same manifests, so operators and the service agree on every
 consumer group and handler.
 """
@@ -141,6 +142,14 @@ class ServiceManifest(Generic[C, E, S, D, Cfg]):
         kit = ServiceKit(runtime, chosen, commands, policies, PersonalData(keys))
         handlers: dict[str, Handler] = {}
         for projection in self.projections:
+            if projection.inline:
+                if projection.topics != (self.service,):
+                    raise ValueError(
+                        f"projection {projection.name!r} is inline, so it can read only the "
+                        f"{self.service.value} service's own events (DESIGN.md rule 6)"
+                    )
+                runtime.store.after_append(projection.inline_hook(runtime.codec))
+                continue
             subscription = runtime.subscribe(
                 projection.group,
                 projection.topics,

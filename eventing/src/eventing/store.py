@@ -10,7 +10,8 @@ server time and the commit only, never across a client round trip.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Row, select, text
@@ -67,6 +68,11 @@ class WrongExpectedVersion(ConcurrencyConflict):
         self.actual = actual
 
 
+AppendHook = Callable[[Sequence[RecordedEvent], AsyncConnection], Awaitable[None]]
+"""Runs in the appending transaction, after the append statement, with the events as stored
+(positions included; `recorded_at` is the store's clock, the row's own is the server's)."""
+
+
 class EventStore:
     """Appends to and reads from `eventing.events` on one service database."""
 
@@ -74,6 +80,12 @@ class EventStore:
         self.engine = engine
         self.topic = topic
         self.clock = clock or SystemClock()
+        self._after_append: list[AppendHook] = []
+
+    def after_append(self, hook: AppendHook) -> None:
+        """Run `hook` in every append's transaction (e.g. a read model projected inline): an
+        error in it rolls the append back. Register at wiring time, before the first append."""
+        self._after_append.append(hook)
 
     async def append(
         self,
@@ -96,12 +108,17 @@ class EventStore:
                 result = await self._append(connection, stream_id, new_events, expected_version)
                 committed_events.appended(new_events, committed=False)
                 return result
-            # Alone, the append is one statement in its own implicit transaction: the server
-            # commits right after the function, so the position lock is never held across a
-            # client round trip (no BEGIN, no separate COMMIT).
-            async with self.engine.connect() as own:
-                alone = await own.execution_options(isolation_level="AUTOCOMMIT")
-                result = await self._append(alone, stream_id, new_events, expected_version)
+            if self._after_append:
+                # The hooks must commit with the events: a transaction of its own.
+                async with self.engine.begin() as own:
+                    result = await self._append(own, stream_id, new_events, expected_version)
+            else:
+                # Alone, the append is one statement in its own implicit transaction: the
+                # server commits right after the function, so the position lock is never held
+                # across a client round trip (no BEGIN, no separate COMMIT).
+                async with self.engine.connect() as own:
+                    alone = await own.execution_options(isolation_level="AUTOCOMMIT")
+                    result = await self._append(alone, stream_id, new_events, expected_version)
         committed_events.appended(new_events, committed=True)
         return result
 
@@ -117,6 +134,7 @@ class EventStore:
         The events store the trace context of the append's span (`eventing.tracing`)."""
         now = self.clock.now()
         trace = tracing.current_context()
+        metadata = [tracing.stamped(event.metadata, trace) for event in new_events]
         params = {
             "stream_id": stream_id,
             "expected": _expected_argument(expected_version),
@@ -125,9 +143,7 @@ class EventStore:
             "schema_versions": [event.schema_version for event in new_events],
             "topics": [event.topic or self.topic for event in new_events],
             "data": [_json(event.data) for event in new_events],
-            "metadata": [
-                _json(tracing.stamped(event.metadata, trace).to_json()) for event in new_events
-            ],
+            "metadata": [_json(stamped.to_json()) for stamped in metadata],
             "occurred_at": [event.occurred_at or now for event in new_events],
         }
         try:
@@ -143,12 +159,17 @@ class EventStore:
         ordered = sorted((int(row[0]), int(row[1])) for row in rows)
         count = len(new_events)
         metrics.EVENTS_APPENDED.inc(count)
-        return AppendResult(
+        result = AppendResult(
             stream_id,
             ordered[0][0],
             ordered[-1][0],
             tuple(position for _, position in ordered),
         )
+        if self._after_append:
+            stored = _as_stored(stream_id, new_events, metadata, params, ordered, now)
+            for hook in self._after_append:
+                await hook(stored, connection)
+        return result
 
     async def current_version(self, stream_id: str) -> int:
         """The stream's version (0 when it has no events)."""
@@ -189,6 +210,36 @@ class EventStore:
             return int(
                 await connection.scalar(text("SELECT max(position) FROM eventing.events")) or 0
             )
+
+
+def _as_stored(
+    stream_id: str,
+    new_events: Sequence[NewEvent],
+    metadata: Sequence[EventMetadata],
+    params: dict[str, Any],
+    ordered: Sequence[tuple[int, int]],
+    now: datetime,
+) -> list[RecordedEvent]:
+    """The appended events as a reader of `eventing.events` gets them, from the very values
+    the append sent (stamped metadata, defaulted topic and time) and the positions it got."""
+    return [
+        RecordedEvent(
+            position=position,
+            stream_id=stream_id,
+            stream_version=version,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            topic=topic,
+            data=event.data,
+            metadata=stamped,
+            occurred_at=occurred_at,
+            recorded_at=now,
+        )
+        for event, stamped, (version, position), topic, occurred_at in zip(
+            new_events, metadata, ordered, params["topics"], params["occurred_at"], strict=True
+        )
+    ]
 
 
 def _expected_argument(expected: ExpectedVersion) -> int:

@@ -44,18 +44,17 @@ class RecordingScheduler(DeadlineScheduler):
         pass
 
 
-def test_the_read_model_keeps_its_deployed_group_beside_the_upstream_reaction() -> None:
+def test_the_read_model_is_projected_inline_and_only_the_upstream_reaction_subscribes() -> None:
     settings = AftersalesSettings(database_url=DATABASE, consumer_group_prefix="")
-    runtime = MANIFEST.wire(settings).runtime
+    wiring = MANIFEST.wire(settings)
     groups = {
         worker.options.group: worker.options.topics
-        for worker in runtime.workers
+        for worker in wiring.runtime.workers
         if isinstance(worker, Subscription)
     }
-    assert groups == {
-        "aftersales.read-model": (settings.topic_aftersales,),
-        "aftersales.order-facts": (settings.topic_order, settings.topic_logistics),
-    }
+    assert groups == {"aftersales.order-facts": (settings.topic_order, settings.topic_logistics)}
+    assert set(wiring.handlers) == {"aftersales.order-facts"}
+    assert [projection.inline for projection in MANIFEST.projections] == [True]
 
 
 async def test_a_deadline_fires_in_the_flow_that_started_it() -> None:

@@ -17,8 +17,10 @@ from eventing.projections import Projection
 from eventing.rebuild import (
     ProgressCallback,
     RebuildProgress,
+    StoreTail,
     rebuild_from_store,
     rebuild_from_topics,
+    relay_checkpoint,
 )
 from eventing.store import EventStore
 from orderctl.connections import broker_unreachable, service_engine
@@ -76,10 +78,15 @@ async def rebuild_projection_from_topics(
     since: datetime | None,
     progress: ProgressCallback | None,
 ) -> RebuildSummary:
-    """Replay the projection's topics (all retained events, or since a time) and swap in."""
+    """Replay the projection's topics (all retained events, or since a time) and swap in; a
+    projection fed inline takes what its relay has not yet published from the store."""
     started = time.perf_counter()
     since_ms = int(since.timestamp() * 1000) if since is not None else None
     async with service_engine(settings, service) as engine:
+        tail = None
+        if projection.inline and isinstance(service, Service):
+            store = EventStore(engine, topic=settings.topic(service))
+            tail = StoreTail(store, projection.from_store(), await relay_checkpoint(engine))
         try:
             events = await rebuild_from_topics(
                 engine,
@@ -88,6 +95,7 @@ async def rebuild_projection_from_topics(
                 projection.tables,
                 from_timestamp_ms=since_ms,
                 progress=progress,
+                store_tail=tail,
             )
         except UnknownTopic as error:
             raise BadInput(f"unknown topic: {error}") from None

@@ -1,5 +1,5 @@
-"""The aftersales read models: `PROJECTIONS`, which the manifest runs live and orderctl
-rebuilds and verifies by name."""
+"""The aftersales read models: `PROJECTIONS`, which the manifest projects inline (in each
+appending transaction) and orderctl rebuilds and verifies by name."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ PROJECTIONS: tuple[Projection, ...] = (
         "per-shop refund figures.",
         tables=REFUND_CASES,
         topics=(Service.AFTERSALES,),
-        subscription="read-model",  # the deployed consumer group `aftersales.read-model`
+        # A case is in the queues once its command commits (docs/architecture.md, "Read
+        # models projected inline"); the former group `aftersales.read-model` is gone.
+        inline=True,
     ),
 )

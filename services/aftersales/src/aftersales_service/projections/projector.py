@@ -1,14 +1,20 @@
 """The refund-case projector: one row per case, plus each order's after-sales stream version;
-how each event changes a row is pure (`opened_row`, `changed_columns`)."""
+how each event changes a row is pure (`opened_row`, `changed_columns`).
+
+It is set-based: a batch of events is folded per case in Python from the case rows it
+touches (read in one statement), then each table is written once (`eventing.set_based`). One
+event is a batch of one, so the live subscription, its per-event fallback and the rebuilds
+share one logic."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, TextClause, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.domain.state import CaseStatus
@@ -36,10 +42,25 @@ from contracts.events.aftersales import (
 from eventing.codec import ContractsCodec
 from eventing.encoding import ConsumedEvent
 from eventing.rebuild import ProjectionTables, TableNames, table_for
+from eventing.set_based import (
+    Row,
+    current_rows,
+    json_text,
+    json_value,
+    write_rows,
+    written_columns,
+)
 
 TABLES = (refund_cases.name, refund_orders.name)
 _codec = ContractsCodec()
 _ENDED = (CaseStatus.REFUNDED.value, CaseStatus.CLOSED.value)
+_JSON_COLUMNS = tuple(c.name for c in refund_cases.c if isinstance(c.type, JSONB))
+# A case row's columns before any event set them (the table's defaults).
+_NEW_CASE: Row = dict.fromkeys(written_columns(refund_cases)) | {
+    "automatic_approval": False,
+    "seller_timed_out": False,
+    "disputed": False,
+}
 
 
 async def project_case_event(
@@ -47,60 +68,85 @@ async def project_case_event(
 ) -> None:
     """Idempotent per stream sequence: a case row remembers the last sequence of its order's
     stream it applied and ignores anything not newer (redelivery, rebuild overlap)."""
-    envelope = _codec.envelope(event)
-    payload = envelope.data
-    if not isinstance(payload, RefundCaseEvent):
-        return
-    await _apply(connection, tables, payload, event.sequence, envelope.time)
+    await project_case_events([event], connection, tables)
 
 
-async def _apply(
-    connection: AsyncConnection,
-    tables: TableNames,
-    event: RefundCaseEvent,
-    sequence: int,
-    at: datetime,
+async def project_case_events(
+    events: Sequence[ConsumedEvent], connection: AsyncConnection, tables: TableNames
 ) -> None:
+    """Apply after-sales events in order, as `project_case_event` applied to each would: the
+    cases read once, each table written once."""
+    steps: list[tuple[RefundCaseEvent, int, datetime]] = []
+    for consumed in events:
+        envelope = _codec.envelope(consumed)
+        if isinstance(envelope.data, RefundCaseEvent):
+            steps.append((envelope.data, consumed.sequence, envelope.time))
+    if not steps:
+        return
     cases, orders = table_for(refund_cases, tables), table_for(refund_orders, tables)
-    await _advance_order(connection, orders, event, sequence)
+    await _advance_orders(connection, orders, steps)
+    shown = await current_rows(connection, cases, "case_id", {e.case_id: None for e, _, _ in steps})
+    rows: dict[str, Row] = {row["case_id"]: row for row in shown}
+    changed: dict[str, Row] = {}
+    for event, sequence, at in steps:
+        row = _applied(rows.get(event.case_id), event, sequence, at)
+        if row is not None:
+            rows[event.case_id] = changed[event.case_id] = row
+    await write_rows(connection, cases, list(changed.values()), ("case_id",), replace=True)
+
+
+def _applied(row: Row | None, event: RefundCaseEvent, sequence: int, at: datetime) -> Row | None:
+    """The case row after `event`, or None when the event leaves it as it is."""
     if isinstance(event, RefundRequested):
-        row = opened_row(event, at) | {"last_sequence": sequence}
-        await connection.execute(insert(cases).values(**row).on_conflict_do_nothing())
-        return
-    current = (
-        await connection.execute(
-            select(cases).where(cases.c.case_id == event.case_id).with_for_update()
-        )
-    ).first()
-    if current is None or current.last_sequence >= sequence:
-        return
-    changes = changed_columns(dict(current._mapping), event)
+        if row is not None:
+            return None
+        opened = opened_row(event, at) | {"last_sequence": sequence}
+        return _NEW_CASE | opened | {"items": json_text(opened["items"])}
+    if row is None or row["last_sequence"] >= sequence:
+        return None
+    readable = row | {name: json_value(row[name]) for name in _JSON_COLUMNS}
+    changes = changed_columns(readable, event)
     if isinstance(event, Disputed):
         changes["disputed_at"] = at
     if changes.get("status") in _ENDED:
         changes.setdefault("ended_at", at)
-    await connection.execute(
-        cases.update()
-        .where(cases.c.case_id == event.case_id)
-        .values(**changes, updated_at=at, last_sequence=sequence)
-    )
+    for name in _JSON_COLUMNS:
+        if name in changes:
+            changes[name] = json_text(changes[name])
+    return row | changes | {"updated_at": at, "last_sequence": sequence}
 
 
-async def _advance_order(
-    connection: AsyncConnection, orders: Table, event: RefundCaseEvent, sequence: int
+async def _advance_orders(
+    connection: AsyncConnection,
+    orders: Table,
+    steps: Sequence[tuple[RefundCaseEvent, int, datetime]],
 ) -> None:
-    statement = insert(orders).values(
-        order_id=event.order_id, shop_id=event.shop_id, stream_version=sequence
-    )
+    """Each order's row at the highest sequence seen (its shop from its first event)."""
+    shops: dict[str, str] = {}
+    versions: dict[str, int] = {}
+    for event, sequence, _ in steps:
+        shops.setdefault(event.order_id, event.shop_id)
+        versions[event.order_id] = max(versions.get(event.order_id, sequence), sequence)
     await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["order_id"],
-            set_={"stream_version": func.greatest(orders.c.stream_version, sequence)},
-        )
+        _advance_statement(orders),
+        {"orders": list(shops), "shops": list(shops.values()), "versions": list(versions.values())},
     )
 
 
-REFUND_CASES: ProjectionTables[ConsumedEvent] = ProjectionTables(TABLES, project_case_event)
+@functools.lru_cache(maxsize=64)
+def _advance_statement(orders: Table) -> TextClause:
+    return text(
+        f'INSERT INTO "{orders.name}" AS o (order_id, shop_id, stream_version)'
+        " SELECT * FROM unnest(CAST(:orders AS TEXT[]), CAST(:shops AS TEXT[]),"
+        " CAST(:versions AS INTEGER[]))"
+        " ON CONFLICT (order_id) DO UPDATE"
+        " SET stream_version = greatest(o.stream_version, EXCLUDED.stream_version)"
+    )
+
+
+REFUND_CASES: ProjectionTables[ConsumedEvent] = ProjectionTables(
+    TABLES, project_case_event, batch_projector=project_case_events
+)
 
 
 _SELLER_TIMEOUTS = (RefundTrigger.ANSWER_TIMEOUT, RefundTrigger.RETURN_CONFIRM_TIMEOUT)
