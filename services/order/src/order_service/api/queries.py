@@ -56,7 +56,10 @@ async def get_order(
     if record is None or not may_see(caller, _parties(record.row)):
         raise ProblemError(404, "order-not-found", "No such order", f"no order {order_id}")
     detail = await order_detail(record, caller, kit.personal_data)
-    await audit.record(Shown(order_id, _parties(record.row), detail))
+    # What the answer shows of personal data is in its detail and its timeline's data (the
+    # summary has none): looked for there, rather than in a JSON dump of the whole answer.
+    shown = {"detail": detail.detail, "timeline": [entry.data for entry in detail.timeline]}
+    await audit.record(Shown(order_id, _parties(record.row), shown))
     return detail
 
 
