@@ -55,6 +55,12 @@ def _tracer() -> trace.Tracer:
     return trace.get_tracer("eventing")
 
 
+def tracing_installed() -> bool:
+    """Whether this process records spans (`configure_tracing` or a test installed the SDK's
+    provider); without one every span is a no-op."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def current_context() -> dict[str, str]:
     """`traceparent` (and `tracestate`) of the current span; empty when nothing is traced."""
     carrier: dict[str, str] = {}
@@ -100,6 +106,11 @@ class Publishing:
     def __init__(self, relay: str, events: Sequence[RecordedEvent]) -> None:
         self.spans: list[Span] = []
         self.events: list[RecordedEvent] = []
+        if not tracing_installed():
+            # Nothing would record the spans, and each event's stored context goes on as it
+            # is: a no-op span per event still cost more than encoding it (issue 19).
+            self.events = list(events)
+            return
         for event in events:
             metadata = event.metadata
             span = _tracer().start_span(
@@ -260,7 +271,7 @@ def configure_tracing(service: str, environment: Mapping[str, str] | None = None
         "OTEL_EXPORTER_OTLP_ENDPOINT"
     )
     kind = env.get("OTEL_TRACES_EXPORTER", "otlp" if endpoint else "none").strip().lower()
-    if kind == "none" or isinstance(trace.get_tracer_provider(), TracerProvider):
+    if kind == "none" or tracing_installed():
         return False
     exporter = _exporter(kind, env)
     resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", service)})
