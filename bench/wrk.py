@@ -140,13 +140,7 @@ async def plain(spec: LoadSpec, seconds: int) -> Plain:
             connections=len(spec.connections), seconds=seconds,
         )  # fmt: skip
         measured = json.loads(await asyncio.to_thread(out.read_text))
-    duration = measured["duration_us"] / 1e6
-    return Plain(
-        measured["requests"] / duration if duration else 0.0,
-        measured["p50_us"] / 1e6,
-        measured["p99_us"] / 1e6,
-        measured["errors"],
-    )
+    return _plain(measured)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +167,11 @@ async def gets(url: str, targets: list[Get], connections: int, seconds: int) -> 
             seconds=seconds,
         )  # fmt: skip
         measured = json.loads(await asyncio.to_thread(out.read_text))
+    return _plain(measured)
+
+
+def _plain(measured: dict[str, Any]) -> Plain:
+    """What a static-request script's `done` wrote (counts, µs), as a `Plain`."""
     duration = measured["duration_us"] / 1e6
     return Plain(
         measured["requests"] / duration if duration else 0.0,
