@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import committed_events, metrics, tracing
 from eventing.clock import Clock, SystemClock
+from eventing.database import single_statements
 from eventing.events import (
     AppendResult,
     EventMetadata,
@@ -116,8 +117,7 @@ class EventStore:
                 # Alone, the append is one statement in its own implicit transaction: the
                 # server commits right after the function, so the position lock is never held
                 # across a client round trip (no BEGIN, no separate COMMIT).
-                async with self.engine.connect() as own:
-                    alone = await own.execution_options(isolation_level="AUTOCOMMIT")
+                async with single_statements(self.engine) as alone:
                     result = await self._append(alone, stream_id, new_events, expected_version)
         committed_events.appended(new_events, committed=True)
         return result

@@ -5,6 +5,7 @@ from the store or from the topics, and the live subscription can all feed it. Th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -103,7 +104,6 @@ async def refresh_order(connection: AsyncConnection, tables: TableNames, order_i
     if not state.exists:
         return
     others = [dict(row._mapping) for row in rows if row.source != Service.ORDER.value]
-    view = named(order_view, tables)
     values: dict[str, Any] = {
         **summary_columns(state),
         "created_at": own[0].occurred_at,
@@ -111,31 +111,28 @@ async def refresh_order(connection: AsyncConnection, tables: TableNames, order_i
         "version": own[-1].sequence,
         "detail": order_detail(state, events, others),
     }
-    await connection.execute(_upsert(view, tuple(values)), {"order_id": order_id, **values})
+    upsert = _upsert(order_view, tables.get(order_view.name, order_view.name), tuple(values))
+    await connection.execute(upsert, {"order_id": order_id, **values})
     timed = [(row.occurred_at, event) for row, event in zip(own, events, strict=True)]
     figures = figure_columns(timed, version=own[-1].sequence)
-    counted = named(order_figures, tables)
-    await connection.execute(_upsert(counted, tuple(figures)), {"order_id": order_id, **figures})
+    counted = _upsert(
+        order_figures, tables.get(order_figures.name, order_figures.name), tuple(figures)
+    )
+    await connection.execute(counted, {"order_id": order_id, **figures})
 
 
-_UPSERTS: dict[tuple[str, tuple[str, ...]], Insert] = {}
-
-
-def _upsert(target: TableClause, columns: tuple[str, ...]) -> Insert:
-    """`INSERT … ON CONFLICT (order_id) DO UPDATE` of `columns` into `target`, built once per
-    table name and column set (live or shadow), run with bound values: rebuilding the statement
-    and its cache key for every order was a tenth of the projector's time (issue 19)."""
-    key = (target.name, columns)
-    statement = _UPSERTS.get(key)
-    if statement is None:
-        inserted = insert(target).values(
-            {"order_id": bindparam("order_id"), **{name: bindparam(name) for name in columns}}
-        )
-        statement = inserted.on_conflict_do_update(
-            index_elements=["order_id"], set_={name: inserted.excluded[name] for name in columns}
-        )
-        _UPSERTS[key] = statement
-    return statement
+@functools.lru_cache(maxsize=32)
+def _upsert(live: Table, name: str, columns: tuple[str, ...]) -> Insert:
+    """`INSERT … ON CONFLICT (order_id) DO UPDATE` of `columns` into `live` under `name` (itself
+    or a rebuild's shadow), built once per name and column set and run with bound values:
+    rebuilding the statement and its cache key for every order was a tenth of the projector's
+    time (issue 19)."""
+    inserted = insert(named(live, {live.name: name})).values(
+        {"order_id": bindparam("order_id"), **{column: bindparam(column) for column in columns}}
+    )
+    return inserted.on_conflict_do_update(
+        index_elements=["order_id"], set_={column: inserted.excluded[column] for column in columns}
+    )
 
 
 def _payload(row: Any) -> OrderEvent:
