@@ -21,9 +21,9 @@ EDITABLES := contracts eventing deploy/local services/order services/logistics s
 	services/dashboard tools/orderctl
 
 # `make test` runs on its own infrastructure, never the one `make run` uses.
-TEST_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/test ORDERS_PG_PORT=$${ORDERS_TEST_PG_PORT:-56432} \
-	ORDERS_KAFKA_PORT=$${ORDERS_TEST_KAFKA_PORT:-59192} \
-	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_TEST_KAFKA_CONTROLLER_PORT:-59193} \
+TEST_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/test ORDERS_PG_PORT=$${ORDERS_TEST_PG_PORT:-26432} \
+	ORDERS_KAFKA_PORT=$${ORDERS_TEST_KAFKA_PORT:-29192} \
+	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_TEST_KAFKA_CONTROLLER_PORT:-29193} \
 	ORDERS_SERVICE_BASE_PORT=$${ORDERS_TEST_SERVICE_BASE_PORT:-18100}
 
 .PHONY: help
@@ -72,8 +72,10 @@ infra-status: $(STAMP) ## Show what runs, ports, data dirs, health
 	$(BIN)/localinfra status
 
 .PHONY: run
-run: $(STAMP) ## Bring up everything and start the three services (Ctrl-C stops all)
-	$(BIN)/localinfra run
+# REPLICAS=3: three processes per service (HTTP and workers each, replica r on the service's
+# port + 10 r); BROKERS=3: a three-broker Kafka cluster (a new infra home, or one made with 3).
+run: $(STAMP) ## Bring up everything and start the three services (REPLICAS=n, BROKERS=3; Ctrl-C stops all)
+	$(BIN)/localinfra run $(if $(REPLICAS),--replicas $(REPLICAS)) $(if $(BROKERS),--brokers $(BROKERS))
 
 .PHONY: test
 test: $(STAMP) $(KUSTOMIZE) ## Run the whole suite (unit, integration, e2e) on its own infrastructure
@@ -138,9 +140,9 @@ clean: ## Stop infrastructure and remove .venv, .run (data) and caches
 
 # `make bench` runs on its own infrastructure (not `make run`'s nor `make test`'s), so figures
 # are not disturbed by tests and tests are not slowed by benchmarks.
-BENCH_ENV := ORDERS_INFRA_HOME=$${ORDERS_BENCH_HOME:-$(CURDIR)/.run/bench} ORDERS_PG_PORT=$${ORDERS_BENCH_PG_PORT:-57432} \
-	ORDERS_KAFKA_PORT=$${ORDERS_BENCH_KAFKA_PORT:-59292} \
-	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_BENCH_KAFKA_CONTROLLER_PORT:-59293} \
+BENCH_ENV := ORDERS_INFRA_HOME=$${ORDERS_BENCH_HOME:-$(CURDIR)/.run/bench} ORDERS_PG_PORT=$${ORDERS_BENCH_PG_PORT:-27432} \
+	ORDERS_KAFKA_PORT=$${ORDERS_BENCH_KAFKA_PORT:-29292} \
+	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_BENCH_KAFKA_CONTROLLER_PORT:-29293} \
 	ORDERS_SERVICE_BASE_PORT=$${ORDERS_BENCH_SERVICE_BASE_PORT:-18200}
 BENCHMARKS := append relay subscription rebuild
 # Benchmarks 2, 6, 7, 8 and 10 drive HTTP load with Debian's wrk (bench/wrk.py); nothing else needs it.

@@ -14,7 +14,7 @@ from contracts.parties import SERVICES, Service
 LOCAL_HOST: Final = "127.0.0.1"
 LOCAL_KAFKA_PORT: Final = 59092
 """The broker `make run` / `make infra-up` starts (ORDERS_KAFKA_PORT)."""
-TEST_KAFKA_PORT: Final = 59192
+TEST_KAFKA_PORT: Final = 29192
 """The broker `make test` starts (ORDERS_TEST_KAFKA_PORT)."""
 LOCAL_SERVICE_BASE_PORT: Final = 8100
 """`make run` serves order, logistics, aftersales (then the dashboard) from this port on."""

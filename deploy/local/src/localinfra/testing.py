@@ -24,9 +24,9 @@ from localinfra.stack import LocalStack
 # Defaults that keep a test session away from the infrastructure `make run` uses.
 TEST_DEFAULTS: dict[str, Any] = {
     "infra_home": REPO_ROOT / ".run" / "test",
-    "pg_port": 56432,
+    "pg_port": 26432,
     "kafka_port": TEST_KAFKA_PORT,
-    "kafka_controller_port": 59193,
+    "kafka_controller_port": 29193,
     "service_base_port": 18100,
 }
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
