@@ -32,6 +32,7 @@ help: ## List the targets
 
 $(STAMP): $(LOCK_INPUTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
+	@test ! -L $(VENV) || { echo "$(VENV) is a link to another checkout's venv: installing here would point its editable packages at this tree"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(UV) pip install --python $(BIN)/python --quiet -c requirements/constraints.txt -r requirements/all.in
@@ -144,7 +145,7 @@ BENCH_ENV := ORDERS_INFRA_HOME=$${ORDERS_BENCH_HOME:-$(CURDIR)/.run/bench} ORDER
 	ORDERS_KAFKA_PORT=$${ORDERS_BENCH_KAFKA_PORT:-29292} \
 	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_BENCH_KAFKA_CONTROLLER_PORT:-29293} \
 	ORDERS_SERVICE_BASE_PORT=$${ORDERS_BENCH_SERVICE_BASE_PORT:-18200}
-BENCHMARKS := append relay subscription rebuild
+BENCHMARKS := append relay subscription rebuild ceiling
 # Benchmarks 2, 6, 7, 8 and 10 drive HTTP load with Debian's wrk (bench/wrk.py); nothing else needs it.
 NEED_WRK = @command -v wrk >/dev/null || { echo "wrk is not installed (the HTTP benchmarks' load generator): sudo apt-get install -y wrk"; exit 1; }
 
@@ -165,6 +166,9 @@ bench-subscription: $(STAMP) ## Benchmark 4: subscription catch-up vs raw consum
 bench-rebuild: $(STAMP) ## Benchmark 5: read-model rebuild from the store vs a raw sequential read
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench rebuild $(BENCH_ARGS)
+bench-ceiling: $(STAMP) ## Benchmark 11: appends/s through the position lock as commit latency grows, vs per-partition locks
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench ceiling $(BENCH_ARGS)
 .PHONY: bench-commands bench-reads bench-freshness bench-growth bench-memory
 bench-commands: $(STAMP) ## Benchmark 2: place + pay over HTTP (order service) vs a CRUD service and a bare INSERT
 	$(NEED_WRK)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bench import (
     append,
+    ceiling,
     commands,
     freshness,
     growth,
@@ -46,6 +47,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("growth", 7, "Command throughput as the store grows", growth.run),
     Benchmark("memory", 8, "Peak RSS of the service processes", memory.run),
     Benchmark("sealing", 9, "Sealing and opening a receiver (CPU)", sealing.run),
+    Benchmark("ceiling", 11, "Append ceiling: position lock vs partition locks", ceiling.run),
 )
 
 
