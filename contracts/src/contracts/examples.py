@@ -132,6 +132,9 @@ def _order_examples() -> list[EventPayload]:
         ),
         o.BalancePaid(**IDS, **PAYMENT, amount=cny(245.9), paid_at=_h(30), total_paid=cny(295.9)),
         o.BalanceReminderDue(**IDS, balance=cny(245.9), balance_due_by=_h(72)),
+        o.PaymentReminderDue(
+            **IDS, stage=o.PaymentStage.FULL, amount=cny(295.9), payment_due_by=_h(72)
+        ),
         o.AddressChanged(
             **IDS, receiver=sealed_example(RECEIVER.model_copy(update={"phone": "13900001111"}), 2)
         ),
@@ -153,8 +156,17 @@ def _order_examples() -> list[EventPayload]:
         ),
         o.OrderCompleted(**IDS, settled_amount=cny(256)),
         o.OrderRated(
-            **IDS, description_score=5, service_score=4, shipping_speed_score=5, comment="好茶"
+            **IDS,
+            description_score=5,
+            service_score=2,
+            shipping_speed_score=5,
+            comment="好茶",
+            answer_due_by=_h(300 + 720),
+            append_due_by=_h(300 + 2160),
         ),
+        o.RatingFollowUpOpened(**IDS, lowest_score=2, due_by=_h(300 + 24)),
+        o.RatingAnswered(**IDS, answer="抱歉让您久等了,已提醒客服改进。"),
+        o.RatingAppended(**IDS, comment="客服后来很耐心,追加好评。"),
     ]
 
 
@@ -290,6 +302,8 @@ _ACTORS: dict[str, Actor] = {
     "order.receipt_confirmed": Actor.BUYER,
     "order.auto_confirm_extended": Actor.BUYER,
     "order.rated": Actor.BUYER,
+    "order.rating_answered": Actor.SELLER,
+    "order.rating_appended": Actor.BUYER,
     "logistics.shipped": Actor.SELLER,
     "logistics.exception_raised": Actor.SELLER,
     "logistics.exception_resolved": Actor.SELLER,

@@ -48,12 +48,14 @@ class PolicyDuration:
     minimum: timedelta
     maximum: timedelta
 
-    def field(self, description: str, *, example: str) -> Any:
-        """A policy field of this kind: ISO 8601 on the wire, the bounds in its JSON Schema."""
+    def field(self, description: str, *, example: str, default: Any = ...) -> Any:
+        """A policy field of this kind: ISO 8601 on the wire, the bounds in its JSON Schema
+        (with a `default` for a field added after shops stored their policies)."""
         low, high = (
             _DURATION.dump_python(bound, mode="json") for bound in (self.minimum, self.maximum)
         )
         return Field(
+            default,
             ge=self.minimum,
             le=self.maximum,
             description=f"{description} From {low} to {high}.",

@@ -23,11 +23,13 @@ from order_service.domain.commands import (
     OrderLine,
     PlaceOrder,
     PresaleRequest,
+    RateOrder,
     ReceiverDetails,
     RecordPayment,
     RecordShipment,
 )
 from order_service.domain.decide import decide
+from order_service.domain.policy import RatingPolicy
 from order_service.domain.state import OrderState
 from order_service.domain.stock import SkuStockLevel
 
@@ -60,6 +62,27 @@ STOCK = {
     "TEA-250": SkuStockLevel(sku="TEA-250", on_hand=100),
     "CUP-01": SkuStockLevel(sku="CUP-01", on_hand=10),
 }
+
+
+RATING_POLICY = RatingPolicy(
+    answer_window=timedelta(days=30),
+    follow_up_due=timedelta(hours=24),
+    follow_up_max_score=2,
+    append_window=timedelta(days=90),
+)
+RATED_AT = T0 + timedelta(days=3)
+
+
+def rate(
+    description: int = 5,
+    service: int = 5,
+    shipping_speed: int = 5,
+    comment: str | None = None,
+    at: datetime = RATED_AT,
+    policy: RatingPolicy = RATING_POLICY,
+) -> RateOrder:
+    """The buyer's rating at `at` (three days after placement) under the default policy."""
+    return RateOrder(description, service, shipping_speed, at, policy, comment)
 
 
 SEALER = SubjectSealer(EXAMPLE_DATA_KEY, repeatable=True)

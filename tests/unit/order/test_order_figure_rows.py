@@ -15,7 +15,6 @@ from order_service.domain.commands import (
     CloseForMissedBalance,
     CloseUnpaidOrder,
     ConfirmReceipt,
-    RateOrder,
 )
 from order_service.projections.figure_queries import Tally
 from order_service.projections.figures import figure_columns
@@ -28,6 +27,7 @@ from .order_scenarios import (
     pay,
     place_order,
     presale_order,
+    rate,
     ship,
 )
 
@@ -104,7 +104,7 @@ def test_a_rated_order_carries_its_three_scores_and_when_it_was_rated() -> None:
         pay(),
         ship(),
         ConfirmReceipt(at=T0 + timedelta(days=1)),
-        RateOrder(description_score=5, service_score=4, shipping_speed_score=3),
+        rate(5, 4, 3),
     )
     row = figure_columns(timed(events), version=len(events))
     assert row["rated_at"] == timed(events)[-1][0]

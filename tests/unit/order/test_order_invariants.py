@@ -23,6 +23,8 @@ from contracts.events.order import (
 from eventing.decider import DomainError
 from order_service.domain import order_decider, stock
 from order_service.domain.commands import (
+    AnswerRating,
+    AppendToRating,
     CancelOrder,
     ChangeAddress,
     CloseForMissedBalance,
@@ -34,7 +36,7 @@ from order_service.domain.commands import (
     RecordPayment,
     RecordRefund,
     RecordShipment,
-    RemindBalance,
+    RemindToPay,
 )
 from order_service.domain.decide import decide
 from order_service.domain.state import OrderState
@@ -42,8 +44,10 @@ from order_service.domain.stock import SkuStockLevel
 
 from .order_scenarios import (
     PAYABLE,
+    RATING_POLICY,
     RECEIVER,
     SEALER,
+    SHOP_ID,
     STOCK,
     T0,
     WAYBILL,
@@ -67,7 +71,7 @@ commands: st.SearchStrategy[OrderCommand] = st.one_of(
     st.builds(CancelOrder, reason=st.sampled_from(CancellationReason)),
     st.builds(ChangeAddress, receiver=st.sampled_from([RECEIVER]), sealer=st.just(SEALER)),
     st.builds(CloseUnpaidOrder, at=times),
-    st.builds(RemindBalance, at=times),
+    st.builds(RemindToPay, at=times, stage=st.sampled_from(PaymentStage)),
     st.builds(CloseForMissedBalance, at=times, forfeit_deposit=st.booleans()),
     st.builds(
         RecordShipment,
@@ -93,7 +97,16 @@ commands: st.SearchStrategy[OrderCommand] = st.one_of(
         description_score=st.integers(0, 6),
         service_score=st.integers(1, 5),
         shipping_speed_score=st.integers(1, 5),
+        at=times,
+        policy=st.just(RATING_POLICY),
     ),
+    st.builds(
+        AnswerRating,
+        answer=st.sampled_from(["", "thanks", "x" * 501]),
+        shop_id=st.sampled_from([SHOP_ID, "other-shop"]),
+        at=times,
+    ),
+    st.builds(AppendToRating, comment=st.sampled_from(["", "still good"]), at=times),
 )
 
 

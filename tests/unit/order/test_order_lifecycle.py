@@ -34,9 +34,8 @@ from order_service.domain.commands import (
     ConfirmReceipt,
     ExtendAutoConfirm,
     OrderCommand,
-    RateOrder,
     RecordRefund,
-    RemindBalance,
+    RemindToPay,
 )
 from order_service.domain.placement import validated_receiver
 from order_service.domain.state import OrderStatus
@@ -45,6 +44,7 @@ from .order_scenarios import (
     ORDER_ID,
     PAYABLE,
     PAYMENT_WINDOW,
+    RATED_AT,
     RECEIPT_WINDOW,
     RECEIVER,
     SEALER,
@@ -55,6 +55,7 @@ from .order_scenarios import (
     pay,
     place_order,
     presale_order,
+    rate,
     ship,
     spec,
 )
@@ -129,7 +130,7 @@ def test_an_unpaid_order_closes_when_its_payment_window_runs_out() -> None:
 
 def test_the_buyer_is_reminded_of_the_presale_balance_once() -> None:
     at = BALANCE_DUE - timedelta(hours=24)
-    spec().given(*DEPOSITED).when(RemindBalance(at=at)).then(
+    spec().given(*DEPOSITED).when(RemindToPay(at=at, stage=PaymentStage.BALANCE)).then(
         BalanceReminderDue(**IDS, balance=cny(PAYABLE - 5000), balance_due_by=BALANCE_DUE)
     )
 
@@ -261,7 +262,7 @@ def test_an_extension_is_refused_unless_the_shop_allows_its_day_count() -> None:
 
 
 def test_a_completed_order_is_rated_once() -> None:
-    rating = RateOrder(5, 4, 3, comment="good tea")
+    rating = rate(5, 4, 3, comment="good tea")
     spec().given(*COMPLETED).when(rating).then(
         OrderRated(
             **IDS,
@@ -269,6 +270,8 @@ def test_a_completed_order_is_rated_once() -> None:
             service_score=4,
             shipping_speed_score=3,
             comment="good tea",
+            answer_due_by=RATED_AT + timedelta(days=30),
+            append_due_by=RATED_AT + timedelta(days=90),
         )
     )
 
@@ -282,9 +285,7 @@ def test_lifecycle_refusals() -> None:
         ship(),
         ExtendAutoConfirm(days=3, at=SHIPPED_AT, allowed_days=SHOP_EXTENSIONS),
     )
-    rated = history(
-        *[], place_order(), pay(), ship(), ConfirmReceipt(at=SHIPPED_AT), RateOrder(5, 5, 5)
-    )
+    rated = history(*[], place_order(), pay(), ship(), ConfirmReceipt(at=SHIPPED_AT), rate(5, 5, 5))
     address = ChangeAddress(receiver=replace(RECEIVER, city="上海市"), sealer=SEALER)
     cases: list[tuple[tuple[OrderEvent, ...], OrderCommand, type[DomainError]]] = [
         (SHIPPED, address, errors.OrderAlreadyShipped),
@@ -306,18 +307,22 @@ def test_lifecycle_refusals() -> None:
         ),
         (PAID, CloseUnpaidOrder(at=T0 + PAYMENT_WINDOW), errors.OrderNotAwaitingPayment),
         (closed, CloseUnpaidOrder(at=T0 + PAYMENT_WINDOW), errors.OrderNotAwaitingPayment),
-        (PAID, RemindBalance(at=T0), errors.OrderNotAwaitingBalance),
+        (PAID, RemindToPay(at=T0, stage=PaymentStage.BALANCE), errors.OrderNotAwaitingBalance),
         (
             history(
                 *[],
                 presale_order(),
                 pay(stage=PaymentStage.DEPOSIT, amount=5000),
-                RemindBalance(at=T0),
+                RemindToPay(at=T0, stage=PaymentStage.BALANCE),
             ),
-            RemindBalance(at=T0),
+            RemindToPay(at=T0, stage=PaymentStage.BALANCE),
             errors.BalanceReminderAlreadySent,
         ),
-        (DEPOSITED, RemindBalance(at=BALANCE_DUE), errors.BalanceWindowClosed),
+        (
+            DEPOSITED,
+            RemindToPay(at=BALANCE_DUE, stage=PaymentStage.BALANCE),
+            errors.BalanceWindowClosed,
+        ),
         (
             DEPOSITED,
             CloseForMissedBalance(at=BALANCE_DUE - timedelta(seconds=1), forfeit_deposit=True),
@@ -364,11 +369,11 @@ def test_lifecycle_refusals() -> None:
             ExtendAutoConfirm(days=3, at=AUTO_CONFIRM_AT, allowed_days=SHOP_EXTENSIONS),
             errors.AutoConfirmWindowOver,
         ),
-        (SHIPPED, RateOrder(5, 5, 5), errors.OrderNotCompleted),
-        (rated, RateOrder(5, 5, 5), errors.OrderAlreadyRated),
-        (COMPLETED, RateOrder(0, 5, 5), errors.InvalidRatingScore),
-        (COMPLETED, RateOrder(5, 6, 5), errors.InvalidRatingScore),
-        (COMPLETED, RateOrder(5, 5, 5, comment="c" * 2001), errors.TextTooLong),
+        (SHIPPED, rate(5, 5, 5), errors.OrderNotCompleted),
+        (rated, rate(5, 5, 5), errors.OrderAlreadyRated),
+        (COMPLETED, rate(0, 5, 5), errors.InvalidRatingScore),
+        (COMPLETED, rate(5, 6, 5), errors.InvalidRatingScore),
+        (COMPLETED, rate(5, 5, 5, comment="c" * 2001), errors.TextTooLong),
         ((), CANCEL, errors.OrderNotFound),
         (history(place_order(stock={})), CANCEL, errors.OrderNotFound),
     ]

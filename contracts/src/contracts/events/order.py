@@ -1,4 +1,5 @@
-"""Events of the order service: placement, stock, payment, presale, address, cancel, receipt."""
+"""Events of the order service: placement, stock, payment, presale, address, cancel, receipt,
+rating and the customer care around it (reminders to pay, answers and follow-ups to ratings)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ from contracts.values import (
 
 Score = Annotated[StrictInt, Field(ge=1, le=5)]
 ExtensionDays = Annotated[Literal[3, 5, 7, 10], BeforeValidator(exact_int)]
+MAX_RATING_REPLY_LENGTH = 500
+RatingReply = Annotated[Text, Field(min_length=1, max_length=MAX_RATING_REPLY_LENGTH)]
+"""A seller's answer to a rating or a buyer's follow-up comment: 1 to 500 characters."""
 
 
 class OrderChannel(StrEnum):
@@ -269,6 +273,20 @@ class BalanceReminderDue(OrderEvent):
     balance_due_by: UtcDatetime = Field(description="When an unpaid balance closes the order.")
 
 
+class PaymentReminderDue(OrderEvent):
+    """The buyer of an unpaid order should be reminded to pay before the order closes (the
+    deposit, for a presale order); sent once, never after payment (催付)."""
+
+    event_type = "order.payment_reminder_due"
+    platform_message = "timeout reminder"
+
+    stage: Literal[PaymentStage.FULL, PaymentStage.DEPOSIT] = Field(
+        description="Which payment is awaited: the full amount or a presale deposit."
+    )
+    amount: Money = Field(description="Amount still to pay.")
+    payment_due_by: UtcDatetime = Field(description="When the order closes unless paid.")
+
+
 class AddressChangedV1(OrderEvent):
     """The buyer changed the receiver before shipment."""
 
@@ -406,6 +424,41 @@ class OrderRated(OrderEvent):
     service_score: Score = Field(description="Seller's service, 1-5.")
     shipping_speed_score: Score = Field(description="Shipping speed, 1-5.")
     comment: Text | None = Field(default=None, description="Review text.")
+    answer_due_by: UtcDatetime | None = Field(
+        default=None,
+        description="Until when the seller may answer the rating (absent on ratings recorded "
+        "before answers existed: those may be answered at any time).",
+    )
+    append_due_by: UtcDatetime | None = Field(
+        default=None,
+        description="Until when the buyer may add one follow-up comment (absent: at any time).",
+    )
+
+
+class RatingFollowUpOpened(OrderEvent):
+    """A medium or bad rating (a score at or under the shop's threshold) opened a follow-up
+    task in the shop's queue; answering the rating closes it (处理中差评)."""
+
+    event_type = "order.rating_follow_up_opened"
+
+    lowest_score: Score = Field(description="The rating's lowest score.")
+    due_by: UtcDatetime = Field(description="When the task turns overdue unless answered.")
+
+
+class RatingAnswered(OrderEvent):
+    """The seller answered the order's rating (once); an open follow-up task is closed."""
+
+    event_type = "order.rating_answered"
+
+    answer: RatingReply = Field(description="The seller's answer, shown with the rating.")
+
+
+class RatingAppended(OrderEvent):
+    """The buyer added their one follow-up comment to the rating (追评)."""
+
+    event_type = "order.rating_appended"
+
+    comment: RatingReply = Field(description="The buyer's follow-up comment.")
 
 
 EVENTS: tuple[type[OrderEvent], ...] = (
@@ -420,6 +473,7 @@ EVENTS: tuple[type[OrderEvent], ...] = (
     DepositPaid,
     BalancePaid,
     BalanceReminderDue,
+    PaymentReminderDue,
     AddressChanged,
     OrderCancelled,
     OrderShipped,
@@ -431,6 +485,9 @@ EVENTS: tuple[type[OrderEvent], ...] = (
     AutoConfirmExtended,
     OrderCompleted,
     OrderRated,
+    RatingFollowUpOpened,
+    RatingAnswered,
+    RatingAppended,
 )
 
 LEGACY_EVENTS: tuple[type[OrderEvent], ...] = (OrderPlacedV1, AddressChangedV1)

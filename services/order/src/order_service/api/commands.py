@@ -284,10 +284,21 @@ async def rate(
     kit: Kit,
 ) -> JSONResponse:
     """The buyer rates a completed order once, three scores from 1 to 5 (description, service,
-    shipping speed); a second rating answers 409."""
-    rating = RateOrder(
-        body.description_score, body.service_score, body.shipping_speed_score, body.comment
-    )
+    shipping speed); a second rating answers 409. The seller may answer it within the shop's
+    `rating_answer_window`, the buyer add one follow-up comment within `rating_append_window`;
+    a score at or under `rating_follow_up_max_score` opens a follow-up task in the shop's queue
+    (`order.rating_follow_up_opened`), due within `rating_follow_up_due`."""
+
+    def rating(given: OrderGiven) -> OrderCommand:
+        return RateOrder(
+            description_score=body.description_score,
+            service_score=body.service_score,
+            shipping_speed_score=body.shipping_speed_score,
+            at=given.now,
+            policy=given.policy.rating,
+            comment=body.comment,
+        )
+
     return await _run(kit, request, caller, key, order_id, expected, rating)
 
 

@@ -64,7 +64,7 @@ class OrderRules:
         for event in change.events:
             await _move_stock(connection, change, event, who, given.now)
             await deadlines.reschedule(
-                self.scheduler, connection, change.after, event, given.policy
+                self.scheduler, connection, change.after, event, given.policy, given.now
             )
 
 

@@ -1,8 +1,14 @@
 """The order's deadlines: their kinds, which decided events schedule or cancel them, and the
-command each runs when it fires (unpaid close, balance reminder and close, auto-confirm)."""
+command each runs when it fires (reminders to pay, unpaid close, balance close, auto-confirm).
+
+Reminders to pay are one mechanism: `domain.policy.reminder_time` says when, a deadline of kind
+`order.payment_reminder` (the full payment or the deposit) or `order.balance_reminder` (the
+presale balance) fires `RemindToPay` for its stage, and the decider sends it once, never after
+the payment."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,6 +27,7 @@ from contracts.events.order import (
     OrderPaid,
     OrderPlaced,
     OrderShipped,
+    PaymentStage,
 )
 from eventing.deadlines import Deadline, DeadlineHandler, DeadlineScheduler
 from eventing.decider import DomainError
@@ -30,9 +37,9 @@ from order_service.domain.commands import (
     CloseUnpaidOrder,
     ConfirmReceipt,
     OrderCommand,
-    RemindBalance,
+    RemindToPay,
 )
-from order_service.domain.policy import ShopPolicy
+from order_service.domain.policy import ShopPolicy, reminder_time
 from order_service.domain.state import OrderState
 
 if TYPE_CHECKING:
@@ -41,19 +48,29 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 UNPAID_CLOSE = "order.unpaid_close"
+PAYMENT_REMINDER = "order.payment_reminder"
 BALANCE_REMINDER = "order.balance_reminder"
 BALANCE_CLOSE = "order.balance_close"
 AUTO_CONFIRM = "order.auto_confirm"
-DEADLINE_KINDS = (UNPAID_CLOSE, BALANCE_REMINDER, BALANCE_CLOSE, AUTO_CONFIRM)
+DEADLINE_KINDS = (UNPAID_CLOSE, PAYMENT_REMINDER, BALANCE_REMINDER, BALANCE_CLOSE, AUTO_CONFIRM)
 
 _COMMANDS: dict[str, Callable[[Given[OrderState, ShopPolicy]], OrderCommand]] = {
     UNPAID_CLOSE: lambda given: CloseUnpaidOrder(at=given.now),
-    BALANCE_REMINDER: lambda given: RemindBalance(at=given.now),
+    PAYMENT_REMINDER: lambda given: RemindToPay(
+        at=given.now,
+        stage=PaymentStage.DEPOSIT if given.state.presale else PaymentStage.FULL,
+    ),
+    BALANCE_REMINDER: lambda given: RemindToPay(at=given.now, stage=PaymentStage.BALANCE),
     BALANCE_CLOSE: lambda given: CloseForMissedBalance(
         at=given.now, forfeit_deposit=given.policy.forfeit_deposit_on_missed_balance
     ),
     AUTO_CONFIRM: lambda given: ConfirmReceipt(at=given.now, automatic=True),
 }
+
+
+def deadline_command(kind: str, given: Given[OrderState, ShopPolicy]) -> OrderCommand:
+    """The command a deadline of `kind` runs when it fires, given the order as it is then."""
+    return _COMMANDS[kind](given)
 
 
 async def reschedule(
@@ -62,8 +79,10 @@ async def reschedule(
     after: OrderState,
     event: OrderEvent,
     policy: ShopPolicy,
+    now: datetime,
 ) -> None:
-    """Schedule or cancel the deadlines `event` calls for (before it is appended)."""
+    """Schedule or cancel the deadlines `event`, decided at `now`, calls for (before it is
+    appended)."""
     order_id = after.order_id
 
     async def schedule(kind: str, due_at: datetime) -> None:
@@ -76,12 +95,16 @@ async def reschedule(
     match event:
         case OrderPlaced():
             await schedule(UNPAID_CLOSE, event.payment_due_by)
+            lead = policy.payment_reminder_lead
+            await schedule(PAYMENT_REMINDER, reminder_time(now, event.payment_due_by, lead))
         case OrderPaid():
-            await cancel(UNPAID_CLOSE)
+            await cancel(UNPAID_CLOSE, PAYMENT_REMINDER)
         case DepositPaid():
-            await cancel(UNPAID_CLOSE)
-            remind_at = event.balance_due_by - policy.balance_reminder_lead
-            await schedule(BALANCE_REMINDER, max(remind_at, event.balance_starts_at))
+            await cancel(UNPAID_CLOSE, PAYMENT_REMINDER)
+            remind_at = reminder_time(
+                event.balance_starts_at, event.balance_due_by, policy.balance_reminder_lead
+            )
+            await schedule(BALANCE_REMINDER, remind_at)
             await schedule(BALANCE_CLOSE, event.balance_due_by)
         case BalancePaid():
             await cancel(BALANCE_REMINDER, BALANCE_CLOSE)
@@ -102,7 +125,10 @@ def deadline_handlers(kit: OrderKit) -> Mapping[str, DeadlineHandler]:
         async def fire(deadline: Deadline, connection: AsyncConnection) -> None:
             try:
                 await kit.commands.execute(
-                    connection, deadline.key, _COMMANDS[kind], Acting.deadline(deadline)
+                    connection,
+                    deadline.key,
+                    functools.partial(deadline_command, kind),
+                    Acting.deadline(deadline),
                 )
             except DomainError as refused:
                 log.info("order.deadline_obsolete", kind=kind, order_id=deadline.key,

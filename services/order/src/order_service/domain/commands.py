@@ -16,6 +16,7 @@ from contracts.events.order import (
 )
 from contracts.sealing import SubjectSealer
 from contracts.values import SkuQuantity, Waybill
+from order_service.domain.policy import RatingPolicy
 from order_service.domain.stock import SkuStockLevel
 
 
@@ -134,10 +135,12 @@ class CloseUnpaidOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class RemindBalance:
-    """The presale balance reminder fired."""
+class RemindToPay:
+    """A reminder to pay fired: for the full payment or the presale deposit before the order
+    closes unpaid, or for the presale balance before its deadline (`stage`)."""
 
     at: datetime
+    stage: PaymentStage
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +190,32 @@ class ExtendAutoConfirm:
 
 @dataclass(frozen=True, slots=True)
 class RateOrder:
-    """The buyer rates a completed order (once)."""
+    """The buyer rates a completed order (once); the shop's rating policy sets the windows to
+    answer and follow it up."""
 
     description_score: int
     service_score: int
     shipping_speed_score: int
+    at: datetime
+    policy: RatingPolicy
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRating:
+    """A seller of `shop_id` answers the order's rating (once, within the answer window)."""
+
+    answer: str
+    shop_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppendToRating:
+    """The buyer adds one follow-up comment to their rating (within the append window)."""
+
+    comment: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +233,14 @@ OrderCommand = (
     | ChangeAddress
     | CancelOrder
     | CloseUnpaidOrder
-    | RemindBalance
+    | RemindToPay
     | CloseForMissedBalance
     | RecordShipment
     | RecordRefund
     | ConfirmReceipt
     | ExtendAutoConfirm
     | RateOrder
+    | AnswerRating
+    | AppendToRating
     | ErasePersonalData
 )

@@ -7,8 +7,10 @@ from typing import Any
 
 from contracts.events.base import OrderEvent
 from eventing.decider import Decider
-from order_service.domain import lifecycle, payments
+from order_service.domain import lifecycle, payments, ratings
 from order_service.domain.commands import (
+    AnswerRating,
+    AppendToRating,
     CancelOrder,
     ChangeAddress,
     CloseForMissedBalance,
@@ -23,7 +25,7 @@ from order_service.domain.commands import (
     RecordPaymentFailure,
     RecordRefund,
     RecordShipment,
-    RemindBalance,
+    RemindToPay,
 )
 from order_service.domain.errors import OrderAlreadyExists, OrderNotFound
 from order_service.domain.placement import place
@@ -35,13 +37,15 @@ _RULES: dict[type[Any], Callable[[Any, OrderState], list[OrderEvent]]] = {
     ChangeAddress: lifecycle.change_address,
     CancelOrder: lifecycle.cancel,
     CloseUnpaidOrder: lifecycle.close_unpaid,
-    RemindBalance: lifecycle.remind_balance,
+    RemindToPay: lifecycle.remind_to_pay,
     CloseForMissedBalance: lifecycle.close_for_missed_balance,
     RecordShipment: lifecycle.record_shipment,
     RecordRefund: lifecycle.record_refund,
     ConfirmReceipt: lifecycle.confirm_receipt,
     ExtendAutoConfirm: lifecycle.extend_auto_confirm,
-    RateOrder: lifecycle.rate,
+    RateOrder: ratings.rate,
+    AnswerRating: ratings.answer_rating,
+    AppendToRating: ratings.append_to_rating,
     ErasePersonalData: lifecycle.erase_personal_data,
 }
 

@@ -247,6 +247,53 @@ class InvalidRatingScore(DomainError):
     title = "Scores are whole numbers from 1 to 5"
 
 
+class PaymentReminderAlreadySent(DomainError):
+    code = "payment-reminder-already-sent"
+    kind = Rejection.CONFLICT
+    title = "The buyer was already reminded to pay"
+
+
+class OrderNotRated(DomainError):
+    code = "order-not-rated"
+    kind = Rejection.CONFLICT
+    title = "The order has no rating yet"
+
+
+class RatingAlreadyAnswered(DomainError):
+    code = "rating-already-answered"
+    kind = Rejection.CONFLICT
+    title = "The rating was already answered"
+
+
+class RatingAnswerWindowOver(DomainError):
+    code = "rating-answer-window-over"
+    kind = Rejection.CONFLICT
+    title = "The time to answer the rating has run out"
+
+
+class NotTheShopsSeller(DomainError):
+    code = "not-the-shops-seller"
+    kind = Rejection.FORBIDDEN
+    title = "Only a seller of the order's shop can answer its rating"
+
+
+class RatingAlreadyAppended(DomainError):
+    code = "rating-already-appended"
+    kind = Rejection.CONFLICT
+    title = "The buyer already added a follow-up comment"
+
+
+class RatingAppendWindowOver(DomainError):
+    code = "rating-append-window-over"
+    kind = Rejection.CONFLICT
+    title = "The time to add a follow-up comment has run out"
+
+
+class InvalidRatingReply(OrderInvalid):
+    code = "invalid-rating-reply"
+    title = "An answer or follow-up comment is empty or longer than 500 characters"
+
+
 class InvalidStockLevel(DomainError):
     code = "invalid-stock-level"
     kind = Rejection.INVALID

@@ -1,4 +1,5 @@
-"""After placement and payment: address, cancellation, deadlines, shipment, refunds, receipt."""
+"""After placement: address, cancellation, reminders to pay, deadlines, shipment, refunds and
+receipt."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from contracts.events.order import (
     OrderClosed,
     OrderCloseReason,
     OrderCompleted,
-    OrderRated,
     OrderRefundRecorded,
     OrderShipped,
+    PaymentReminderDue,
+    PaymentStage,
     PersonalDataErased,
     ReceiptConfirmed,
     ShippedAfterClose,
@@ -30,10 +32,9 @@ from order_service.domain.commands import (
     ConfirmReceipt,
     ErasePersonalData,
     ExtendAutoConfirm,
-    RateOrder,
     RecordRefund,
     RecordShipment,
-    RemindBalance,
+    RemindToPay,
 )
 from order_service.domain.errors import (
     AddressUnchanged,
@@ -47,16 +48,15 @@ from order_service.domain.errors import (
     InvalidAmount,
     InvalidExtension,
     InvalidPolicyDuration,
-    InvalidRatingScore,
     OrderAlreadyCompleted,
-    OrderAlreadyRated,
     OrderAlreadyShipped,
     OrderNotAwaitingBalance,
     OrderNotAwaitingPayment,
-    OrderNotCompleted,
     OrderNotOpen,
     OrderNotPaid,
     OrderNotShipped,
+    PaymentReminderAlreadySent,
+    PaymentWindowClosed,
     PaymentWindowStillOpen,
     RefundExceedsRefundable,
     TextTooLong,
@@ -136,7 +136,31 @@ def close_unpaid(command: CloseUnpaidOrder, state: OrderState) -> list[OrderEven
     return [*_release(state, OrderCloseReason.UNPAID_TIMEOUT), closed]
 
 
-def remind_balance(command: RemindBalance, state: OrderState) -> list[OrderEvent]:
+def remind_to_pay(command: RemindToPay, state: OrderState) -> list[OrderEvent]:
+    """Remind the buyer once of the payment `command.stage` awaits, before its deadline; a
+    reminder whose payment was made (or whose order ended) is refused, so it is never sent."""
+    if command.stage is PaymentStage.BALANCE:
+        return _remind_balance(command, state)
+    awaited = OrderStatus.AWAITING_DEPOSIT if state.presale else OrderStatus.AWAITING_PAYMENT
+    stage = PaymentStage.DEPOSIT if state.presale else PaymentStage.FULL
+    if state.status is not awaited or command.stage is not stage:
+        raise OrderNotAwaitingPayment(
+            f"the order is {state.status}; no {command.stage.value} payment to remind of"
+        )
+    if state.payment_reminded:
+        raise PaymentReminderAlreadySent("the buyer was already reminded to pay")
+    assert state.payment_due_by is not None  # set by order.placed
+    if command.at >= state.payment_due_by:
+        raise PaymentWindowClosed("the payment deadline has passed; there is nothing to remind of")
+    amount = state.presale.deposit if state.presale else _money(state, state.payable)
+    return [
+        PaymentReminderDue(
+            **_ids(state), stage=stage, amount=amount, payment_due_by=state.payment_due_by
+        )
+    ]
+
+
+def _remind_balance(command: RemindToPay, state: OrderState) -> list[OrderEvent]:
     if state.status is not OrderStatus.AWAITING_BALANCE or state.presale is None:
         raise OrderNotAwaitingBalance(f"the order is {state.status}; no balance to remind of")
     if state.balance_reminded:
@@ -263,26 +287,5 @@ def extend_auto_confirm(command: ExtendAutoConfirm, state: OrderState) -> list[O
             extension_days=command.days,  # a shop's policy allows only days the event records
             previous_auto_confirm_at=state.auto_confirm_at,
             auto_confirm_at=state.auto_confirm_at + timedelta(days=command.days),
-        )
-    ]
-
-
-def rate(command: RateOrder, state: OrderState) -> list[OrderEvent]:
-    scores = (command.description_score, command.service_score, command.shipping_speed_score)
-    if any(score not in range(1, 6) for score in scores):
-        raise InvalidRatingScore(f"scores must be 1 to 5, not {scores}")
-    if command.comment is not None and len(command.comment) > 2000:
-        raise TextTooLong("the comment is longer than 2000 characters")
-    if not state.completed:
-        raise OrderNotCompleted(f"the order is {state.status}; rate it after receipt")
-    if state.rated:
-        raise OrderAlreadyRated("the order was already rated")
-    return [
-        OrderRated(
-            **_ids(state),
-            description_score=command.description_score,
-            service_score=command.service_score,
-            shipping_speed_score=command.shipping_speed_score,
-            comment=command.comment,
         )
     ]

@@ -25,7 +25,11 @@ from contracts.events.order import (
     OrderRefundRecorded,
     OrderShipped,
     PaymentFailed,
+    PaymentReminderDue,
     PresaleTerms,
+    RatingAnswered,
+    RatingAppended,
+    RatingFollowUpOpened,
     ReceiptConfirmed,
     ShippedAfterClose,
     StockRejected,
@@ -86,6 +90,7 @@ class OrderState:
     failed_payments: int = 0
     surplus: int = 0
     reserved: tuple[SkuQuantity, ...] = ()
+    payment_reminded: bool = False
     balance_reminded: bool = False
     cancellation_refund_due: int = 0
     refunded: int = 0
@@ -97,6 +102,11 @@ class OrderState:
     receipt_confirmed: bool = False
     completed: bool = False
     rated: bool = False
+    rating_answer_due_by: datetime | None = None  # None on a rating from before answers existed
+    rating_append_due_by: datetime | None = None
+    rating_follow_up_open: bool = False
+    rating_answered: bool = False
+    rating_appended: bool = False
     close_reason: OrderCloseReason | None = None
 
     @property
@@ -184,6 +194,8 @@ def _placed(state: OrderState, event: OrderPlaced) -> OrderState:
 
 def _after_payment(state: OrderState, event: OrderEvent) -> OrderState:
     match event:
+        case PaymentReminderDue():
+            return replace(state, payment_reminded=True)
         case BalanceReminderDue():
             return replace(state, balance_reminded=True)
         case AddressChanged():
@@ -220,8 +232,25 @@ def _after_payment(state: OrderState, event: OrderEvent) -> OrderState:
             return replace(state, status=OrderStatus.COMPLETED, completed=True)
         case AutoConfirmExtended():
             return replace(state, auto_confirm_at=event.auto_confirm_at, auto_confirm_extended=True)
+        case _:
+            return _rating(state, event)
+
+
+def _rating(state: OrderState, event: OrderEvent) -> OrderState:
+    match event:
         case OrderRated():
-            return replace(state, rated=True)
+            return replace(
+                state,
+                rated=True,
+                rating_answer_due_by=event.answer_due_by,
+                rating_append_due_by=event.append_due_by,
+            )
+        case RatingFollowUpOpened():
+            return replace(state, rating_follow_up_open=True)
+        case RatingAnswered():
+            return replace(state, rating_answered=True, rating_follow_up_open=False)
+        case RatingAppended():
+            return replace(state, rating_appended=True)
         case _:
             # order.stock_low and order.personal_data_erased change nothing the rules look at.
             return state
