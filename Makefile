@@ -169,7 +169,7 @@ bench-rebuild: $(STAMP) ## Benchmark 5: read-model rebuild from the store vs a r
 bench-ceiling: $(STAMP) ## Benchmark 11: appends/s through the position lock as commit latency grows, vs per-partition locks
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench ceiling $(BENCH_ARGS)
-.PHONY: bench-commands bench-reads bench-freshness bench-growth bench-memory
+.PHONY: bench-commands bench-reads bench-freshness bench-growth bench-memory bench-lifecycle
 bench-commands: $(STAMP) ## Benchmark 2: place + pay over HTTP (order service) vs a CRUD service and a bare INSERT
 	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
@@ -190,3 +190,6 @@ bench-memory: $(STAMP) ## Benchmark 8: peak RSS of each service process under lo
 	$(NEED_WRK)
 	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
 	$(BENCH_ENV) $(BIN)/python -m bench memory $(BENCH_ARGS)
+bench-lifecycle: $(STAMP) ## Benchmark 12: server CPU per command type and per reaction, three services
+	$(BENCH_ENV) $(BIN)/localinfra up >/dev/null
+	$(BENCH_ENV) $(BIN)/python -m bench lifecycle $(BENCH_ARGS)

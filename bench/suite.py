@@ -15,6 +15,7 @@ from bench import (
     commands,
     freshness,
     growth,
+    lifecycle,
     memory,
     reads,
     rebuild,
@@ -48,6 +49,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("memory", 8, "Peak RSS of the service processes", memory.run),
     Benchmark("sealing", 9, "Sealing and opening a receiver (CPU)", sealing.run),
     Benchmark("ceiling", 11, "Append ceiling: position lock vs partition locks", ceiling.run),
+    Benchmark("lifecycle", 12, "CPU per command and reaction, three services", lifecycle.run),
 )
 
 
