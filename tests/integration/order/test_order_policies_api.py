@@ -170,7 +170,15 @@ async def test_a_policy_stored_before_shops_chose_extensions_allows_the_default_
             )
         )  # fmt: skip
     shown = (await service.client.get(f"/v1/shops/{SHOP}/policy", headers=service.buyer)).json()
-    defaults = {"auto_confirm_extension_days": [3, 5, 7, 10], "time_zone": "Asia/Shanghai"}
+    defaults = {
+        "auto_confirm_extension_days": [3, 5, 7, 10],
+        "payment_reminder_lead": "P1D",
+        "rating_answer_window": "P30D",
+        "rating_follow_up_due": "P1D",
+        "rating_follow_up_max_score": 2,
+        "rating_append_window": "P90D",
+        "time_zone": "Asia/Shanghai",
+    }
     assert shown["policy"] == {**before, **defaults}
 
 

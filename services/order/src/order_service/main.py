@@ -7,7 +7,7 @@ from contracts.events.base import OrderEvent
 from contracts.parties import Service
 from eventing.runtime import ServiceRuntime
 from eventing.service import ServiceManifest
-from order_service.api import commands, figures, personal_data, queries, stock
+from order_service.api import care, commands, figures, personal_data, queries, stock
 from order_service.application.commands import OrderRules
 from order_service.application.data_keys import custodian_for
 from order_service.application.deadlines import deadline_handlers
@@ -50,6 +50,7 @@ MANIFEST: ServiceManifest[OrderCommand, OrderEvent, OrderState, ShopPolicy, Orde
             stock.router,
             personal_data.router,
             figures.router,
+            care.router,
         ),
         pool_size=20,
         data_keys=custodian_for,

@@ -168,7 +168,7 @@ async def record_payment(
             paid_at=await _paid_at(given, body),
         )
 
-    return await _run(kit, request, caller, key, order_id, expected, command)
+    return await run_on_order(kit, request, caller, key, order_id, expected, command)
 
 
 @router.post(
@@ -196,7 +196,7 @@ async def change_address(
         data_key = await custodian.buyer_key(given.connection, buyer_id, order_id, given.now)
         return ChangeAddress(receiver=body.receiver.details(), sealer=data_key.sealer())
 
-    return await _run(kit, request, caller, key, order_id, expected, change)
+    return await run_on_order(kit, request, caller, key, order_id, expected, change)
 
 
 @router.post(
@@ -218,7 +218,7 @@ async def cancel(
     paid is owed back (`order.cancelled`). A shipped order answers 409 `order-shipped`; after-
     sales handles it from there."""
     cancellation = CancelOrder(reason=body.reason, note=body.note)
-    return await _run(kit, request, caller, key, order_id, expected, cancellation)
+    return await run_on_order(kit, request, caller, key, order_id, expected, cancellation)
 
 
 @router.post(
@@ -241,7 +241,7 @@ async def confirm_receipt(
     def command(given: OrderGiven) -> OrderCommand:
         return ConfirmReceipt(at=given.now)
 
-    return await _run(kit, request, caller, key, order_id, expected, command)
+    return await run_on_order(kit, request, caller, key, order_id, expected, command)
 
 
 @router.post(
@@ -265,7 +265,7 @@ async def extend_auto_confirm(
         allowed = given.policy.auto_confirm_extension_days
         return ExtendAutoConfirm(days=body.days, at=given.now, allowed_days=allowed)
 
-    return await _run(kit, request, caller, key, order_id, expected, command)
+    return await run_on_order(kit, request, caller, key, order_id, expected, command)
 
 
 @router.post(
@@ -299,10 +299,10 @@ async def rate(
             comment=body.comment,
         )
 
-    return await _run(kit, request, caller, key, order_id, expected, rating)
+    return await run_on_order(kit, request, caller, key, order_id, expected, rating)
 
 
-async def _run(
+async def run_on_order(
     kit: Kit,
     request: Request,
     caller: Caller,

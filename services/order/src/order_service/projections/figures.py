@@ -18,6 +18,8 @@ from contracts.events.order import (
     OrderPaid,
     OrderPlaced,
     OrderRated,
+    RatingAnswered,
+    RatingFollowUpOpened,
 )
 
 TimedEvent = tuple[datetime, OrderEvent]
@@ -50,6 +52,8 @@ def figure_columns(events: Sequence[TimedEvent], version: int) -> dict[str, Any]
         "description_score": None,
         "service_score": None,
         "shipping_speed_score": None,
+        "rating_follow_up_due_at": None,
+        "rating_answered_at": None,
         "version": version,
     }
     for occurred_at, event in events[1:]:
@@ -85,5 +89,9 @@ def _facts(occurred_at: datetime, event: OrderEvent) -> dict[str, Any]:
                 "service_score": event.service_score,
                 "shipping_speed_score": event.shipping_speed_score,
             }
+        case RatingFollowUpOpened():
+            return {"rating_follow_up_due_at": event.due_by}
+        case RatingAnswered():
+            return {"rating_answered_at": occurred_at}
         case _:
             return {}

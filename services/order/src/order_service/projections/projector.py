@@ -25,8 +25,15 @@ from eventing.rebuild import TableNames
 from order_service.domain import order_decider
 from order_service.domain.state import OrderState
 from order_service.domain.status import platform_status, timeout_at
-from order_service.projections.figures import figure_columns
-from order_service.projections.tables import order_figures, order_timeline, order_view
+from order_service.projections.care import queue_entries, rating_columns
+from order_service.projections.figures import TimedEvent, figure_columns
+from order_service.projections.tables import (
+    order_figures,
+    order_rating,
+    order_timeline,
+    order_view,
+    shop_queue,
+)
 
 _codec = ContractsCodec()
 
@@ -104,34 +111,58 @@ async def refresh_order(connection: AsyncConnection, tables: TableNames, order_i
     if not state.exists:
         return
     others = [dict(row._mapping) for row in rows if row.source != Service.ORDER.value]
+    version = own[-1].sequence
+    timed = [(row.occurred_at, event) for row, event in zip(own, events, strict=True)]
     values: dict[str, Any] = {
         **summary_columns(state),
         "created_at": own[0].occurred_at,
         "updated_at": max(row.occurred_at for row in rows),
-        "version": own[-1].sequence,
-        "detail": order_detail(state, events, others),
+        "version": version,
+        "detail": order_detail(state, events, others, timed),
     }
-    upsert = _upsert(order_view, tables.get(order_view.name, order_view.name), tuple(values))
-    await connection.execute(upsert, {"order_id": order_id, **values})
-    timed = [(row.occurred_at, event) for row, event in zip(own, events, strict=True)]
-    figures = figure_columns(timed, version=own[-1].sequence)
-    counted = _upsert(
-        order_figures, tables.get(order_figures.name, order_figures.name), tuple(figures)
-    )
-    await connection.execute(counted, {"order_id": order_id, **figures})
+    await _put(connection, tables, order_view, {"order_id": order_id, **values})
+    figures = figure_columns(timed, version=version)
+    await _put(connection, tables, order_figures, {"order_id": order_id, **figures})
+    await _put_care(connection, tables, state, timed, version)
+
+
+async def _put_care(
+    connection: AsyncConnection,
+    tables: TableNames,
+    state: OrderState,
+    timed: Sequence[TimedEvent],
+    version: int,
+) -> None:
+    """The order's rating and queue rows, when it has any (most orders have none: no
+    statement for them)."""
+    rating = rating_columns(timed, state.buyer_id, version)
+    if rating is not None:
+        await _put(connection, tables, order_rating, {"order_id": state.order_id, **rating})
+    for entry in queue_entries(timed, version):
+        await _put(connection, tables, shop_queue, {"order_id": state.order_id, **entry})
+
+
+async def _put(
+    connection: AsyncConnection, tables: TableNames, live: Table, values: dict[str, Any]
+) -> None:
+    """Upsert one row of `live` (or of its shadow during a rebuild) by its primary key."""
+    keys = tuple(column.name for column in live.primary_key.columns)
+    columns = tuple(name for name in values if name not in keys)
+    statement = _upsert(live, tables.get(live.name, live.name), keys, columns)
+    await connection.execute(statement, values)
 
 
 @functools.lru_cache(maxsize=32)
-def _upsert(live: Table, name: str, columns: tuple[str, ...]) -> Insert:
-    """`INSERT … ON CONFLICT (order_id) DO UPDATE` of `columns` into `live` under `name` (itself
+def _upsert(live: Table, name: str, keys: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
+    """`INSERT … ON CONFLICT (keys) DO UPDATE` of `columns` into `live` under `name` (itself
     or a rebuild's shadow), built once per name and column set and run with bound values:
     rebuilding the statement and its cache key for every order was a tenth of the projector's
     time (issue 19)."""
     inserted = insert(named(live, {live.name: name})).values(
-        {"order_id": bindparam("order_id"), **{column: bindparam(column) for column in columns}}
+        {column: bindparam(column) for column in (*keys, *columns)}
     )
     return inserted.on_conflict_do_update(
-        index_elements=["order_id"], set_={column: inserted.excluded[column] for column in columns}
+        index_elements=list(keys), set_={column: inserted.excluded[column] for column in columns}
     )
 
 
@@ -150,10 +181,11 @@ def order_detail(
     state: OrderState,
     events: Sequence[OrderEvent],
     others: Sequence[Mapping[str, Any]],
+    timed: Sequence[TimedEvent] = (),
 ) -> dict[str, Any]:
-    """The JSON detail of an order; `others` are the timeline rows of other services."""
+    """The JSON detail of an order; `others` are the timeline rows of other services, `timed`
+    the order's own events with when they occurred (for the rating's answer and follow-up)."""
     placed = next(event for event in events if isinstance(event, OrderPlaced))
-    rating = next((event for event in events if isinstance(event, OrderRated)), None)
     currency = state.currency
 
     def money(amount: int) -> dict[str, Any]:
@@ -184,6 +216,7 @@ def order_detail(
         },
         "payment_due_by": placed.payment_due_by.isoformat(),
         "presale": placed.presale.model_dump(mode="json") if placed.presale else None,
+        "payment_reminded": state.payment_reminded,
         "balance_reminded": state.balance_reminded,
         "shipment": None
         if state.waybill is None
@@ -196,9 +229,28 @@ def order_detail(
         },
         "refund_cases": cases,
         "close_reason": state.close_reason.value if state.close_reason else None,
-        "rating": None
-        if rating is None
-        else rating.model_dump(mode="json", exclude={"order_id", "shop_id"}),
+        "rating": _rating(events, timed),
+    }
+
+
+def _rating(events: Sequence[OrderEvent], timed: Sequence[TimedEvent]) -> dict[str, Any] | None:
+    """The rating as the order shows it: scores and comment, the windows, the seller's answer,
+    the follow-up a medium or bad rating opened and the buyer's follow-up comment."""
+    rating = next((event for event in events if isinstance(event, OrderRated)), None)
+    if rating is None:
+        return None
+    shown = rating.model_dump(mode="json", exclude={"order_id", "shop_id"})
+    row = rating_columns(timed, "", 0) if timed else None
+    if row is None:
+        return shown
+    return {
+        **shown,
+        "rated_at": _iso(row["rated_at"]),
+        "follow_up_due_at": _iso(row["follow_up_due_at"]),
+        "answer": row["answer"],
+        "answered_at": _iso(row["answered_at"]),
+        "appended_comment": row["appended_comment"],
+        "appended_at": _iso(row["appended_at"]),
     }
 
 

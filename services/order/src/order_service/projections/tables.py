@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -93,6 +94,12 @@ order_figures = Table(
     Column("description_score", SmallInteger),
     Column("service_score", SmallInteger),
     Column("shipping_speed_score", SmallInteger),
+    Column(
+        "rating_follow_up_due_at",
+        DateTime(timezone=True),
+        comment="order.rating_follow_up_opened: a medium or bad rating to answer by then.",
+    ),
+    Column("rating_answered_at", DateTime(timezone=True), comment="order.rating_answered."),
     Column("version", Integer, nullable=False, comment="Stream version of the order counted."),
     comment="One row per order: when each counted fact happened (business time), for the "
     "shop figures. Duplicate payments are not facts here.",
@@ -113,3 +120,46 @@ FIGURE_INDEXES = tuple(
     Index(f"order_figures_by_{time}", order_figures.c[time], order_figures.c.shop_id)
     for time in FIGURE_TIMES
 )
+
+
+order_rating = Table(
+    "order_rating",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("shop_id", String(64), nullable=False),
+    Column("buyer_id", String(64), nullable=False),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
+    Column("description_score", SmallInteger, nullable=False),
+    Column("service_score", SmallInteger, nullable=False),
+    Column("shipping_speed_score", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("answer_due_by", DateTime(timezone=True), comment="None: no window (older ratings)."),
+    Column("append_due_by", DateTime(timezone=True)),
+    Column("follow_up_due_at", DateTime(timezone=True), comment="Set for medium or bad ratings."),
+    Column("answer", Text),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("appended_comment", Text),
+    Column("appended_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, comment="Stream version of the order shown."),
+    comment="One row per rated order: the rating, the seller's answer, the buyer's follow-up "
+    "comment, for the shop's rating list.",
+)
+Index(
+    "order_rating_by_shop", order_rating.c.shop_id, order_rating.c.rated_at, order_rating.c.order_id
+)
+
+shop_queue = Table(
+    "shop_queue",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True, comment="rating_follow_up, payment_reminded..."),
+    Column("shop_id", String(64), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False, comment="Overdue after this."),
+    Column("closed_at", DateTime(timezone=True), comment="Answered, paid or ended."),
+    Column("detail", JSONB, nullable=False),
+    Column("version", Integer, nullable=False, comment="Stream version of the order shown."),
+    comment="The shop's customer-care queue: one entry per order and kind of task (a medium or "
+    "bad rating to follow up, an unpaid order reminded to pay), open until dealt with.",
+)
+Index("shop_queue_by_shop", shop_queue.c.shop_id, shop_queue.c.due_at, shop_queue.c.order_id)
