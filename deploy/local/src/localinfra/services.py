@@ -19,6 +19,11 @@ import httpx
 from contracts.parties import SERVICES, Service
 from localinfra.config import Deployable, InfraSettings, ReadSide
 
+# uvicorn closes a connection idle for 5 s (its `timeout_keep_alive`); httpx reuses one idle for
+# up to 5 s, so a request sent on a connection the server is closing at that moment fails with a
+# ReadError. The clients of a running system let idle connections go well before the server.
+KEEP_ALIVE = httpx.Limits(keepalive_expiry=2.0)
+
 READY_TIMEOUT = 120.0
 """Seconds a service may take to answer /ready (the three start at once, on a small machine too)."""
 

@@ -28,7 +28,13 @@ from eventing.http.auth import Role, TokenIssuer
 from eventing.migrate import upgrade_async, upgrade_service_async
 from eventing.topics import connect_admin, replicated_topics
 from localinfra.config import Deployable, ReadSide
-from localinfra.services import service_launch, start_process, stop_services, wait_all_ready
+from localinfra.services import (
+    KEEP_ALIVE,
+    service_launch,
+    start_process,
+    stop_services,
+    wait_all_ready,
+)
 from localinfra.testing import InfraEndpoints
 
 AUTH_SECRET = "end-to-end-secret-long-enough-for-hs256-tokens"
@@ -70,7 +76,10 @@ class System:
             raise RuntimeError("this system runs no dashboard: start_system(..., dashboard=True)")
         token = self.tokens.issue(role, subject, shop_id)
         return httpx.AsyncClient(
-            base_url=self.dashboard.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=self.dashboard.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            limits=KEEP_ALIVE,
         )
 
     def url(self, service: Service) -> str:
@@ -84,6 +93,7 @@ class System:
             base_url=self.url(service),
             headers={"Authorization": f"Bearer {token}"},
             timeout=30,
+            limits=KEEP_ALIVE,
         )
 
     async def now(self) -> datetime:

@@ -12,6 +12,7 @@ import httpx
 from contracts.parties import Service
 from eventing.http.auth import Role, TokenIssuer
 from eventing.testing import eventually
+from localinfra.services import KEEP_ALIVE
 
 Json = dict[str, Any]
 Condition = Callable[[Json], bool]
@@ -82,6 +83,7 @@ class Actors:
                 base_url=url,
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=30,
+                limits=KEEP_ALIVE,
             )
         return self._clients[service, role, url]
 
