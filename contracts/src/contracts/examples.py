@@ -26,6 +26,7 @@ T0 = datetime(2025, 6, 11, 8, 30, tzinfo=UTC)
 IDS = {"order_id": "O-1001", "shop_id": "S-42"}
 CASE = {**IDS, "case_id": "R-7"}
 SHIPMENT = {**IDS, "shipment_id": "SH-1001"}
+COMPLAINT = {**IDS, "complaint_id": "CP-3"}
 
 
 def cny(yuan: float) -> Money:
@@ -295,6 +296,52 @@ def _aftersales_examples() -> list[EventPayload]:
     ]
 
 
+def _complaint_examples() -> list[EventPayload]:
+    return [
+        a.ComplaintFiled(
+            **COMPLAINT,
+            buyer_id="B-88",
+            filed_by=a.ComplaintFiler.BUYER,
+            about=a.ComplaintAbout.ORDER,
+            category=a.ComplaintCategory.GOODS,
+            text="茶叶受潮结块",
+            attachments=("https://files.orderflow.example/cp/CP-3-1.jpg",),
+            filed_at=_h(100),
+            accept_due_by=_h(124),
+        ),
+        a.ComplaintAccepted(**COMPLAINT, note="已收到,正在核实", reply_due_by=_h(172)),
+        a.ComplaintAnalysed(
+            **COMPLAINT,
+            responsibility=a.ComplaintResponsibility.SELLER,
+            finding="仓库包装未做防潮",
+        ),
+        a.ComplaintHandled(
+            **COMPLAINT,
+            remedy=a.ComplaintRemedy(kind=a.ComplaintRemedyKind.REFUND, refund_case_id="R-7"),
+        ),
+        a.ComplaintReplied(
+            **COMPLAINT, reply="已为您全额退款,抱歉", replied_at=_h(110), follow_up_by=_h(278)
+        ),
+        a.ComplaintFollowedUp(**COMPLAINT, satisfied=False, comment="还是不满意"),
+        a.ComplaintEscalated(
+            **COMPLAINT,
+            reason=a.ComplaintEscalationReason.BUYER_UNSATISFIED,
+            escalated_at=_h(120),
+        ),
+        a.ComplaintRuled(
+            **COMPLAINT,
+            outcome=a.ComplaintRulingOutcome.UPHELD,
+            responsibility=a.ComplaintResponsibility.SELLER,
+            note="商品受潮属卖家责任",
+            compensation=cny(10),
+            ruled_at=_h(140),
+        ),
+        a.ComplaintClosed(
+            **COMPLAINT, reason=a.ComplaintCloseReason.BUYER_SATISFIED, closed_at=_h(115)
+        ),
+    ]
+
+
 _ACTORS: dict[str, Actor] = {
     "order.placed": Actor.BUYER,
     "order.address_changed": Actor.BUYER,
@@ -318,11 +365,19 @@ _ACTORS: dict[str, Actor] = {
     "aftersales.disputed": Actor.BUYER,
     "aftersales.dispute_evidence_added": Actor.BUYER,
     "aftersales.dispute_resolved": Actor.PLATFORM,
+    "aftersales.complaint_filed": Actor.BUYER,
+    "aftersales.complaint_accepted": Actor.SELLER,
+    "aftersales.complaint_analysed": Actor.SELLER,
+    "aftersales.complaint_handled": Actor.SELLER,
+    "aftersales.complaint_replied": Actor.SELLER,
+    "aftersales.complaint_followed_up": Actor.BUYER,
+    "aftersales.complaint_ruled": Actor.PLATFORM,
 }
 _BUILDERS: tuple[Callable[[], list[EventPayload]], ...] = (
     _order_examples,
     _logistics_examples,
     _aftersales_examples,
+    _complaint_examples,
 )
 
 

@@ -70,7 +70,10 @@ AFTERSALES_TOPIC = TopicSpec(
     consumers=(Service.ORDER,),
     partitions=12,
     retention_ms=30 * _DAY_MS,
-    description="Refund cases: requests, answers, returns, refunds, disputes and rulings.",
+    description=(
+        "Refund cases: requests, answers, returns, refunds, disputes and rulings; complaints: "
+        "filed, accepted, analysed, handled, replied, followed up, escalated, ruled."
+    ),
     event_types=_types(aftersales.EVENTS),
 )
 

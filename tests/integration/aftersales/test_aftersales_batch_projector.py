@@ -55,7 +55,7 @@ SHOP = "shop-1"
 _ORDER_BY = {"refund_cases": "case_id", "refund_orders": "order_id"}
 _ADDRESS = Address(province="Zhejiang", city="Hangzhou", street="1 Returns Road")
 _ITEMS = (SkuQuantity(sku="SKU-A", quantity=1),)
-(REFUND_CASES,) = PROJECTIONS
+REFUND_CASES = next(p for p in PROJECTIONS if p.name == "refund-cases")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 from aftersales_service.domain.commands import RefundTerms, RequestRefund
 from aftersales_service.domain.decide import aftersales_decider
 from aftersales_service.domain.facts import OrderFacts
-from aftersales_service.domain.policy import RefundPolicy
+from aftersales_service.domain.policy import ComplaintPolicy, RefundPolicy
 from contracts.events.aftersales import (
     Disputed,
     DisputeParty,
@@ -44,6 +44,11 @@ POLICY = RefundPolicy(
     return_confirm_window=timedelta(days=10),
     appeal_window=timedelta(days=5),
     evidence_window=timedelta(days=3),
+    complaints=ComplaintPolicy(
+        accept_window=timedelta(hours=24),
+        reply_window=timedelta(days=3),
+        follow_up_window=timedelta(days=7),
+    ),
     return_address=RETURN_ADDRESS,
 )
 

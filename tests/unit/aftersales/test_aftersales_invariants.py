@@ -15,10 +15,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from aftersales_service.domain import commands as c
 from aftersales_service.domain.decide import aftersales_decider
 from contracts.events.aftersales import (
+    AftersalesStreamEvent,
     Disputed,
     DisputeParty,
     DisputeResolved,
-    RefundCaseEvent,
     RefundClosed,
     Refunded,
     RefundKind,
@@ -63,7 +63,7 @@ class OrderAftersales(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.state = aftersales_decider.initial_state
-        self.history: list[RefundCaseEvent] = []
+        self.history: list[AftersalesStreamEvent] = []
         self.now = T0
         self.refused: Counter[str] = Counter()
         self.opened = 0

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.application.deadlines import keep_deadlines
 from aftersales_service.application.shop_policy import default_policy
-from aftersales_service.domain.policy import RefundPolicy
+from aftersales_service.domain.policy import ComplaintPolicy, RefundPolicy
 from aftersales_service.main import MANIFEST
 from aftersales_service.settings import AftersalesSettings
 from eventing.deadlines import Deadline, DeadlineScheduler
@@ -44,7 +44,7 @@ class RecordingScheduler(DeadlineScheduler):
         pass
 
 
-def test_the_read_model_is_projected_inline_and_only_the_upstream_reaction_subscribes() -> None:
+def test_the_read_models_are_projected_inline_and_only_the_upstream_reaction_subscribes() -> None:
     settings = AftersalesSettings(database_url=DATABASE, consumer_group_prefix="")
     wiring = MANIFEST.wire(settings)
     groups = {
@@ -54,7 +54,7 @@ def test_the_read_model_is_projected_inline_and_only_the_upstream_reaction_subsc
     }
     assert groups == {"aftersales.order-facts": (settings.topic_order, settings.topic_logistics)}
     assert set(wiring.handlers) == {"aftersales.order-facts"}
-    assert [projection.inline for projection in MANIFEST.projections] == [True]
+    assert [projection.inline for projection in MANIFEST.projections] == [True, True]
 
 
 async def test_a_deadline_fires_in_the_flow_that_started_it() -> None:
@@ -82,5 +82,7 @@ def test_the_shop_policy_gives_the_rules_its_time_limits_and_returns_address() -
         answer_before_shipment=timedelta(hours=24), answer_not_received=timedelta(hours=36),
         answer_after_receipt=timedelta(days=5), return_ship_window=timedelta(days=7),
         return_confirm_window=timedelta(days=10), appeal_window=timedelta(days=2),
-        evidence_window=timedelta(days=3), return_address=RETURN_ADDRESS,
+        evidence_window=timedelta(days=3),
+        complaints=ComplaintPolicy(timedelta(hours=24), timedelta(days=3), timedelta(days=7)),
+        return_address=RETURN_ADDRESS,
     )  # fmt: skip

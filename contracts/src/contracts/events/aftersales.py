@@ -1,4 +1,5 @@
-"""Events of the aftersales service: refund cases, returns, time-outs, disputes and rulings."""
+"""Events of the aftersales service: refund cases, returns, time-outs, disputes and rulings;
+complaints (filed, accepted, analysed, handled, replied, followed up, escalated, ruled)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contracts.events.base import AftersalesEvent
 from contracts.upcasting import Upcaster
 from contracts.values import (
     Address,
+    ContractModel,
     Identifier,
     Money,
     SkuQuantity,
@@ -293,6 +295,214 @@ class DisputeResolved(RefundCaseEvent):
     note: Text = Field(description="The ruling's reasoning.")
 
 
+class ComplaintAbout(StrEnum):
+    """What the complaint is about: the order itself, or the shop the buyer bought it from."""
+
+    ORDER = "order"
+    SHOP = "shop"
+
+
+class ComplaintCategory(StrEnum):
+    """The kind of grievance (the handbooks' 投诉 categories)."""
+
+    GOODS = "goods"
+    SHIPPING = "shipping"
+    SERVICE_ATTITUDE = "service_attitude"
+    REFUND_HANDLING = "refund_handling"
+    OTHER = "other"
+
+
+class ComplaintFiler(StrEnum):
+    """Who filed it: the buyer, or the platform's customer service on the buyer's behalf."""
+
+    BUYER = "buyer"
+    CUSTOMER_SERVICE = "customer_service"
+
+
+class ComplaintResponsibility(StrEnum):
+    """Whose fault the analysis found it to be."""
+
+    SELLER = "seller"
+    BUYER = "buyer"
+    CARRIER = "carrier"
+    PLATFORM = "platform"
+
+
+class ComplaintRemedyKind(StrEnum):
+    """How the shop put it right."""
+
+    REFUND = "refund"
+    RESHIPMENT = "reshipment"
+    APOLOGY = "apology"
+    COMPENSATION = "compensation"
+
+
+class ComplaintEscalationReason(StrEnum):
+    """Why the platform took the complaint over."""
+
+    NOT_ACCEPTED_IN_TIME = "not_accepted_in_time"
+    NOT_HANDLED_IN_TIME = "not_handled_in_time"
+    BUYER_UNSATISFIED = "buyer_unsatisfied"
+
+
+class ComplaintRulingOutcome(StrEnum):
+    """What the platform decided on an escalated complaint."""
+
+    UPHELD = "upheld"  # against the seller
+    DISMISSED = "dismissed"
+
+
+class ComplaintCloseReason(StrEnum):
+    """Why a complaint ended without the platform."""
+
+    BUYER_SATISFIED = "buyer_satisfied"
+    FOLLOW_UP_WINDOW_EXPIRED = "follow_up_window_expired"
+
+
+MAX_COMPLAINT_ATTACHMENTS = 9
+"""Attachments a complaint carries at most (photos, chat logs): what every consumer stores."""
+
+
+class ComplaintRemedy(ContractModel):
+    """The remedy of a handled complaint; which fields are set follows from `kind`."""
+
+    kind: ComplaintRemedyKind = Field(description="How the shop put it right.")
+    refund_case_id: Identifier | None = Field(
+        default=None, description="For `refund`: the order's refund case that pays the buyer."
+    )
+    waybill: Waybill | None = Field(
+        default=None, description="For `reshipment`: the replacement parcel's carrier and number."
+    )
+    compensation: Money | None = Field(
+        default=None, description="For `compensation`: the amount, in the order's currency."
+    )
+    note: Text | None = Field(default=None, description="What the shop did (an apology's text).")
+
+
+class ComplaintEvent(AftersalesEvent):
+    """An event about one complaint filed through an order."""
+
+    complaint_id: Identifier = Field(description="The complaint (several per order are possible).")
+
+
+class ComplaintFiled(ComplaintEvent):
+    """The buyer (or customer service for them) complained; the shop accepts by `accept_due_by`."""
+
+    event_type = "aftersales.complaint_filed"
+
+    buyer_id: Identifier = Field(description="The buyer who complains.")
+    filed_by: ComplaintFiler = Field(description="The buyer, or customer service on their behalf.")
+    about: ComplaintAbout = Field(description="The order, or the shop it was bought from.")
+    category: ComplaintCategory = Field(description="The kind of grievance.")
+    text: Text = Field(min_length=1, description="The complaint in the buyer's words.")
+    attachments: tuple[Uri, ...] = Field(
+        default=(),
+        max_length=MAX_COMPLAINT_ATTACHMENTS,
+        description="URIs of photos, chat logs, documents.",
+    )
+    filed_at: UtcDatetime = Field(description="When it was filed.")
+    accept_due_by: UtcDatetime = Field(
+        description="Escalated to the platform if the shop has not accepted it by then."
+    )
+
+
+class ComplaintAccepted(ComplaintEvent):
+    """The shop took the complaint on; it must reply with a remedy by `reply_due_by`."""
+
+    event_type = "aftersales.complaint_accepted"
+
+    note: Text | None = Field(default=None, description="The shop's first answer.")
+    reply_due_by: UtcDatetime = Field(
+        description="Escalated to the platform if the shop has not replied by then."
+    )
+
+
+class ComplaintAnalysed(ComplaintEvent):
+    """The shop analysed the complaint and recorded whose responsibility it is."""
+
+    event_type = "aftersales.complaint_analysed"
+
+    responsibility: ComplaintResponsibility = Field(description="Whose fault it was.")
+    finding: Text = Field(min_length=1, description="What the analysis found.")
+
+
+class ComplaintHandled(ComplaintEvent):
+    """The shop put it right with a remedy."""
+
+    event_type = "aftersales.complaint_handled"
+
+    remedy: ComplaintRemedy = Field(description="What was done.")
+
+
+class ComplaintReplied(ComplaintEvent):
+    """The shop told the buyer the outcome; the buyer follows up until `follow_up_by`."""
+
+    event_type = "aftersales.complaint_replied"
+
+    reply: Text = Field(min_length=1, description="The shop's reply to the buyer.")
+    replied_at: UtcDatetime = Field(description="When the shop replied.")
+    follow_up_by: UtcDatetime = Field(
+        description="Closed as resolved if the buyer has not followed up by then."
+    )
+
+
+class ComplaintFollowedUp(ComplaintEvent):
+    """The buyer said whether the reply settled it (unsatisfied: the platform takes over)."""
+
+    event_type = "aftersales.complaint_followed_up"
+
+    satisfied: StrictBool = Field(description="Whether the buyer is satisfied.")
+    comment: Text | None = Field(default=None, description="The buyer's words.")
+
+
+class ComplaintEscalated(ComplaintEvent):
+    """The platform took the complaint over: a shop deadline passed, or the buyer is unsatisfied."""
+
+    event_type = "aftersales.complaint_escalated"
+
+    reason: ComplaintEscalationReason = Field(description="Why.")
+    escalated_at: UtcDatetime = Field(description="When.")
+
+
+class ComplaintRuled(ComplaintEvent):
+    """The platform ruled on an escalated complaint; the complaint ends."""
+
+    event_type = "aftersales.complaint_ruled"
+
+    outcome: ComplaintRulingOutcome = Field(description="Upheld against the seller, or dismissed.")
+    responsibility: ComplaintResponsibility = Field(description="Whose fault the platform found.")
+    note: Text = Field(min_length=1, description="The ruling's reasoning.")
+    compensation: Money | None = Field(
+        default=None, description="What the seller owes the buyer, in the order's currency."
+    )
+    ruled_at: UtcDatetime = Field(description="When.")
+
+
+class ComplaintClosed(ComplaintEvent):
+    """The complaint ended without the platform: the buyer was satisfied, or stayed silent."""
+
+    event_type = "aftersales.complaint_closed"
+
+    reason: ComplaintCloseReason = Field(description="Why it closed.")
+    closed_at: UtcDatetime = Field(description="When.")
+
+
+COMPLAINT_EVENTS: tuple[type[ComplaintEvent], ...] = (
+    ComplaintFiled,
+    ComplaintAccepted,
+    ComplaintAnalysed,
+    ComplaintHandled,
+    ComplaintReplied,
+    ComplaintFollowedUp,
+    ComplaintEscalated,
+    ComplaintRuled,
+    ComplaintClosed,
+)
+
+AftersalesStreamEvent = RefundCaseEvent | ComplaintEvent
+"""Any event of an order's after-sales stream: about one of its refund cases or complaints."""
+
+
 EVENTS: tuple[type[AftersalesEvent], ...] = (
     RefundRequested,
     RefundAmended,
@@ -308,6 +518,7 @@ EVENTS: tuple[type[AftersalesEvent], ...] = (
     Disputed,
     DisputeEvidenceAdded,
     DisputeResolved,
+    *COMPLAINT_EVENTS,
 )
 
 # Upcasters of older versions of the events above; empty while every event is at v1.

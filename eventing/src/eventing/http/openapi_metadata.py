@@ -33,6 +33,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "shipments": "Read shipments and their tracking, ship-by SLA and exceptions.",
     "carrier feed": "Carriers' tracking updates (role `system`).",
     "refund cases": "Refund requests, returns, time-outs, disputes and platform rulings.",
+    "complaints": "File, accept, analyse, handle, reply to and follow up complaints; the shop's "
+    "queue, the platform's escalated queue and rulings, complaint figures.",
 }
 
 

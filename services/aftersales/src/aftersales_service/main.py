@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from aftersales_service.api import commands, queries
+from aftersales_service.api import commands, complaint_commands, complaint_queries, queries
 from aftersales_service.application.commands import AftersalesRules
 from aftersales_service.application.deadlines import deadline_handlers
 from aftersales_service.application.reactions import REACTIONS
@@ -13,7 +13,7 @@ from aftersales_service.domain.policy import RefundPolicy
 from aftersales_service.domain.state import AftersalesState
 from aftersales_service.projections import PROJECTIONS
 from aftersales_service.settings import AftersalesSettings
-from contracts.events.aftersales import RefundCaseEvent
+from contracts.events.aftersales import AftersalesStreamEvent
 from contracts.parties import Service
 from eventing.runtime import ServiceRuntime
 from eventing.service import ServiceManifest
@@ -24,11 +24,14 @@ def _rules(runtime: ServiceRuntime, _: AftersalesSettings) -> AftersalesRules:
 
 
 MANIFEST: ServiceManifest[
-    Command, RefundCaseEvent, AftersalesState, RefundPolicy, AftersalesSettings
+    Command, AftersalesStreamEvent, AftersalesState, RefundPolicy, AftersalesSettings
 ] = ServiceManifest(
     service=Service.AFTERSALES,
     title="Aftersales service",
-    description="Refund cases, returns, time-outs, disputes and platform rulings.",
+    description=(
+        "Refund cases, returns, time-outs, disputes and platform rulings; complaints and "
+        "their escalation."
+    ),
     settings=AftersalesSettings,
     rules=_rules,
     default_policy=default_policy,
@@ -36,6 +39,11 @@ MANIFEST: ServiceManifest[
     projections=PROJECTIONS,
     reactions=REACTIONS,
     deadlines=deadline_handlers,
-    routers=(commands.router, queries.router),
+    routers=(
+        commands.router,
+        queries.router,
+        complaint_commands.router,
+        complaint_queries.router,
+    ),
 )
 create_app = MANIFEST.create_app

@@ -1,4 +1,5 @@
-"""Settings of the aftersales service: the shared ones plus the default shop refund policy.
+"""Settings of the aftersales service: the shared ones plus the default shop after-sales policy
+(refund cases and complaints).
 
 Durations are ISO 8601 (`PT24H`, `P5D`) or seconds; each is the default for shops that have
 not set their own policy with `PUT /v1/shops/{shop_id}/policy`.
@@ -40,4 +41,18 @@ class AftersalesSettings(ServiceSettings):
     )
     refund_evidence_window: timedelta = Field(
         default=timedelta(days=3), description="Time both sides have to submit dispute evidence."
+    )
+    # Complaints (DOMAIN.md "Complaints"): the handbooks ask the shop to take a complaint on
+    # promptly (及时接收), as it answers a refund, and to settle and report back within days.
+    complaint_accept_window: timedelta = Field(
+        default=timedelta(hours=24),
+        description="Shop's time to accept a complaint before it escalates to the platform.",
+    )
+    complaint_reply_window: timedelta = Field(
+        default=timedelta(days=3),
+        description="Shop's time from accepting a complaint to replying with its remedy.",
+    )
+    complaint_follow_up_window: timedelta = Field(
+        default=timedelta(days=7),
+        description="Buyer's time to follow up on the reply before the complaint closes.",
     )

@@ -62,7 +62,7 @@ async def due_soon(
     first: a work queue for customer service."""
     now = kit.runtime.clock.now()
     where = _scope(caller, queries.CaseFilter(shop_id=shop_id))
-    after = _position(cursor)
+    after = sort_position(cursor)
     async with kit.engine.connect() as connection:
         rows = await queries.due_soon(connection, where, now + due_within, after, limit)
     return page_of(rows, limit, lambda r: case_view(r, caller, now),
@@ -114,7 +114,7 @@ async def list_cases(
         queries.CaseFilter(order_id=order_id, shop_id=shop_id,
                            status=status.value if status else None),
     )  # fmt: skip
-    after = _position(cursor)
+    after = sort_position(cursor)
     async with kit.engine.connect() as connection:
         rows = await queries.list_cases(connection, where, after, limit)
     now = kit.runtime.clock.now()
@@ -136,7 +136,7 @@ async def disputes(
 ) -> Page[CaseView]:
     """Open disputes for platform staff, oldest escalation first, one page at a time
     (`next_cursor`)."""
-    after = _position(cursor)
+    after = sort_position(cursor)
     async with kit.engine.connect() as connection:
         rows = await queries.dispute_queue(connection, after, limit)
     now = kit.runtime.clock.now()
@@ -159,15 +159,15 @@ async def shop_stats(shop_id: ShopId, caller: CurrentCaller, kit: Kit) -> ShopSt
         f = await queries.shop_figures(connection, shop_id)
     return ShopStats(
         shop_id=shop_id, paid_orders=f.paid_orders, cases=f.cases,
-        refund_rate=_ratio(f.cases, f.paid_orders),
-        refund_amount_rate=_ratio(f.refunded_amount, f.paid_amount),
+        refund_rate=ratio(f.cases, f.paid_orders),
+        refund_amount_rate=ratio(f.refunded_amount, f.paid_amount),
         timeout_count=f.timeouts, disputes=f.disputes,
-        dispute_rate=_ratio(f.disputes, f.cases), rulings=f.rulings,
-        ruled_against_seller_share=_ratio(f.rulings_against_seller, f.rulings),
+        dispute_rate=ratio(f.disputes, f.cases), rulings=f.rulings,
+        ruled_against_seller_share=ratio(f.rulings_against_seller, f.rulings),
     )  # fmt: skip
 
 
-def _ratio(part: int, whole: int) -> float:
+def ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
@@ -178,8 +178,8 @@ def _scope(caller: Caller, where: queries.CaseFilter) -> queries.CaseFilter:
     return queries.CaseFilter(where.order_id, shop, buyer, where.status)
 
 
-def _position(cursor: str | None) -> tuple[datetime, str] | None:
-    """The (sort time, case id) a cursor continues after."""
+def sort_position(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (sort time, id) a cursor continues after."""
     if cursor is None:
         return None
     position = decode_cursor(cursor, required=("at", "id"))

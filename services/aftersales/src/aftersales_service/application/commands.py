@@ -15,7 +15,7 @@ from aftersales_service.domain.facts import OrderFacts
 from aftersales_service.domain.policy import RefundPolicy
 from aftersales_service.domain.state import AftersalesState
 from aftersales_service.settings import AftersalesSettings
-from contracts.events.aftersales import RefundCaseEvent
+from contracts.events.aftersales import AftersalesStreamEvent
 from eventing.aggregate import Decision
 from eventing.deadlines import DeadlineScheduler
 from eventing.decider import Decider
@@ -26,9 +26,9 @@ from eventing.shop_policies import ShopPolicies
 
 AftersalesGiven = Given[AftersalesState, RefundPolicy]
 AftersalesCommandSource = CommandSource[Command, AftersalesState, RefundPolicy]
-AftersalesDecision = Decision[AftersalesState, RefundCaseEvent]
+AftersalesDecision = Decision[AftersalesState, AftersalesStreamEvent]
 AftersalesKit = ServiceKit[
-    Command, RefundCaseEvent, AftersalesState, RefundPolicy, AftersalesSettings
+    Command, AftersalesStreamEvent, AftersalesState, RefundPolicy, AftersalesSettings
 ]
 
 _INTERCEPT_NAMESPACE = uuid.UUID("6f1d3c1e-4f0a-4c57-9a51-5e0b8c7d2a10")
@@ -36,6 +36,10 @@ _INTERCEPT_NAMESPACE = uuid.UUID("6f1d3c1e-4f0a-4c57-9a51-5e0b8c7d2a10")
 
 def new_case_id() -> str:
     return f"rc-{uuid.uuid4().hex}"
+
+
+def new_complaint_id() -> str:
+    return f"cp-{uuid.uuid4().hex}"
 
 
 def intercept_case_id(order_id: str) -> str:
@@ -50,7 +54,7 @@ class AftersalesRules:
         self._scheduler = scheduler
 
     @property
-    def decider(self) -> Decider[Command, RefundCaseEvent, AftersalesState]:
+    def decider(self) -> Decider[Command, AftersalesStreamEvent, AftersalesState]:
         return aftersales_decider
 
     def shop_of(self, state: AftersalesState) -> str | None:
@@ -64,7 +68,7 @@ class AftersalesRules:
     async def before_append(
         self,
         connection: AsyncConnection,
-        change: Change[AftersalesState, RefundCaseEvent],
+        change: Change[AftersalesState, AftersalesStreamEvent],
         given: AftersalesGiven,
         acting: Acting,
     ) -> None:

@@ -1,5 +1,5 @@
-"""The case deadlines (one per case and kind, key = case id): their kinds, which decided events
-start or stop them, and what each does when it fires."""
+"""The case and complaint deadlines (one per case or complaint and kind, key = its id): their
+kinds, which decided events start or stop them, and what each does when it fires."""
 
 from __future__ import annotations
 
@@ -11,16 +11,27 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aftersales_service.application.state_tables import find_case
+from aftersales_service.application.state_tables import find_case, find_complaint
 from aftersales_service.domain.commands import (
+    ComplaintDeadlineCommand,
     DeadlineCommand,
     ExpireAnswerDeadline,
     ExpireAppealWindow,
+    ExpireComplaintAcceptance,
+    ExpireComplaintFollowUp,
+    ExpireComplaintReply,
     ExpireReturnConfirmation,
     ExpireReturnShipment,
 )
 from aftersales_service.domain.policy import RefundPolicy
 from contracts.events.aftersales import (
+    AftersalesStreamEvent,
+    ComplaintAccepted,
+    ComplaintClosed,
+    ComplaintEscalated,
+    ComplaintFiled,
+    ComplaintReplied,
+    ComplaintRuled,
     Disputed,
     RefundAmended,
     RefundApproved,
@@ -47,6 +58,19 @@ class DeadlineKind(StrEnum):
     RETURN_SHIPMENT = "aftersales.return_shipment"
     RETURN_CONFIRMATION = "aftersales.return_confirmation"
     APPEAL = "aftersales.appeal"
+    COMPLAINT_ACCEPT = "aftersales.complaint_accept"
+    COMPLAINT_REPLY = "aftersales.complaint_reply"
+    COMPLAINT_FOLLOW_UP = "aftersales.complaint_follow_up"
+
+    @property
+    def of_complaint(self) -> bool:
+        return self in _COMPLAINT_KINDS
+
+
+_COMPLAINT_KINDS = (
+    DeadlineKind.COMPLAINT_ACCEPT, DeadlineKind.COMPLAINT_REPLY, DeadlineKind.COMPLAINT_FOLLOW_UP,
+)  # fmt: skip
+_CASE_KINDS = tuple(kind for kind in DeadlineKind if not kind.of_complaint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +89,34 @@ class CancelDeadline:
 DeadlineChange = ScheduleDeadline | CancelDeadline
 
 
-def deadline_changes(events: Sequence[RefundCaseEvent]) -> list[DeadlineChange]:
+def deadline_changes(events: Sequence[AftersalesStreamEvent]) -> list[DeadlineChange]:
     """The deadline changes `events` call for, in order (a later change wins)."""
     changes: list[DeadlineChange] = []
     for event in events:
-        changes.extend(_changes(event))
+        if isinstance(event, RefundCaseEvent):
+            changes.extend(_changes(event))
+        else:
+            changes.extend(_complaint_changes(event))
     return changes
+
+
+def _complaint_changes(event: AftersalesStreamEvent) -> list[DeadlineChange]:
+    """A complaint waits on one deadline at a time: accept, then reply, then follow-up."""
+    match event:
+        case ComplaintFiled():
+            return [ScheduleDeadline(DeadlineKind.COMPLAINT_ACCEPT, event.complaint_id,
+                                     event.accept_due_by)]  # fmt: skip
+        case ComplaintAccepted():
+            return [CancelDeadline(DeadlineKind.COMPLAINT_ACCEPT, event.complaint_id),
+                    ScheduleDeadline(DeadlineKind.COMPLAINT_REPLY, event.complaint_id,
+                                     event.reply_due_by)]  # fmt: skip
+        case ComplaintReplied():
+            return [CancelDeadline(DeadlineKind.COMPLAINT_REPLY, event.complaint_id),
+                    ScheduleDeadline(DeadlineKind.COMPLAINT_FOLLOW_UP, event.complaint_id,
+                                     event.follow_up_by)]  # fmt: skip
+        case ComplaintEscalated() | ComplaintRuled() | ComplaintClosed():
+            return [CancelDeadline(kind, event.complaint_id) for kind in _COMPLAINT_KINDS]
+    return []
 
 
 def _changes(event: RefundCaseEvent) -> list[DeadlineChange]:
@@ -101,7 +147,7 @@ def _changes(event: RefundCaseEvent) -> list[DeadlineChange]:
         case Disputed():
             return [CancelDeadline(DeadlineKind.APPEAL, case)]
         case Refunded() | RefundClosed() | RefundWithdrawn() | ReturnReceived():
-            return [CancelDeadline(kind, case) for kind in DeadlineKind]
+            return [CancelDeadline(kind, case) for kind in _CASE_KINDS]
     return []
 
 
@@ -109,7 +155,7 @@ async def keep_deadlines(
     scheduler: DeadlineScheduler,
     connection: AsyncConnection,
     order_id: str,
-    events: Sequence[RefundCaseEvent],
+    events: Sequence[AftersalesStreamEvent],
     acting: Acting,
 ) -> None:
     """Schedule and cancel what `events` call for, in the transaction that appends them (so a
@@ -127,7 +173,7 @@ async def keep_deadlines(
 def deadline_command(
     kind: DeadlineKind, case_id: str, policy: RefundPolicy, at: datetime
 ) -> DeadlineCommand:
-    """The command a fired deadline sends to the order's after-sales."""
+    """The command a fired deadline of a case sends to the order's after-sales."""
     if kind is DeadlineKind.ANSWER:
         return ExpireAnswerDeadline(case_id, policy, at)
     if kind is DeadlineKind.RETURN_SHIPMENT:
@@ -137,9 +183,32 @@ def deadline_command(
     return ExpireAppealWindow(case_id, at)
 
 
+def complaint_deadline_command(
+    kind: DeadlineKind, complaint_id: str, at: datetime
+) -> ComplaintDeadlineCommand:
+    """The command a fired deadline of a complaint sends to the order's after-sales."""
+    if kind is DeadlineKind.COMPLAINT_ACCEPT:
+        return ExpireComplaintAcceptance(complaint_id, at)
+    if kind is DeadlineKind.COMPLAINT_REPLY:
+        return ExpireComplaintReply(complaint_id, at)
+    return ExpireComplaintFollowUp(complaint_id, at)
+
+
 def deadline_handlers(kit: AftersalesKit) -> Mapping[str, DeadlineHandler]:
     """What each fired deadline does: the system acts for the side that stayed silent (a
     deadline that fires late anyway decides nothing, see domain.timeouts)."""
+
+    async def fire_complaint(deadline: Deadline, connection: AsyncConnection) -> None:
+        complaint = await find_complaint(connection, deadline.key)
+        if complaint is None:
+            return  # the filing was rolled back; nothing waits for this deadline
+        kind = DeadlineKind(deadline.kind)
+
+        def expire(given: AftersalesGiven) -> ComplaintDeadlineCommand:
+            return complaint_deadline_command(kind, complaint.complaint_id, given.now)
+
+        acting = Acting.deadline(deadline)
+        await kit.commands.execute(connection, complaint.order_id, expire, acting)
 
     async def fire(deadline: Deadline, connection: AsyncConnection) -> None:
         case = await find_case(connection, deadline.key)
@@ -152,4 +221,4 @@ def deadline_handlers(kit: AftersalesKit) -> Mapping[str, DeadlineHandler]:
 
         await kit.commands.execute(connection, case.order_id, expire, Acting.deadline(deadline))
 
-    return {kind.value: fire for kind in DeadlineKind}
+    return {kind.value: fire_complaint if kind.of_complaint else fire for kind in DeadlineKind}

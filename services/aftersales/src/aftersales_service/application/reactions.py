@@ -25,7 +25,7 @@ from aftersales_service.domain.facts import OrderFacts
 from aftersales_service.domain.policy import RefundPolicy
 from aftersales_service.domain.state import AftersalesState
 from aftersales_service.settings import AftersalesSettings
-from contracts.events.aftersales import RefundCaseEvent
+from contracts.events.aftersales import AftersalesStreamEvent
 from contracts.events.logistics import Delivered, Shipped
 from contracts.events.order import OrderCancelled
 from contracts.parties import Service
@@ -91,5 +91,5 @@ def _recovery_case(
 
 
 REACTIONS: tuple[
-    Reaction[Command, RefundCaseEvent, AftersalesState, RefundPolicy, AftersalesSettings], ...
+    Reaction[Command, AftersalesStreamEvent, AftersalesState, RefundPolicy, AftersalesSettings], ...
 ] = (Reaction("order-facts", (Service.ORDER, Service.LOGISTICS), upstream_facts),)

@@ -1,5 +1,6 @@
 """The working tables (not read models): the order facts the upstream reaction keeps, the case
-index (case → order's stream, buyer, shop) written with the case's opening, their statements."""
+and complaint indexes (case or complaint → order's stream, buyer, shop) written with the case's
+opening or the complaint's filing, their statements."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.domain.facts import OrderFacts
 from aftersales_service.projections.tables import metadata
-from contracts.events.aftersales import RefundCaseEvent, RefundRequested
+from contracts.events.aftersales import ComplaintFiled, RefundRequested
 from contracts.events.base import EventPayload
 from contracts.events.logistics import Delivered, Shipped
 from contracts.events.order import (
@@ -73,6 +74,17 @@ refund_case_index = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
 Index("refund_case_index_order", refund_case_index.c.order_id)
+
+complaint_index = Table(
+    "complaint_index",
+    metadata,
+    Column("complaint_id", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+Index("complaint_index_order", complaint_index.c.order_id)
 
 FACT_EVENTS = (
     OrderPlaced, OrderPaid, DepositPaid, BalancePaid, OrderCancelled, OrderClosed,
@@ -159,6 +171,20 @@ class CaseRef:
         return Parties(self.buyer_id, self.shop_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ComplaintRef:
+    """Where a complaint lives (its order's stream) and whose it is."""
+
+    complaint_id: str
+    order_id: str
+    shop_id: str
+    buyer_id: str
+
+    @property
+    def parties(self) -> Parties:
+        return Parties(self.buyer_id, self.shop_id)
+
+
 async def find_case(connection: AsyncConnection, case_id: str) -> CaseRef | None:
     row = (
         await connection.execute(
@@ -170,9 +196,28 @@ async def find_case(connection: AsyncConnection, case_id: str) -> CaseRef | None
     return CaseRef(row.case_id, row.order_id, row.shop_id, row.buyer_id)
 
 
-async def index_new_cases(connection: AsyncConnection, events: Sequence[RefundCaseEvent]) -> None:
-    """Add the cases `events` open to the case index."""
+async def find_complaint(connection: AsyncConnection, complaint_id: str) -> ComplaintRef | None:
+    row = (
+        await connection.execute(
+            select(complaint_index).where(complaint_index.c.complaint_id == complaint_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return ComplaintRef(row.complaint_id, row.order_id, row.shop_id, row.buyer_id)
+
+
+async def index_new_cases(connection: AsyncConnection, events: Sequence[EventPayload]) -> None:
+    """Add the cases `events` open to the case index, the complaints they file to the
+    complaint index."""
     for event in events:
+        if isinstance(event, ComplaintFiled):
+            await connection.execute(
+                insert(complaint_index)
+                .values(complaint_id=event.complaint_id, order_id=event.order_id,
+                        shop_id=event.shop_id, buyer_id=event.buyer_id)
+                .on_conflict_do_nothing()
+            )  # fmt: skip
         if isinstance(event, RefundRequested):
             await connection.execute(
                 insert(refund_case_index)

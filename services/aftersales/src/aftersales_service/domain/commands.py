@@ -1,4 +1,5 @@
-"""What can be asked of an order's after-sales: each command names the case it is about.
+"""What can be asked of an order's after-sales: each command names the case or complaint it is
+about.
 
 Every command carries the moment it is decided at (`at`, from the injected clock); commands
 whose outcome depends on the order or the shop's time limits carry those as values too.
@@ -12,6 +13,11 @@ from datetime import datetime
 from aftersales_service.domain.facts import OrderFacts
 from aftersales_service.domain.policy import RefundPolicy
 from contracts.events.aftersales import (
+    ComplaintAbout,
+    ComplaintCategory,
+    ComplaintRemedy,
+    ComplaintResponsibility,
+    ComplaintRulingOutcome,
     DisputeParty,
     RefundKind,
     RefundReason,
@@ -195,6 +201,104 @@ class OpenInterceptCase:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FileComplaint:
+    """`buyer_id` is the caller when the buyer files, None when customer service files for the
+    order's buyer."""
+
+    complaint_id: str
+    buyer_id: str | None
+    about: ComplaintAbout
+    category: ComplaintCategory
+    text: str
+    attachments: tuple[str, ...]
+    facts: OrderFacts | None  # None: the service has not heard of the order yet
+    policy: RefundPolicy
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptComplaint:
+    complaint_id: str
+    policy: RefundPolicy
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyseComplaint:
+    complaint_id: str
+    responsibility: ComplaintResponsibility
+    finding: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HandleComplaint:
+    complaint_id: str
+    remedy: ComplaintRemedy
+    facts: OrderFacts
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToComplaint:
+    complaint_id: str
+    reply: str
+    policy: RefundPolicy
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpComplaint:
+    complaint_id: str
+    satisfied: bool
+    at: datetime
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOnComplaint:
+    complaint_id: str
+    outcome: ComplaintRulingOutcome
+    responsibility: ComplaintResponsibility
+    note: str
+    compensation: Money | None
+    facts: OrderFacts
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireComplaintAcceptance:
+    complaint_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireComplaintReply:
+    complaint_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireComplaintFollowUp:
+    complaint_id: str
+    at: datetime
+
+
+ComplaintCommand = (
+    FileComplaint
+    | AcceptComplaint
+    | AnalyseComplaint
+    | HandleComplaint
+    | ReplyToComplaint
+    | FollowUpComplaint
+    | RuleOnComplaint
+)
+ComplaintDeadlineCommand = (
+    ExpireComplaintAcceptance | ExpireComplaintReply | ExpireComplaintFollowUp
+)
+
 CaseCommand = (
     AmendRefund
     | WithdrawRefund
@@ -211,4 +315,11 @@ DeadlineCommand = (
     ExpireAnswerDeadline | ExpireReturnShipment | ExpireReturnConfirmation | ExpireAppealWindow
 )
 FactCommand = RecordOrderShipped | RecordOrderDelivered | OpenInterceptCase
-Command = RequestRefund | CaseCommand | DeadlineCommand | FactCommand
+Command = (
+    RequestRefund
+    | CaseCommand
+    | DeadlineCommand
+    | FactCommand
+    | ComplaintCommand
+    | ComplaintDeadlineCommand
+)

@@ -1,37 +1,48 @@
-"""The after-sales decider of one order: route each command to the rule that decides it."""
+"""The after-sales decider of one order (refund cases and complaints): route each command to the
+rule that decides it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aftersales_service.domain import answers, disputes, requests, timeouts
+from aftersales_service.domain import answers, complaint_flow, disputes, requests, timeouts
 from aftersales_service.domain.commands import (
+    AcceptComplaint,
     AddEvidence,
     AmendRefund,
+    AnalyseComplaint,
     ApproveRefund,
     Command,
     ConfirmReturnReceived,
     Escalate,
     ExpireAnswerDeadline,
     ExpireAppealWindow,
+    ExpireComplaintAcceptance,
+    ExpireComplaintFollowUp,
+    ExpireComplaintReply,
     ExpireReturnConfirmation,
     ExpireReturnShipment,
+    FileComplaint,
+    FollowUpComplaint,
+    HandleComplaint,
     OpenInterceptCase,
     RecordOrderDelivered,
     RecordOrderShipped,
     RejectRefund,
     RejectReturn,
+    ReplyToComplaint,
     RequestRefund,
     Rule,
+    RuleOnComplaint,
     SubmitReturnShipment,
     WithdrawRefund,
 )
 from aftersales_service.domain.state import AftersalesState, evolve
-from contracts.events.aftersales import RefundCaseEvent
+from contracts.events.aftersales import AftersalesStreamEvent
 from eventing.decider import Decider
 
-_RULES: dict[type[Any], Callable[[Any, AftersalesState], Sequence[RefundCaseEvent]]] = {
+_RULES: dict[type[Any], Callable[[Any, AftersalesState], Sequence[AftersalesStreamEvent]]] = {
     RequestRefund: requests.request_refund,
     AmendRefund: requests.amend_refund,
     WithdrawRefund: requests.withdraw_refund,
@@ -50,14 +61,24 @@ _RULES: dict[type[Any], Callable[[Any, AftersalesState], Sequence[RefundCaseEven
     ExpireAppealWindow: timeouts.expire_appeal_window,
     RecordOrderShipped: timeouts.record_order_shipped,
     RecordOrderDelivered: timeouts.record_order_delivered,
+    FileComplaint: complaint_flow.file_complaint,
+    AcceptComplaint: complaint_flow.accept_complaint,
+    AnalyseComplaint: complaint_flow.analyse_complaint,
+    HandleComplaint: complaint_flow.handle_complaint,
+    ReplyToComplaint: complaint_flow.reply_to_complaint,
+    FollowUpComplaint: complaint_flow.follow_up_complaint,
+    RuleOnComplaint: complaint_flow.rule_on_complaint,
+    ExpireComplaintAcceptance: complaint_flow.expire_complaint_acceptance,
+    ExpireComplaintReply: complaint_flow.expire_complaint_reply,
+    ExpireComplaintFollowUp: complaint_flow.expire_complaint_follow_up,
 }
 
 
-def decide(command: Command, state: AftersalesState) -> Sequence[RefundCaseEvent]:
+def decide(command: Command, state: AftersalesState) -> Sequence[AftersalesStreamEvent]:
     """The events `command` leads to, or the `DomainError` that refuses it."""
     return _RULES[type(command)](command, state)
 
 
-aftersales_decider: Decider[Command, RefundCaseEvent, AftersalesState] = Decider(
+aftersales_decider: Decider[Command, AftersalesStreamEvent, AftersalesState] = Decider(
     decide=decide, evolve=evolve, initial_state=AftersalesState()
 )

@@ -162,3 +162,66 @@ class EvidenceWindowClosed(RefundConflict):
 class EvidenceAlreadyAdded(RefundConflict):
     code = "evidence-already-added"
     title = "This piece of evidence was added already"
+
+
+class ComplaintInvalid(DomainError):
+    """Base of the complaint refusals caused by the command itself (422)."""
+
+    code = "complaint-invalid"
+    kind = Rejection.INVALID
+    title = "The complaint command is not valid"
+
+
+class ComplaintRemedyInvalid(ComplaintInvalid):
+    code = "complaint-remedy-invalid"
+    title = "The remedy does not fit its kind (refund case, waybill, amount or note)"
+
+
+class ComplaintCompensationInvalid(ComplaintInvalid):
+    code = "complaint-compensation-invalid"
+    title = "A compensation is positive, in the order's currency and at most what was paid"
+
+
+class NotTheOrdersBuyerToComplain(DomainError):
+    code = "complaint-not-by-the-orders-buyer"
+    kind = Rejection.FORBIDDEN
+    title = "Only the buyer of an order (or customer service for them) can complain about it"
+
+
+class ComplaintNotFound(DomainError):
+    code = "complaint-not-found"
+    kind = Rejection.NOT_FOUND
+    title = "No such complaint"
+
+
+class ComplaintConflict(DomainError):
+    """Base of the complaint refusals caused by where the complaint stands (409)."""
+
+    code = "complaint-conflict"
+    kind = Rejection.CONFLICT
+    title = "The complaint does not allow this now"
+
+
+class ComplaintAlreadyExists(ComplaintConflict):
+    code = "complaint-already-exists"
+    title = "A complaint with this id exists already"
+
+
+class ComplaintAlreadyOpen(ComplaintConflict):
+    code = "complaint-already-open"
+    title = "An open complaint about the same thing and category exists on this order"
+
+
+class ComplaintNotAtThisStep(ComplaintConflict):
+    code = "complaint-not-at-this-step"
+    title = "The complaint is not at the step this command takes"
+
+
+class ComplaintDeadlinePassed(ComplaintConflict):
+    code = "complaint-deadline-passed"
+    title = "The time for this step has run out (the complaint escalates or closes)"
+
+
+class ComplaintRemedyCaseUnknown(ComplaintConflict):
+    code = "complaint-remedy-case-unknown"
+    title = "The remedy names a refund case that is not one of this order's"

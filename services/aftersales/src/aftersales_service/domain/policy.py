@@ -1,4 +1,5 @@
-"""A shop's after-sales time limits, as values passed into commands (never constants here)."""
+"""A shop's after-sales time limits (refund cases and complaints), as values passed into
+commands (never constants here)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ from datetime import timedelta
 
 from contracts.events.aftersales import GoodsStatus
 from contracts.values import Address
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintPolicy:
+    """How long the shop has at each step of a complaint, and the buyer to follow up."""
+
+    accept_window: timedelta  # the shop accepts a filed complaint, else it escalates
+    reply_window: timedelta  # from acceptance: analyse, handle and reply, else it escalates
+    follow_up_window: timedelta  # the buyer says whether the reply settled it, else it closes
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +30,7 @@ class RefundPolicy:
     return_confirm_window: timedelta  # seller confirms the returned goods arrived
     appeal_window: timedelta  # buyer amends or escalates after a rejection
     evidence_window: timedelta  # both sides submit evidence in a dispute
+    complaints: ComplaintPolicy
     return_address: Address | None = None  # used when the seller does not name one
 
     def answer_window(self, goods_status: GoodsStatus) -> timedelta:

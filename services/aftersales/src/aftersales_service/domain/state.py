@@ -1,4 +1,4 @@
-"""The after-sales of one order: all of its refund cases, folded from their events."""
+"""The after-sales of one order: its refund cases and complaints, folded from their events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from aftersales_service.domain.complaints import Complaint, evolve_complaint, filed
 from contracts.events.aftersales import (
+    AftersalesStreamEvent,
+    ComplaintEvent,
+    ComplaintFiled,
     Disputed,
     DisputeEvidenceAdded,
     DisputeParty,
@@ -112,11 +116,12 @@ class RefundCase:
 
 @dataclass(frozen=True, slots=True)
 class AftersalesState:
-    """Every case of one order, by case id, in the order they were opened."""
+    """Every case and complaint of one order, by id, in the order they were opened."""
 
     order_id: str | None = None
     shop_id: str | None = None
     cases: Mapping[str, RefundCase] = field(default_factory=dict)
+    complaints: Mapping[str, Complaint] = field(default_factory=dict)
 
     def refunded_total(self) -> int:
         return sum(c.refunded.amount for c in self.cases.values() if c.refunded is not None)
@@ -141,8 +146,10 @@ class AftersalesState:
         return next((c for c in self.cases.values() if c.is_intercept), None)
 
 
-def evolve(state: AftersalesState, event: RefundCaseEvent) -> AftersalesState:
+def evolve(state: AftersalesState, event: AftersalesStreamEvent) -> AftersalesState:
     """The state after `event` (events are facts: no rule is checked here)."""
+    if isinstance(event, ComplaintEvent):
+        return _with_complaint(state, event)
     if isinstance(event, RefundRequested):
         return _with_case(state, _opened(event), event)
     case = state.cases[event.case_id]
@@ -229,8 +236,18 @@ def _ended(
 
 
 def _with_case(state: AftersalesState, case: RefundCase, event: RefundCaseEvent) -> AftersalesState:
-    return AftersalesState(
-        order_id=event.order_id,
-        shop_id=event.shop_id,
+    return replace(
+        state, order_id=event.order_id, shop_id=event.shop_id,
         cases={**state.cases, case.case_id: case},
-    )
+    )  # fmt: skip
+
+
+def _with_complaint(state: AftersalesState, event: ComplaintEvent) -> AftersalesState:
+    if isinstance(event, ComplaintFiled):
+        complaint = filed(event)
+    else:
+        complaint = evolve_complaint(state.complaints[event.complaint_id], event)
+    return replace(
+        state, order_id=event.order_id, shop_id=event.shop_id,
+        complaints={**state.complaints, complaint.complaint_id: complaint},
+    )  # fmt: skip

@@ -39,6 +39,7 @@ from contracts.events.aftersales import (
     ReturnRejected,
     ReturnShipped,
 )
+from contracts.events.base import EventPayload
 from eventing.codec import ContractsCodec
 from eventing.encoding import ConsumedEvent
 from eventing.rebuild import ProjectionTables, TableNames, table_for
@@ -77,14 +78,18 @@ async def project_case_events(
     """Apply after-sales events in order, as `project_case_event` applied to each would: the
     cases read once, each table written once."""
     steps: list[tuple[RefundCaseEvent, int, datetime]] = []
+    stream: list[tuple[EventPayload, int, datetime]] = []  # complaints move the version too
     for consumed in events:
         envelope = _codec.envelope(consumed)
+        stream.append((envelope.data, consumed.sequence, envelope.time))
         if isinstance(envelope.data, RefundCaseEvent):
             steps.append((envelope.data, consumed.sequence, envelope.time))
-    if not steps:
+    if not stream:
         return
     cases, orders = table_for(refund_cases, tables), table_for(refund_orders, tables)
-    await _advance_orders(connection, orders, steps)
+    await _advance_orders(connection, orders, stream)
+    if not steps:
+        return
     shown = await current_rows(connection, cases, "case_id", {e.case_id: None for e, _, _ in steps})
     rows: dict[str, Row] = {row["case_id"]: row for row in shown}
     changed: dict[str, Row] = {}
@@ -119,7 +124,7 @@ def _applied(row: Row | None, event: RefundCaseEvent, sequence: int, at: datetim
 async def _advance_orders(
     connection: AsyncConnection,
     orders: Table,
-    steps: Sequence[tuple[RefundCaseEvent, int, datetime]],
+    steps: Sequence[tuple[EventPayload, int, datetime]],
 ) -> None:
     """Each order's row at the highest sequence seen (its shop from its first event)."""
     shops: dict[str, str] = {}

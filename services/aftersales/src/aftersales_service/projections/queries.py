@@ -135,6 +135,12 @@ class ShopFigures:
     rulings_against_seller: int
 
 
+async def paid_orders(connection: AsyncConnection, shop_id: str) -> int:
+    """The shop's orders with a payment (the denominator of refund and complaint rates)."""
+    statement = select(func.count()).where(order_facts.c.shop_id == shop_id, order_facts.c.paid > 0)
+    return int((await connection.execute(statement)).scalar_one())
+
+
 async def shop_figures(connection: AsyncConnection, shop_id: str) -> ShopFigures:
     paid = (
         await connection.execute(
