@@ -167,3 +167,25 @@ async def test_tail_follows_until_ctrl_c_and_then_ends_cleanly(platform: Platfor
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+async def test_show_lists_an_orders_complaints_with_its_refund_cases(
+    orderctl: Invoke, platform: Platform
+) -> None:
+    """A complaint lives in its order's after-sales stream, so the order's history has it."""
+    await platform.record(Service.ORDER, "O-9", "order.placed", "order.paid")
+    await platform.record(
+        Service.AFTERSALES, "O-9", "aftersales.refund_requested", "aftersales.complaint_filed",
+        "aftersales.complaint_accepted",
+    )  # fmt: skip
+
+    result = await orderctl("events", "show", "O-9", "--json")
+
+    assert result.exit_code == 0, result.output
+    shown = [json.loads(line) for line in lines(result.stdout)]
+    assert [d["type"] for d in shown if d["service"] == "aftersales"] == [
+        "aftersales.refund_requested", "aftersales.complaint_filed",
+        "aftersales.complaint_accepted",
+    ]  # fmt: skip
+    filed = next(d for d in shown if d["type"] == "aftersales.complaint_filed")
+    assert filed["data"]["category"] == "goods"
