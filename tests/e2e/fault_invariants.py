@@ -59,7 +59,7 @@ def orderctl_settings(system: System) -> OrderctlSettings:
 
 
 async def behind(system: System, settings: OrderctlSettings) -> Problems:
-    """What is not done yet: unpublished events, unapplied records, services not ready."""
+    """What is not done yet: unpublished events, unapplied records, a replica not ready."""
     found: Problems = []
     async with httpx.AsyncClient(timeout=5) as http:
         for service in SERVICES:
@@ -71,13 +71,15 @@ async def behind(system: System, settings: OrderctlSettings) -> Problems:
                 for lag in await subscription_lag(settings, service)
                 if lag.lag or lag.topic_missing
             )
-            try:
-                ready = (await http.get(f"{system.url(service)}/ready")).status_code
-            except httpx.HTTPError as error:
-                found.append(f"{service.value}: /ready {type(error).__name__}")
-            else:
-                if ready != 200:
-                    found.append(f"{service.value}: /ready {ready}")
+            for running in system.replicas(service):
+                where = f"{service.value} replica {running.replica}"
+                try:
+                    ready = (await http.get(f"{running.url}/ready")).status_code
+                except httpx.HTTPError as error:
+                    found.append(f"{where}: /ready {type(error).__name__}")
+                else:
+                    if ready != 200:
+                        found.append(f"{where}: /ready {ready}")
     return found
 
 

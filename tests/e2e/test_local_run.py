@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -16,8 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from contracts.parties import SERVICES
-from localinfra.config import InfraSettings
+from contracts.parties import SERVICES, Service
+from localinfra.config import REPLICA_PORT_STEP, InfraSettings
 from localinfra.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -65,8 +66,9 @@ def _bindable(port: int) -> bool:
     return True
 
 
-def _launch_ports() -> LaunchPorts:
-    """Consecutive ports, free now and outside the ephemeral range.
+def _launch_ports(replicas: int = 1) -> LaunchPorts:
+    """Consecutive ports, free now and outside the ephemeral range (with `replicas`, up to the
+    last replica's, `REPLICA_PORT_STEP` apart).
 
     A number from a probe bound to port 0 is free only until the probe closes: the kernel may
     give it to the next process of the machine that asks for any port (a service started on
@@ -75,7 +77,7 @@ def _launch_ports() -> LaunchPorts:
     even ones of that range are what outgoing connections are bound to. A port outside the
     range is only ever taken by a process asking for that very number, and none here does.
     """
-    block = 3 + SERVICE_PORTS
+    block = 3 + SERVICE_PORTS + REPLICA_PORT_STEP * (replicas - 1)
     ephemeral = _ephemeral_ports()
     starts = [
         start
@@ -135,6 +137,58 @@ def test_run_starts_three_ready_services_and_ctrl_c_stops_every_process(tmp_path
     for offset, _ in enumerate(SERVICES):
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{services + offset}/health", timeout=1)
+
+
+def test_run_with_replicas_serves_each_on_its_printed_port_and_one_relay_leads_per_service(
+    tmp_path: Path,
+) -> None:
+    """`make run REPLICAS=2`: two processes of each service, replica 1 ten ports above replica
+    0, both ready, each named in the printout; of each service's two relays, one leads."""
+    ports = _launch_ports(replicas=2)
+    home = tmp_path / "infra"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "localinfra.cli", "run", "--replicas", "2"],
+        env=ports.environment(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    urls = {
+        (service, replica): f"http://127.0.0.1:{ports.services + offset + 10 * replica}"
+        for offset, service in enumerate(SERVICES)
+        for replica in (0, 1)
+    }
+    try:
+        for url in urls.values():
+            _wait_ready(f"{url}/ready", launcher)
+        leading = _until_one_relay_leads_per_service(urls, launcher)
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        output, _ = launcher.communicate(timeout=180)
+    printed = output.decode()
+    assert launcher.returncode == 0, printed
+    for url in urls.values():
+        assert url in printed
+    assert all(len(replicas) == 1 for replicas in leading.values()), leading
+    assert _processes_under(home) == []
+
+
+_RELAY_ACTIVE_ON = re.compile(r"^eventing_relay_active\{[^}]*\} 1\.0$", re.MULTILINE)
+
+
+def _until_one_relay_leads_per_service(
+    urls: dict[tuple[Service, int], str], launcher: subprocess.Popen[bytes], attempts: int = 600
+) -> dict[Service, list[int]]:
+    """The replicas leading each service's relay (their /metrics), once one leads for each."""
+    for _ in range(attempts):
+        assert launcher.poll() is None, "the launcher exited"
+        leading: dict[Service, list[int]] = {service: [] for service in SERVICES}
+        for (service, replica), url in urls.items():
+            if _RELAY_ACTIVE_ON.search(httpx.get(f"{url}/metrics", timeout=5).text):
+                leading[service].append(replica)
+        if all(leading.values()):
+            return leading
+        time.sleep(0.2)
+    pytest.fail(f"not every service has a relay leading: {leading}")
 
 
 @pytest.mark.parametrize("command", ["up", "run"])

@@ -66,9 +66,10 @@ async def settled(system: System) -> None:
     async def lags() -> list[float]:
         found: list[float] = []
         async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:
-            for running in system.services.values():
-                page = (await client.get(f"{running.url}/metrics")).text
-                found.extend(float(value) for value in _LAG.findall(page))
+            for service in system.services:
+                for running in system.replicas(service):
+                    page = (await client.get(f"{running.url}/metrics")).text
+                    found.extend(float(value) for value in _LAG.findall(page))
         return found
 
     for _ in range(2):

@@ -186,6 +186,9 @@ class OutboxRelay:
     def _set_leader(self, leading: bool) -> None:
         self.is_leader = leading
         metrics.RELAY_ACTIVE.labels(self.options.name).set(1 if leading else 0)
+        if not leading:
+            # The leader reports the lag; a former leader's last reading would stay for ever.
+            metrics.RELAY_LAG.remove(self.options.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from eventing import metrics
 from eventing.schema import consumer_positions, consumer_streams
 
 log = structlog.get_logger(__name__)
@@ -148,6 +149,9 @@ class PositionRebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         for tp in revoked:
             self._state.positions.pop(tp, None)
+            # Another replica owns it now and reports its lag: a gauge left here would repeat
+            # the last lag this one saw for ever (`max by partition` of the group's members).
+            metrics.SUBSCRIPTION_LAG.remove(self._state.group, tp.topic, tp.partition)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         started = time.monotonic()

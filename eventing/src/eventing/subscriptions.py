@@ -153,7 +153,7 @@ class Subscription:
                 consumer = AIOKafkaConsumer(
                     bootstrap_servers=self._bootstrap, **self.options.consumer_settings()
                 )
-                resources.push_async_callback(consumer.stop)
+                resources.push_async_callback(stop_consumer, consumer)
                 consumer.subscribe(
                     list(self.options.topics),
                     listener=PositionRebalanceListener(consumer, self._state),
@@ -382,6 +382,23 @@ class _Tally:
     applied: int = 0
     duplicates: int = 0
     events: list[ConsumedEvent] = field(default_factory=list)  # applied, in offset order
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """`consumer.stop()`, also when aiokafka's `Fetcher.close` lets out the CancelledError of a
+    fetch task it cancelled (one waiting in its retry backoff after a broker died; aiokafka
+    0.14): that error is not a cancellation of this task, and left alone it would end the
+    worker for good (its supervisor restarts failures, not cancellations) with the consumer's
+    connections still open. A real cancellation of this task is passed on."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("subscription.consumer_stop_interrupted", error="CancelledError")
+        # What `stop()` had left to do after the fetcher: close the client's connections.
+        await consumer._client.close()
 
 
 def dead_letter_retry(

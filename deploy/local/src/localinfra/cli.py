@@ -69,8 +69,30 @@ Brokers = Annotated[
 ]
 
 
-def _stack(brokers: int | None) -> LocalStack:
-    return LocalStack(InfraSettings(kafka_brokers=brokers) if brokers else None)
+Replicas = Annotated[
+    int | None,
+    typer.Option(
+        "--replicas",
+        min=1,
+        max=9,
+        help="Processes per service, each with HTTP and workers (replica r on the service's "
+        "port + 10 r); default ORDERS_REPLICAS, else 1.",
+        show_default=False,
+    ),
+]
+
+
+def _stack(brokers: int | None, replicas: int | None = None) -> LocalStack:
+    if brokers is None and replicas is None:
+        return LocalStack()
+    settings = InfraSettings()
+    chosen = settings.model_copy(
+        update={
+            "kafka_brokers": brokers or settings.kafka_brokers,
+            "replicas": replicas or settings.replicas,
+        }
+    )
+    return LocalStack(chosen)
 
 
 @app.command()
@@ -161,9 +183,10 @@ def _print_status(stack: LocalStack) -> None:
             name, _state(kafka.running), str(kafka.pid or "-"),
             f"{settings.host}:{kafka.port}", health["kafka"] if kafka.running else "-",
         )  # fmt: skip
-    for name in (*SERVICES, *ReadSide):
-        address = f"http://{settings.host}:{settings.service_port(name)}"
-        table.add_row(f"{name} service", "", "", address, health[name])
+    for name, replica in _processes(settings):
+        address = f"http://{settings.host}:{settings.service_port(name, replica)}"
+        label = f"{name} service" + (f" replica {replica}" if settings.replicas > 1 else "")
+        table.add_row(label, "", "", address, health[f"{name}/{replica}"])
     console.print(table)
     console.print(f"postgres data {pg.data_dir}  log {pg.log_file}")
     for kafka in brokers:
@@ -203,14 +226,22 @@ async def _probe(settings: InfraSettings, pg_running: bool, kafka_running: bool)
         except Exception as error:
             health["kafka"] = f"[red]{type(error).__name__}[/red]"
     async with httpx.AsyncClient(timeout=2) as client:
-        for name in (*SERVICES, *ReadSide):
-            url = f"http://{settings.host}:{settings.service_port(name)}/ready"
+        for name, replica in _processes(settings):
+            url = f"http://{settings.host}:{settings.service_port(name, replica)}/ready"
+            key = f"{name}/{replica}"
             try:
                 answer = await client.get(url)
-                health[name] = "[green]ready[/green]" if answer.status_code == 200 else "not ready"
+                health[key] = "[green]ready[/green]" if answer.status_code == 200 else "not ready"
             except httpx.HTTPError:
-                health[name] = "-"
+                health[key] = "-"
     return health
+
+
+def _processes(settings: InfraSettings) -> list[tuple[str, int]]:
+    """(service, replica) of every process `run` starts with these settings."""
+    return [(name, 0) for name in (*SERVICES, *ReadSide)] + [
+        (name, replica) for replica in range(1, settings.replicas) for name in SERVICES
+    ]
 
 
 @app.command()
@@ -219,9 +250,10 @@ def run(
         bool, typer.Option(help="Leave PostgreSQL and Kafka running after Ctrl-C.")
     ] = False,
     brokers: Brokers = None,
+    replicas: Replicas = None,
 ) -> None:
     """Bring up the infrastructure, migrate, start the three services; Ctrl-C stops everything."""
-    stack = _stack(brokers)
+    stack = _stack(brokers, replicas)
     stopping = False
 
     def request_stop(signum: int, _: FrameType | None) -> None:
@@ -263,15 +295,24 @@ def run(
 
 
 def _print_urls(services: list[ServiceProcess], stack: LocalStack) -> None:
+    settings = stack.settings
     table = Table(title="order platform is running — Ctrl-C stops it")
-    for column in ("service", "API", "OpenAPI docs", "log"):
+    columns = ("service", "replica", "API", "OpenAPI docs", "log")
+    for column in columns if settings.replicas > 1 else (c for c in columns if c != "replica"):
         table.add_column(column)
     for service in services:
         # A read side's address is its page; the services' are their APIs.
         api = f"{service.url}/" if isinstance(service.service, ReadSide) else service.url
-        table.add_row(service.service.value, api, f"{service.url}/docs", str(service.log_file))
+        replica = (str(service.replica),) if settings.replicas > 1 else ()
+        table.add_row(
+            service.service.value, *replica, api, f"{service.url}/docs", str(service.log_file)
+        )
     console.print(table)
-    settings = stack.settings
+    if settings.replicas > 1:
+        console.print(
+            f"{settings.replicas} replicas of each service on one database and one consumer "
+            "group: one relay leads per service, the group shares the partitions"
+        )
     console.print(
         f"PostgreSQL {settings.postgres_dsn('<service>')}   Kafka {settings.kafka_bootstrap}   "
         f"logs {settings.logs_dir}"

@@ -33,6 +33,7 @@ Deployable = Service | ReadSide
 """A process `make run` starts: one of the three services or a read side."""
 
 REPO_ROOT = _repo_root()
+REPLICA_PORT_STEP = 10  # replica r of a service listens on its port + 10 r (`service_port`)
 CLOCK_DATABASE = "clock"  # holds the movable time of the whole local system (CLOCK=database)
 KAFKA_DIR = REPO_ROOT / "deploy" / "local" / "kafka"
 
@@ -65,6 +66,14 @@ class InfraSettings(BaseSettings):
     )
     kafka_heap: str = "768m"
     service_base_port: int = LOCAL_SERVICE_BASE_PORT
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=9,
+        description="Processes per service (`localinfra run --replicas`), each with HTTP and "
+        "workers, on one database and one consumer group. Replica 0 keeps the service's port; "
+        f"replica r listens {REPLICA_PORT_STEP} × r ports above it. The dashboard runs once.",
+    )
     host: str = LOCAL_HOST
 
     @property
@@ -101,10 +110,13 @@ class InfraSettings(BaseSettings):
         """The database whose clock offset every local service reads (`localinfra clock`)."""
         return self.postgres_dsn(CLOCK_DATABASE)
 
-    def service_port(self, service: str) -> int:
+    def service_port(self, service: str, replica: int = 0) -> int:
+        """Where replica `replica` (0: the one every single-replica setup runs) listens."""
         if service == ReadSide.DASHBOARD:
-            return self.service_base_port + len(SERVICES)
-        return self.service_base_port + SERVICES.index(Service(service))
+            return self.service_base_port + len(SERVICES) + REPLICA_PORT_STEP * replica
+        return (
+            self.service_base_port + SERVICES.index(Service(service)) + REPLICA_PORT_STEP * replica
+        )
 
 
 def kafka_version() -> str:

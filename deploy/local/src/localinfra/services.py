@@ -91,6 +91,7 @@ class ServiceProcess:
     url: str
     process: subprocess.Popen[bytes]
     log_file: Path
+    replica: int = 0
 
 
 class StartedService(Protocol):
@@ -103,7 +104,7 @@ class StartedService(Protocol):
 
 
 def start_process(
-    launch: ServiceLaunch, log_file: Path, *, own_session: bool = False
+    launch: ServiceLaunch, log_file: Path, *, own_session: bool = False, replica: int = 0
 ) -> ServiceProcess:
     """Start the process, its output appended to `log_file`; in a session of its own if asked,
     so a terminal's Ctrl-C reaches only the launcher, which stops the services itself."""
@@ -115,7 +116,7 @@ def start_process(
             stderr=subprocess.STDOUT,
             start_new_session=own_session,
         )
-    return ServiceProcess(launch.service, launch.url, process, log_file)
+    return ServiceProcess(launch.service, launch.url, process, log_file, replica)
 
 
 async def wait_ready(started: StartedService, timeout: float = READY_TIMEOUT) -> None:
@@ -184,27 +185,40 @@ def migrate(database_url: str, service: Deployable | None) -> None:
         raise ServiceStartError(f"migrating {database_url} failed: {result.stderr.strip()[-2000:]}")
 
 
+def replica_log_name(service: Deployable, replica: int) -> str:
+    """`order.log` for replica 0 (as with one replica), `order-1.log`, … for the others."""
+    return f"{service.value}.log" if replica == 0 else f"{service.value}-{replica}.log"
+
+
 def start_all(settings: InfraSettings) -> list[ServiceProcess]:
-    """The three services of `make run` and the dashboard on their fixed ports, ready."""
+    """`make run`'s processes, ready: `settings.replicas` of each of the three services (replica
+    0 on the service's own port, replica r `REPLICA_PORT_STEP` × r above it), all on the
+    service's one database and consumer groups, and the dashboard once."""
     started: list[ServiceProcess] = []
+    replicas = [(service, 0) for service in (*SERVICES, *ReadSide)] + [
+        (service, replica) for replica in range(1, settings.replicas) for service in SERVICES
+    ]
     try:
-        for service in (*SERVICES, *ReadSide):
+        for service, replica in replicas:
             launch = service_launch(
                 service,
                 database_url=settings.postgres_dsn(service.value),
                 kafka_bootstrap=settings.kafka_bootstrap,
                 host=settings.host,
-                port=settings.service_port(service),
+                port=settings.service_port(service, replica),
                 settings={
                     "CLOCK_DATABASE_URL": settings.clock_dsn(),
-                    # The order service keeps the buyers' data keys; the others fetch them.
+                    # Every replica names the service's address (replica 0's) in its events.
+                    "PUBLIC_URL": f"http://{settings.host}:{settings.service_port(service)}",
+                    # The order service keeps the buyers' data keys; the others fetch them
+                    # (from its replica 0: no load balancer runs locally).
                     "KEY_CUSTODIAN_URL": (
                         f"http://{settings.host}:{settings.service_port(Service.ORDER)}"
                     ),
                 },
             )
-            log_file = settings.logs_dir / f"{service.value}.log"
-            started.append(start_process(launch, log_file, own_session=True))
+            log_file = settings.logs_dir / replica_log_name(service, replica)
+            started.append(start_process(launch, log_file, own_session=True, replica=replica))
         asyncio.run(wait_all_ready(started))
     except BaseException:
         stop_services(started)

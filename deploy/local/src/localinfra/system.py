@@ -1,13 +1,15 @@
 """The three services as real processes against given PostgreSQL and Kafka (end-to-end tests).
 
 `start_system` gives a run its own databases, topics and consumer groups, starts the services
-with uvicorn on free ports on the database clock, and returns HTTP clients per role and a way
-to move every service's time at once; `stop_system` undoes all of it (its topics too).
+with uvicorn on free ports on the database clock (`replicas` processes of each, on one database
+and one consumer group), and returns HTTP clients per role and a way to move every service's
+time at once; `stop_system` undoes all of it (its topics too).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import socket
 import subprocess
@@ -30,6 +32,7 @@ from eventing.topics import connect_admin, replicated_topics
 from localinfra.config import Deployable, ReadSide
 from localinfra.services import (
     KEEP_ALIVE,
+    replica_log_name,
     service_launch,
     start_process,
     stop_services,
@@ -50,11 +53,17 @@ class RunningService:
     engine: AsyncEngine
     process: subprocess.Popen[bytes]
     log_file: Path
+    replica: int = 0
+    public_url: str = ""  # what its events name (replica 0's URL); its own URL if empty
 
 
 @dataclass
 class System:
-    """The running system: service URLs, topics, and helpers to act and to move time."""
+    """The running system: service URLs, topics, and helpers to act and to move time.
+
+    `services` holds replica 0 of each service (the only one, unless started with `replicas`);
+    `others` the further replicas. `url(service)` takes the replicas in turn, as a load
+    balancer in front of them would, so clients spread over every replica."""
 
     services: dict[Service, RunningService]
     topics: dict[Service, str]
@@ -64,6 +73,19 @@ class System:
     clock_url: str = ""  # the run's one movable clock (every service reads it)
     tokens: TokenIssuer = field(default_factory=lambda: TokenIssuer(AUTH_SECRET))
     dashboard: RunningService | None = None  # started only when asked (`start_system`)
+    others: dict[Service, list[RunningService]] = field(default_factory=dict)
+    _turns: itertools.count[int] = field(default_factory=itertools.count)
+
+    def replicas(self, service: Service) -> list[RunningService]:
+        """Every process of `service`, replica 0 first."""
+        return [self.services[service], *self.others.get(service, [])]
+
+    def replace(self, service: Service, replica: int, running: RunningService) -> None:
+        """`running` is now replica `replica` of `service` (after a restart)."""
+        if replica == 0:
+            self.services[service] = running
+        else:
+            self.others[service][replica - 1] = running
 
     def database_name(self, service: Deployable) -> str:
         return f"e2e_{self.run}_{service.value}"
@@ -83,7 +105,9 @@ class System:
         )
 
     def url(self, service: Service) -> str:
-        return self.services[service].url
+        """A replica's URL: the next one in turn (replica 0's when there is one)."""
+        replicas = self.replicas(service)
+        return replicas[next(self._turns) % len(replicas)].url
 
     def client(
         self, service: Service, role: Role, subject: str, shop_id: str | None = None
@@ -141,11 +165,15 @@ def start_service(
     clock_url: str | None = None,
     custodian_url: str | None = None,
     port: int | None = None,
+    replica: int = 0,
+    public_url: str | None = None,
 ) -> RunningService:
     """Start one service process on a free port, in the run's topics and consumer groups. The
     database clock (the default) lets tests move time; benchmarks pass `clock="system"`, the
-    production setting, which saves a query per command."""
+    production setting, which saves a query per command. A further replica (`replica` > 0)
+    logs to a file of its own and names `public_url` (replica 0's) in its events."""
     settings = {
+        **({"PUBLIC_URL": public_url} if public_url else {}),
         "AUTH_SECRET": AUTH_SECRET,
         "CLOCK": clock,
         "CONSUMER_GROUP_PREFIX": f"e2e.{run}.",
@@ -161,7 +189,7 @@ def start_service(
         port=port or _free_port(),
         settings=settings,
     )
-    started = start_process(launch, logs / f"{service.value}.log")
+    started = start_process(launch, logs / replica_log_name(service, replica), replica=replica)
     return RunningService(
         service,
         started.url,
@@ -169,6 +197,8 @@ def start_service(
         create_engine(database_url, pool_size=2, max_overflow=2),
         started.process,
         started.log_file,
+        replica,
+        public_url or "",
     )
 
 
@@ -179,10 +209,13 @@ async def start_system(
     *,
     dashboard: bool = False,
     partitions: int = 3,
+    replicas: int = 1,
 ) -> System:
     """Fresh databases and topics, migrated, and the three services ready on free ports (and
     the dashboard, when asked: most runs need only the services). Topics have `partitions`
-    each: 3 keep a test's partitions few; the topic catalog's 12 are what a deployment has."""
+    each: 3 keep a test's partitions few; the topic catalog's 12 are what a deployment has.
+    `replicas` processes of each service share its database and consumer groups (the others
+    fetch data keys from the order service's replica 0)."""
     run = uuid.uuid4().hex[:10]
     topics = {service: f"e2e.{run}.{service.value}" for service in SERVICES}
     admin = await connect_admin(infra.kafka_bootstrap)
@@ -210,13 +243,24 @@ async def start_system(
                 system.clock_url,
                 custodian_url=order.url if order is not None else None,
             )
+        for service in SERVICES:
+            first = system.services[service]
+            order = system.services[Service.ORDER]
+            system.others[service] = [
+                start_service(
+                    service, first.database_url, topics, infra, run, logs, clock, system.clock_url,
+                    custodian_url=order.url if service is not Service.ORDER else None,
+                    replica=replica, public_url=first.url,
+                )
+                for replica in range(1, replicas)
+            ]  # fmt: skip
         if dashboard:
             url = await infra.create_database(system.database_name(ReadSide.DASHBOARD))
             await upgrade_service_async(url, ReadSide.DASHBOARD.value)
             system.dashboard = start_service(
                 ReadSide.DASHBOARD, url, topics, infra, run, logs, clock, system.clock_url
             )
-        await wait_all_ready([*system.services.values(), *_dashboard_of(system)])
+        await wait_all_ready(_processes_of(system))
     except BaseException:
         await stop_system(system)
         raise
@@ -226,7 +270,7 @@ async def start_system(
 async def stop_system(system: System) -> None:
     """Stop the services, drop their databases and delete the run's topics (dead-letter topics
     included): every partition a broker holds is recovered again at each of its restarts."""
-    processes = [*system.services.values(), *_dashboard_of(system)]
+    processes = _processes_of(system)
     await asyncio.to_thread(stop_services, processes)
     for running in processes:
         await running.engine.dispose()
@@ -239,8 +283,10 @@ async def stop_system(system: System) -> None:
     await _delete_topics(system.bootstrap, f"e2e.{system.run}.")
 
 
-def _dashboard_of(system: System) -> list[RunningService]:
-    return [system.dashboard] if system.dashboard is not None else []
+def _processes_of(system: System) -> list[RunningService]:
+    """Every process of the system: each replica of each service, and the dashboard if any."""
+    replicas = [running for service in system.services for running in system.replicas(service)]
+    return [*replicas, *([system.dashboard] if system.dashboard is not None else [])]
 
 
 async def _delete_topics(bootstrap: str, prefix: str) -> None:

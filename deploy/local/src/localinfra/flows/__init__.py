@@ -25,7 +25,7 @@ from localinfra.flows.actors import (
     answer,
     until,
 )
-from localinfra.flows.faults import kill, restart
+from localinfra.flows.faults import kill, restart, stop
 from localinfra.flows.orders import (
     CUP,
     DISCOUNT,
@@ -91,5 +91,5 @@ __all__ = [
     "order_body", "order_when", "out_of_order_streams", "paid_order", "pay", "payable",
     "payment", "place_order", "published", "published_when", "rate", "receiver", "refund_terms",
     "refusal", "reship", "restart", "set_stock", "ship_return", "shipment_requested",
-    "shipment_when", "stock", "types_of", "until", "waybill",
+    "shipment_when", "stock", "stop", "types_of", "until", "waybill",
 ]  # fmt: skip
