@@ -82,6 +82,18 @@ run: $(STAMP) ## Bring up everything and start the three services (REPLICAS=n, B
 test: $(STAMP) $(KUSTOMIZE) ## Run the whole suite (unit, integration, e2e) on its own infrastructure
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# `make test-cluster` runs the failover tests (marker `cluster`: tests/e2e/test_cluster_failover.py)
+# on a three-broker cluster with three replicas of every service, an infrastructure of its own.
+CLUSTER_TEST_ENV := ORDERS_INFRA_HOME=$(CURDIR)/.run/test-cluster ORDERS_KAFKA_BROKERS=3 \
+	ORDERS_PG_PORT=$${ORDERS_CLUSTER_PG_PORT:-28432} \
+	ORDERS_KAFKA_PORT=$${ORDERS_CLUSTER_KAFKA_PORT:-29392} \
+	ORDERS_KAFKA_CONTROLLER_PORT=$${ORDERS_CLUSTER_KAFKA_CONTROLLER_PORT:-29393} \
+	ORDERS_SERVICE_BASE_PORT=$${ORDERS_CLUSTER_SERVICE_BASE_PORT:-18300}
+
+.PHONY: test-cluster
+test-cluster: $(STAMP) ## Failover tests: 3 brokers, 3 replicas per service, brokers and replicas killed and rolled
+	$(CLUSTER_TEST_ENV) $(BIN)/python -m pytest -m cluster $(PYTEST_ARGS)
+
 .PHONY: test-unit
 test-unit: $(STAMP) $(KUSTOMIZE) ## Run only the pure unit tests (no infrastructure)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
@@ -137,6 +149,7 @@ clean: ## Stop infrastructure and remove .venv, .run (data) and caches
 	-test -x $(BIN)/localinfra && $(BIN)/localinfra down
 	-test -x $(BIN)/localinfra && $(TEST_ENV) $(BIN)/localinfra down
 	-test -x $(BIN)/localinfra && $(BENCH_ENV) $(BIN)/localinfra down
+	-test -x $(BIN)/localinfra && $(CLUSTER_TEST_ENV) $(BIN)/localinfra down
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
 
 # `make bench` runs on its own infrastructure (not `make run`'s nor `make test`'s), so figures

@@ -29,7 +29,8 @@ def _ephemeral() -> range:
 
 
 def _makefile_defaults(block: str) -> dict[str, int]:
-    """`ORDERS_X=$${ORDERS_<block>_X:-1234}` defaults of the Makefile's TEST_ENV or BENCH_ENV."""
+    """`ORDERS_X=$${ORDERS_<block>_X:-1234}` defaults of the Makefile's TEST_ENV, BENCH_ENV or
+    CLUSTER_TEST_ENV."""
     pattern = rf"(ORDERS_\w+)=\$\$\{{ORDERS_{block}_\w+:-(\d+)\}}"
     found = {name: int(port) for name, port in re.findall(pattern, MAKEFILE.read_text())}
     assert found, f"no ORDERS_{block}_* port defaults in the Makefile"
@@ -43,7 +44,7 @@ def _node_ports(settings: InfraSettings, brokers: int = 3) -> list[int]:
     return ports
 
 
-@pytest.mark.parametrize("block", ["TEST", "BENCH"])
+@pytest.mark.parametrize("block", ["TEST", "BENCH", "CLUSTER"])
 def test_the_makefile_ports_are_below_the_ephemeral_range(block: str) -> None:
     defaults = _makefile_defaults(block)
     settings = InfraSettings(
