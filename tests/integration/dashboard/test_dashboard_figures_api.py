@@ -23,6 +23,7 @@ from tests.integration.dashboard.harness import (
     topic_names,
 )
 from tests.integration.dashboard.story import (
+    HOUR,
     MONDAY,
     WEEK_AFTERSALES,
     WEEK_ORDERS,
@@ -43,8 +44,11 @@ async def test_every_figure_of_a_shop_counts_what_its_events_say(dashboard: Dash
     assert figures["orders"] == WEEK_ORDERS
     assert figures["shipping"] == WEEK_SHIPPING
     assert figures["aftersales"] == WEEK_AFTERSALES
+    no_follow_up = {"needed": 0, "answered": 0, "answered_in_time": 0, "rate": None,
+                    "rate_in_time": None}  # fmt: skip
     assert figures["ratings"] == {"window_days": 180, "count": 1, "description": 5.0,
-                                  "service": 4.0, "shipping_speed": 5.0}  # fmt: skip
+                                  "service": 4.0, "shipping_speed": 5.0,
+                                  "follow_up": no_follow_up}  # fmt: skip
     assert figures["last_event"]["type"] == "aftersales.dispute_resolved"
     assert figures["last_event"]["at"] == "2026-11-13T06:00:00+08:00"
     assert figures["last_event"]["applied_at"] is not None
@@ -253,3 +257,36 @@ async def test_stopping_with_a_stream_open_ends_it_without_a_traceback(
     errors = [r for r in caplog.records if r.exc_info or "Exception in ASGI" in r.getMessage()]
     assert errors == []
     assert dashboard.app.state.dashboard.broadcast.listeners == 0
+
+
+async def test_the_bad_rating_follow_up_rate_counts_answers_and_answers_in_time(
+    dashboard: Dashboard,
+) -> None:
+    shop = "shop-care"
+    rated = MONDAY + 10 * HOUR
+    due = rated + 24 * HOUR
+    story = []
+    # Three bad ratings: one answered in time, one late, one not at all; one good, answered.
+    for n, answered_at in enumerate((rated + HOUR, due + HOUR, None, rated + 2 * HOUR)):
+        order = f"o-{shop}-{n}"
+        story += [
+            (event("order.placed", order, shop, payable=cny(1_000)), MONDAY),
+            (event("order.rated", order, shop, description_score=5 if n == 3 else 2,
+                   service_score=5, shipping_speed_score=5), rated),
+        ]  # fmt: skip
+        if n != 3:
+            story.append((event("order.rating_follow_up_opened", order, shop, due_by=due), rated))
+        if answered_at is not None:
+            story.append((event("order.rating_answered", order, shop), answered_at))
+    for payload, when in story:
+        await dashboard.publish(payload, at=when)
+    await dashboard.has_applied(len(story))
+    figures = await dashboard.figures(shop_id=shop, period="all")
+    assert figures["ratings"]["count"] == 4
+    assert figures["ratings"]["follow_up"] == {
+        "needed": 3,
+        "answered": 2,
+        "answered_in_time": 1,
+        "rate": 2 / 3,
+        "rate_in_time": 1 / 3,
+    }

@@ -79,7 +79,8 @@ async def _one_open(service: Orders, order_id: str) -> dict[str, Any]:
         lambda p: any(e["order_id"] == order_id for e in p["items"]),
         "queue entry",
     )
-    [entry] = [e for e in page["items"] if e["order_id"] == order_id]
+    entries: list[dict[str, Any]] = [e for e in page["items"] if e["order_id"] == order_id]
+    [entry] = entries
     return entry
 
 
@@ -216,3 +217,25 @@ async def test_the_rating_list_pages_newest_first(service: Orders) -> None:
         f"/v1/shops/{SHOP}/ratings", headers=service.seller, params={"follow_up": "needed"}
     )
     assert needed.json()["items"] == []
+
+
+async def test_the_shop_figures_count_the_bad_ratings_answered(service: Orders) -> None:
+    answered, ignored, good = [await completed_order(service) for _ in range(3)]
+    await rate(service, answered, 1, 5, 5)
+    await rate(service, ignored, 5, 5, 2)
+    await rate(service, good, 5, 5, 5)
+    reply = await service.command(
+        f"/v1/orders/{answered}/rating/answer", {"answer": "Sorry"}, service.seller
+    )
+    assert reply.status_code == 200, reply.text
+    await service.order(answered, min_version=reply.json()["version"])
+    for path in (f"/v1/stats/shops/{SHOP}", "/v1/stats/platform"):
+        figures = await service.client.get(path, headers=service.platform)
+        assert figures.status_code == 200, figures.text
+        assert figures.json()["ratings"]["follow_up"] == {
+            "needed": 2,
+            "answered": 1,
+            "answered_in_time": 1,
+            "rate": 0.5,
+            "rate_in_time": 0.5,
+        }

@@ -108,6 +108,11 @@ async def test_a_payment_counts_on_the_day_it_was_taken_not_the_day_it_was_repor
     placed_at = await service.now()
     placed_on = await today(service)
     await service.advance(timedelta(days=2))
+    # Two days in, the buyer was reminded to pay (a day before the window ends): let that land
+    # first, or the payment races the reminder and gets a retryable 409.
+    await service.order_when(
+        placed["order_id"], lambda o: o["detail"]["payment_reminded"], "reminded to pay"
+    )
     body = {
         "payment_id": "pay-late-report",
         "stage": "full",
@@ -229,6 +234,13 @@ async def test_ratings_average_over_the_180_days_ending_at_the_period_end(
         "description": 5.0,
         "service": 4.0,
         "shipping_speed": 3.0,
+        "follow_up": {  # a 3 is no medium or bad rating by default (2 or less)
+            "needed": 0,
+            "answered": 0,
+            "answered_in_time": 0,
+            "rate": None,
+            "rate_in_time": None,
+        },
     }
     await service.advance(timedelta(days=181))
     later = (await figures(service, period="all")).json()["ratings"]

@@ -80,8 +80,15 @@ def test_a_close_keeps_its_reason_and_the_deposit_forfeited() -> None:
 
 def test_a_rating_keeps_its_three_scores() -> None:
     columns = fold.order_columns(None, example_event("order.rated"), AT)
-    assert columns == {"rated_at": AT, "description_score": 5, "service_score": 4,
+    assert columns == {"rated_at": AT, "description_score": 5, "service_score": 2,
                        "shipping_speed_score": 5}  # fmt: skip
+
+
+def test_a_bad_ratings_follow_up_keeps_its_due_time_and_its_answer_when_it_came() -> None:
+    opened = example_event("order.rating_follow_up_opened")
+    assert fold.order_columns(None, opened, AT) == {"rating_follow_up_due_at": opened.due_by}
+    answered = example_event("order.rating_answered")
+    assert fold.order_columns(None, answered, AT) == {"rating_answered_at": AT}
 
 
 def test_a_requested_shipment_awaits_dispatch_from_its_request() -> None:

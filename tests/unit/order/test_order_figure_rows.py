@@ -11,6 +11,7 @@ from contracts.events.base import OrderEvent
 from contracts.events.order import CancellationReason, PaymentStage
 from order_service.api.figures import average_order_value, average_score, share
 from order_service.domain.commands import (
+    AnswerRating,
     CancelOrder,
     CloseForMissedBalance,
     CloseUnpaidOrder,
@@ -21,6 +22,7 @@ from order_service.projections.figures import figure_columns
 
 from .order_scenarios import (
     PAYABLE,
+    RATED_AT,
     SHOP_ID,
     T0,
     history,
@@ -120,3 +122,19 @@ def test_averages_round_half_up_and_shares_have_no_value_without_a_whole() -> No
     assert average_order_value(first_paid) == {"CNY": 2, "USD": 10}  # 1.5 fen is 2
     assert share(1, 3) == 1 / 3
     assert share(0, 0) is None
+
+
+def test_a_bad_rating_carries_when_its_follow_up_is_due_and_when_it_was_answered() -> None:
+    events = history(
+        place_order(),
+        pay(),
+        ship(),
+        ConfirmReceipt(at=T0 + timedelta(days=1)),
+        rate(1, 4, 3),
+        AnswerRating(answer="Sorry", shop_id=SHOP_ID, at=RATED_AT + timedelta(hours=1)),
+    )
+    row = figure_columns(timed(events), version=len(events))
+    assert row["rating_follow_up_due_at"] == RATED_AT + timedelta(hours=24)
+    assert row["rating_answered_at"] == timed(events)[-1][0]
+    good = history(place_order(), pay(), ship(), ConfirmReceipt(at=T0 + timedelta(days=1)), rate())
+    assert figure_columns(timed(good), version=len(good))["rating_follow_up_due_at"] is None

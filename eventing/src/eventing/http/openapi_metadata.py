@@ -33,6 +33,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "shipments": "Read shipments and their tracking, ship-by SLA and exceptions.",
     "carrier feed": "Carriers' tracking updates (role `system`).",
     "refund cases": "Refund requests, returns, time-outs, disputes and platform rulings.",
+    "customer care": "Answers and follow-up comments to ratings, a shop's ratings and its "
+    "customer-care queue (medium and bad ratings to follow up, unpaid orders reminded to pay).",
     "complaints": "File, accept, analyse, handle, reply to and follow up complaints; the shop's "
     "queue, the platform's escalated queue and rulings, complaint figures.",
 }

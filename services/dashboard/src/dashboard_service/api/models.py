@@ -56,12 +56,21 @@ class OrderFigures(BaseModel):
     deposits_forfeited: CountedMoney
 
 
+class FollowUpFigures(BaseModel):
+    needed: int = Field(description="Medium or bad ratings in the window (a follow-up opened).")
+    answered: int = Field(description="Of those, answered so far.")
+    answered_in_time: int = Field(description="Of those, answered by the follow-up's due time.")
+    rate: float | None = Field(description="answered / needed; null when none was needed.")
+    rate_in_time: float | None = Field(description="answered_in_time / needed; null when none.")
+
+
 class RatingFigures(BaseModel):
     window_days: int
     count: int
     description: float | None
     service: float | None
     shipping_speed: float | None
+    follow_up: FollowUpFigures = Field(description="The bad-rating follow-up rate.")
 
 
 class ShippingFigures(BaseModel):

@@ -22,6 +22,7 @@ from dashboard_service.api.models import (
     CountedMoney,
     DayView,
     FiguresView,
+    FollowUpFigures,
     LastEventView,
     OrderFigures,
     RatingFigures,
@@ -113,6 +114,13 @@ async def figures(
             description=score_average(ratings.description, ratings.count),
             service=score_average(ratings.service, ratings.count),
             shipping_speed=score_average(ratings.shipping_speed, ratings.count),
+            follow_up=FollowUpFigures(
+                needed=ratings.follow_ups,
+                answered=ratings.follow_ups_answered,
+                answered_in_time=ratings.follow_ups_answered_in_time,
+                rate=share(ratings.follow_ups_answered, ratings.follow_ups),
+                rate_in_time=share(ratings.follow_ups_answered_in_time, ratings.follow_ups),
+            ),
         ),
         shipping=ShippingFigures(
             requested=shipping.requested,

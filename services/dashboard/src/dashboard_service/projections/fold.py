@@ -43,6 +43,8 @@ from contracts.events.order import (
     OrderPaid,
     OrderPlaced,
     OrderRated,
+    RatingAnswered,
+    RatingFollowUpOpened,
 )
 
 Row = Mapping[str, Any]
@@ -95,6 +97,10 @@ def order_columns(row: Row | None, event: OrderEvent, at: datetime) -> Columns:
             return {"rated_at": at, "description_score": event.description_score,
                     "service_score": event.service_score,
                     "shipping_speed_score": event.shipping_speed_score}  # fmt: skip
+        case RatingFollowUpOpened():
+            return {"rating_follow_up_due_at": event.due_by}
+        case RatingAnswered():
+            return {"rating_answered_at": at}
     return {}
 
 

@@ -83,6 +83,9 @@ class RatingCounts:
     description: int
     service: int
     shipping_speed: int
+    follow_ups: int  # medium or bad ratings (order.rating_follow_up_opened)
+    follow_ups_answered: int
+    follow_ups_answered_in_time: int  # answered by the follow-up's due time
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,7 @@ async def rating_counts(
     """Ratings given in `window`, `[start, end)` (`ReportingPeriod.ratings_window`)."""
     o = dashboard_orders.c
     window_scope = Scope(shop_id, *window)
+    answered = o.rating_answered_at.is_not(None)
     row = (
         await connection.execute(
             select(
@@ -184,6 +188,9 @@ async def rating_counts(
                 _sum(o.description_score, true()),
                 _sum(o.service_score, true()),
                 _sum(o.shipping_speed_score, true()),
+                func.count(o.rating_follow_up_due_at),
+                _count(and_(o.rating_follow_up_due_at.is_not(None), answered)),
+                _count(o.rating_answered_at <= o.rating_follow_up_due_at),
             ).where(window_scope.of_shop(o.shop_id), window_scope.during(o.rated_at))
         )
     ).one()

@@ -54,6 +54,8 @@ dashboard_orders = Table(
     Column("description_score", SmallInteger),
     Column("service_score", SmallInteger),
     Column("shipping_speed_score", SmallInteger),
+    _at("rating_follow_up_due_at", "order.rating_follow_up_opened: a medium or bad rating."),
+    _at("rating_answered_at", "order.rating_answered."),
     Column("version", Integer, nullable=False, comment="Last order-topic sequence applied."),
 )
 

@@ -124,6 +124,10 @@ const MESSAGES = {
     rating_service: "Service",
     rating_shipping_speed: "Shipping speed",
     ratings_count: "Ratings received",
+    follow_up_rate: "Bad ratings answered",
+    follow_up_rate_hint: "Medium and bad ratings (a score at or under the shop's threshold) the seller answered.",
+    follow_up_needed: "{n} medium or bad",
+    follow_up_rate_in_time: "Answered in time",
     out_of_five: "out of 5",
   },
   zh: {
@@ -209,6 +213,10 @@ const MESSAGES = {
     rating_service: "服务态度",
     rating_shipping_speed: "发货速度",
     ratings_count: "收到评价",
+    follow_up_rate: "中差评回复率",
+    follow_up_rate_hint: "商家已回复的中差评(任一评分不高于店铺阈值)占比。",
+    follow_up_needed: "{n} 条中差评",
+    follow_up_rate_in_time: "按时回复",
     out_of_five: "满分 5 分",
   },
 };
@@ -261,6 +269,9 @@ const TILES = {
     { figure: "ratings.shipping_speed", label: "rating_shipping_speed", kind: "rating" },
     { figure: "ratings.count", label: "ratings_count", kind: "count",
       subs: [{ figure: "ratings.window_days", kind: "count", text: "ratings_window" }] },
+    { figure: "ratings.follow_up.rate", label: "follow_up_rate", hint: "follow_up_rate_hint", kind: "share",
+      subs: [{ figure: "ratings.follow_up.needed", kind: "count", text: "follow_up_needed" }] },
+    { figure: "ratings.follow_up.rate_in_time", label: "follow_up_rate_in_time", kind: "share" },
   ],
 };
 

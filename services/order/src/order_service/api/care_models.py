@@ -17,11 +17,17 @@ _REPLY = f"1 to {MAX_RATING_REPLY_LENGTH} characters (422 `invalid-rating-reply`
 
 
 class RatingAnswerBody(Body):
-    answer: Text = Field(description=f"The seller's answer, shown with the rating: {_REPLY}")
+    answer: Text = Field(
+        description=f"The seller's answer, shown with the rating: {_REPLY}",
+        examples=["抱歉让您久等了,已为您补发。"],
+    )
 
 
 class RatingFollowUpBody(Body):
-    comment: Text = Field(description=f"The buyer's follow-up comment: {_REPLY}")
+    comment: Text = Field(
+        description=f"The buyer's follow-up comment: {_REPLY}",
+        examples=["补发已收到,客服很耐心。"],
+    )
 
 
 class FollowUpFilter(StrEnum):

@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from eventing.periods import PeriodKind
+from order_service.api.complaint_figure_models import ComplaintFigures
 
 PerCurrency = dict[str, int]
 AMOUNTS = 'Integer minor units per ISO 4217 currency, e.g. {"CNY": 12345}; {} when none.'
@@ -75,6 +76,23 @@ class OrderFigures(BaseModel):
     )
 
 
+class FollowUpFigures(BaseModel):
+    """How the shop followed up its medium and bad ratings (a score at or under its policy's
+    threshold: `order.rating_follow_up_opened`) given in the ratings window."""
+
+    needed: int = Field(ge=0, description="Medium or bad ratings in the window.")
+    answered: int = Field(ge=0, description="Of those, answered (order.rating_answered) so far.")
+    answered_in_time: int = Field(
+        ge=0, description="Of those, answered by the follow-up's due time."
+    )
+    rate: float | None = Field(
+        ge=0, le=1, description="answered / needed, not rounded; null when none was needed."
+    )
+    rate_in_time: float | None = Field(
+        ge=0, le=1, description="answered_in_time / needed, not rounded; null when none."
+    )
+
+
 class RatingFigures(BaseModel):
     """Average ratings over the `window_days` days ending at the period's end, or now if that
     comes first (for period=all: now)."""
@@ -92,6 +110,9 @@ class RatingFigures(BaseModel):
     shipping_speed: float | None = Field(
         ge=1, le=5, description="Average shipping-speed score, 2 decimals half up; null when none."
     )
+    follow_up: FollowUpFigures = Field(
+        description="The bad-rating follow-up rate: medium and bad ratings answered."
+    )
 
 
 class Figures(BaseModel):
@@ -100,3 +121,7 @@ class Figures(BaseModel):
     scope: FiguresScope = Field(description="The shop, period and time zone covered.")
     orders: OrderFigures = Field(description="Orders, payments, GMV, cancels and closes.")
     ratings: RatingFigures = Field(description="Average ratings over the ratings window.")
+    complaints: ComplaintFigures = Field(
+        description="Complaint rate, share resolved within deadline, share escalated, "
+        "responsibility split."
+    )

@@ -1,7 +1,7 @@
 """The shop figures (`GET /v1/stats/shops/{shop_id}`) and the platform's (`GET /v1/stats/
 platform`): orders, payments, GMV, conversion, order value, cancels, automatic closes, presale
-money and average ratings over a day, week, month, range of days or all time, in a time zone
-(the shop policy's by default)."""
+money, average ratings and complaints over a day, week, month, range of days or all time, in
+a time zone (the shop policy's by default)."""
 
 from __future__ import annotations
 
@@ -28,16 +28,19 @@ from eventing.periods import (
     TimeZoneName,
     reporting_period,
 )
+from order_service.api.complaint_figure_models import ComplaintFigures
 from order_service.api.context import Kit
 from order_service.api.figure_models import (
     Figures,
     FiguresScope,
+    FollowUpFigures,
     MoneyTally,
     OrderFigures,
     RatingFigures,
 )
 from order_service.application.commands import OrderKit
 from order_service.application.shop_policy import OrderShopPolicy
+from order_service.projections.complaint_figures import ComplaintTotals, complaint_totals
 from order_service.projections.figure_queries import (
     FigureTotals,
     Interval,
@@ -127,7 +130,8 @@ async def shop_figures(
         totals = await figure_totals(
             connection, shop_id, _interval(period), Interval(*period.ratings_window(now))
         )
-    return _figures(shop_id, zone, period, totals)
+        complaints = await complaint_totals(connection, shop_id, period.start, period.end)
+    return _figures(shop_id, zone, period, totals, complaints)
 
 
 @router.get(
@@ -147,7 +151,8 @@ async def platform_figures(_: PlatformFigureReader, kit: Kit, query: Query_) -> 
         totals = await figure_totals(
             connection, None, _interval(period), Interval(*period.ratings_window(now))
         )
-    return _figures(None, zone, period, totals)
+        complaints = await complaint_totals(connection, None, period.start, period.end)
+    return _figures(None, zone, period, totals, complaints)
 
 
 async def _now(kit: OrderKit) -> datetime:
@@ -179,7 +184,11 @@ def _interval(period: ReportingPeriod) -> Interval:
 
 
 def _figures(
-    shop_id: str | None, zone: str, period: ReportingPeriod, totals: FigureTotals
+    shop_id: str | None,
+    zone: str,
+    period: ReportingPeriod,
+    totals: FigureTotals,
+    complaints: ComplaintTotals,
 ) -> Figures:
     ratings = totals.ratings
     return Figures(
@@ -208,7 +217,15 @@ def _figures(
             description=average_score(ratings.description, ratings.count),
             service=average_score(ratings.service, ratings.count),
             shipping_speed=average_score(ratings.shipping_speed, ratings.count),
+            follow_up=FollowUpFigures(
+                needed=ratings.follow_ups,
+                answered=ratings.follow_ups_answered,
+                answered_in_time=ratings.follow_ups_answered_in_time,
+                rate=share(ratings.follow_ups_answered, ratings.follow_ups),
+                rate_in_time=share(ratings.follow_ups_answered_in_time, ratings.follow_ups),
+            ),
         ),
+        complaints=ComplaintFigures.of(complaints, totals.first_paid.count),
     )
 
 

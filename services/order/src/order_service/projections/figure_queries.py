@@ -38,12 +38,17 @@ class Tally:
 
 @dataclass(slots=True)
 class Ratings:
-    """Sums of the scores of the ratings counted (averages are taken by the API)."""
+    """Sums of the scores of the ratings counted (averages are taken by the API), and of those
+    medium or bad ratings that opened a follow-up: how many, how many answered so far, and how
+    many answered by the follow-up's due time."""
 
     count: int = 0
     description: int = 0
     service: int = 0
     shipping_speed: int = 0
+    follow_ups: int = 0
+    follow_ups_answered: int = 0
+    follow_ups_answered_in_time: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +144,12 @@ class _Reader:
             func.coalesce(func.sum(f.description_score), 0),
             func.coalesce(func.sum(f.service_score), 0),
             func.coalesce(func.sum(f.shipping_speed_score), 0),
+            func.count(f.rating_follow_up_due_at),
+            func.count(f.rating_answered_at).filter(f.rating_follow_up_due_at.is_not(None)),
+            func.count().filter(f.rating_answered_at <= f.rating_follow_up_due_at),
         ).where(*self.where(f.rated_at, window))
-        count, description, service, speed = (await self.connection.execute(statement)).one()
-        return Ratings(int(count), int(description), int(service), int(speed))
+        row = (await self.connection.execute(statement)).one()
+        return Ratings(*(int(value) for value in row))
 
 
 async def figure_totals(
