@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
+import asyncpg
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
 from eventing.events import decode_json
+
+T = TypeVar("T")
 
 _SQLALCHEMY_SCHEME = "postgresql+asyncpg://"
 _PLAIN_SCHEMES = ("postgresql://", "postgres://")
@@ -73,3 +77,91 @@ def _ping(dbapi_connection: Any) -> bool:
     except Exception as error:
         dbapi_connection._handle_exception(error)
     return True
+
+
+class RawStatement:
+    """One SQL statement (`$1`-style parameters) run on the asyncpg connection beneath a
+    SQLAlchemy `AsyncConnection`, in that connection's transaction: for the statements every
+    command runs, where SQLAlchemy's compile, cache-key and bind/result processing cost two to
+    three times what the statement costs through asyncpg. asyncpg prepares the text once per
+    connection (its statement cache) and runs it in one round trip after that.
+
+    The values are what asyncpg takes (json/jsonb as JSON text, decoded with `decode_json` when
+    read: the engine's codecs), the rows asyncpg records. Errors are SQLAlchemy's, as if the
+    statement had gone through the engine: a database error as `DBAPIError` (its subclass, e.g.
+    `IntegrityError`, with the driver's error as `orig`), and a connection found closed is
+    invalidated, so the pool replaces it and `connection_invalidated` says so."""
+
+    __slots__ = ("sql",)
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+    async def fetch(self, connection: AsyncConnection, *args: Any) -> list[asyncpg.Record]:
+        """All rows of the statement."""
+        return await _on_driver(connection, self.sql, lambda driver: driver.fetch(self.sql, *args))
+
+    async def fetchrow(self, connection: AsyncConnection, *args: Any) -> asyncpg.Record | None:
+        """The first row (None for none)."""
+        return await _on_driver(
+            connection, self.sql, lambda driver: driver.fetchrow(self.sql, *args)
+        )
+
+    async def execute(self, connection: AsyncConnection, *args: Any) -> str:
+        """Run it for its effect; the command tag (e.g. `UPDATE 1`)."""
+        return await _on_driver(
+            connection, self.sql, lambda driver: driver.execute(self.sql, *args)
+        )
+
+
+async def _on_driver(
+    connection: AsyncConnection,
+    sql: str,
+    run: Callable[[asyncpg.Connection], Awaitable[T]],
+) -> T:
+    """`run` on the driver connection, inside the transaction SQLAlchemy has begun on it.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs; a raw
+    statement that comes first starts it the same way (a no-op on an autocommit connection), so
+    it is never outside the caller's transaction. The adapter's lock keeps it from overlapping
+    a statement SQLAlchemy runs on the same connection."""
+    pooled = await connection.get_raw_connection()
+    adapted: Any = pooled.dbapi_connection  # sqlalchemy's AsyncAdapt_asyncpg_connection
+    async with adapted._execute_mutex:
+        try:
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+            return await run(adapted._connection)
+        except Exception as error:
+            failure = error
+    raise await _as_sqlalchemy_error(connection, adapted, sql, failure)
+
+
+async def _as_sqlalchemy_error(
+    connection: AsyncConnection, adapted: Any, sql: str, error: Exception
+) -> Exception:
+    """What SQLAlchemy's `Connection` would have raised for `error` (see `RawStatement`)."""
+    dialect = connection.dialect
+    dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+    translated = error
+    if not isinstance(error, dbapi_error):
+        try:
+            adapted._handle_exception(error)  # raises the adapter's DBAPI form of a driver error
+        except Exception as raised:
+            translated = raised
+    disconnected = bool(dialect.is_disconnect(cast(Any, translated), adapted, None))
+    if disconnected:
+        await connection.invalidate(translated)
+    if not isinstance(translated, dbapi_error):
+        return translated  # not the database's (e.g. OSError): as it was raised
+    wrapped = DBAPIError.instance(
+        sql,
+        None,
+        translated,
+        dbapi_error,
+        hide_parameters=True,
+        connection_invalidated=disconnected,
+        dialect=dialect,
+    )
+    wrapped.__cause__ = translated
+    return wrapped

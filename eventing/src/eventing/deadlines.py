@@ -8,6 +8,7 @@ row: database effects of a handler happen exactly once, other effects at least o
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,13 +17,13 @@ from typing import Any
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import metrics, tracing
 from eventing.clock import Clock, RefreshableClock
 from eventing.committed_events import counted_on_commit
+from eventing.database import RawStatement
 from eventing.schema import deadlines
 from eventing.supervision import Heartbeat
 
@@ -53,32 +54,14 @@ class DeadlineScheduler:
         self, deadline: Deadline, *, connection: AsyncConnection | None = None
     ) -> None:
         """Create the deadline, or move an existing one of the same kind and key."""
-        statement = insert(deadlines).values(
-            kind=deadline.kind,
-            key=deadline.key,
-            due_at=deadline.due_at,
-            payload=dict(deadline.payload),
-            attempts=0,
-            scheduled_at=text("now()"),
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["kind", "key"],
-            set_={
-                "due_at": statement.excluded.due_at,
-                "payload": statement.excluded.payload,
-                "attempts": 0,
-                "last_error": None,
-                "scheduled_at": text("now()"),
-            },
-        )
-        await self._execute(statement, connection)
+        args = (deadline.kind, deadline.key, deadline.due_at, json.dumps(dict(deadline.payload)))
+        await self._execute(_SCHEDULE, args, connection)
 
     async def cancel(
         self, kind: str, key: str, *, connection: AsyncConnection | None = None
     ) -> None:
         """Remove the deadline if it is still pending (cancelling twice is harmless)."""
-        statement = deadlines.delete().where(deadlines.c.kind == kind, deadlines.c.key == key)
-        await self._execute(statement, connection)
+        await self._execute(_CANCEL, (kind, key), connection)
 
     async def get(self, kind: str, key: str) -> Deadline | None:
         async with self._engine.connect() as connection:
@@ -90,12 +73,25 @@ class DeadlineScheduler:
         return None if row is None else Deadline(row.kind, row.key, row.due_at, row.payload,
                                                   row.attempts)  # fmt: skip
 
-    async def _execute(self, statement: Any, connection: AsyncConnection | None) -> None:
+    async def _execute(
+        self, statement: RawStatement, args: tuple[Any, ...], connection: AsyncConnection | None
+    ) -> None:
         if connection is not None:
-            await connection.execute(statement)
+            await statement.execute(connection, *args)
             return
         async with self._engine.begin() as own:
-            await own.execute(statement)
+            await statement.execute(own, *args)
+
+
+# On the driver connection (`RawStatement`): commands schedule and cancel in their transaction.
+_SCHEDULE = RawStatement(
+    "INSERT INTO eventing.deadlines AS d"
+    " (kind, key, due_at, payload, attempts, scheduled_at)"
+    " VALUES ($1, $2, $3, CAST($4 AS jsonb), 0, now())"
+    " ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at,"
+    " payload = excluded.payload, attempts = 0, last_error = NULL, scheduled_at = now()"
+)
+_CANCEL = RawStatement("DELETE FROM eventing.deadlines WHERE kind = $1 AND key = $2")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Row, Text, delete, select, text
-from sqlalchemy.dialects.postgresql import JSONB, insert
+import asyncpg
+from sqlalchemy import RowMapping, delete, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing.clock import Clock, SystemClock
+from eventing.database import RawStatement
 from eventing.schema import idempotency_keys
 
 
@@ -75,7 +77,7 @@ class IdempotencyStore:
                 row = (await own.execute(statement)).first()
         else:
             row = (await connection.execute(statement)).first()
-        return None if row is None else _checked(row, scope, key, request_hash)
+        return None if row is None else _checked(row._mapping, scope, key, request_hash)
 
     async def save(
         self,
@@ -117,7 +119,7 @@ class IdempotencyStore:
                 )
             )
         ).one()
-        return _checked(row, scope, key, request_hash)
+        return _checked(row._mapping, scope, key, request_hash)
 
     async def claim(
         self, scope: str, key: str, request_hash: str, *, connection: AsyncConnection
@@ -131,25 +133,26 @@ class IdempotencyStore:
         a new key, where a lock and a lookup took two; a replay reads the stored row after.
         """
         now = self._clock.now()
-        claimed = await connection.execute(
-            _CLAIM,
-            {"scope": scope, "key": key, "hash": request_hash, "now": now,
-             "expires": now + self.ttl},
-        )  # fmt: skip
-        if claimed.first() is not None:
+        claimed = await _CLAIM.fetchrow(connection, scope, key, request_hash, now, now + self.ttl)
+        if claimed is not None:
             return None
-        row = (await connection.execute(_STORED, {"scope": scope, "key": key})).one()
-        return _checked(row, scope, key, request_hash)
+        stored = await _STORED.fetchrow(connection, scope, key)
+        if stored is None:  # the claim's conflict locked the row until this transaction ends
+            raise LookupError(f"idempotency key {key!r} of {scope!r} vanished while locked")
+        return _checked(stored, scope, key, request_hash)
 
     async def complete(
         self, scope: str, key: str, response: StoredResponse, *, connection: AsyncConnection
     ) -> None:
         """Store the response of a claimed key, in the command's transaction."""
-        await connection.execute(
-            _COMPLETE,
-            {"scope": scope, "key": key, "status": response.status_code,
-             "body": json.dumps(response.body), "headers": json.dumps(dict(response.headers))},
-        )  # fmt: skip
+        await _COMPLETE.execute(
+            connection,
+            scope,
+            key,
+            response.status_code,
+            json.dumps(response.body),
+            json.dumps(dict(response.headers)),
+        )
 
     async def purge_expired(self) -> int:
         """Delete expired keys; the number deleted."""
@@ -160,29 +163,34 @@ class IdempotencyStore:
         return int(result.rowcount)
 
 
-# Built once: the claim and its completion run on every command.
-_CLAIM = text(
+# On the driver connection (`RawStatement`): the claim and its completion run on every command.
+# The claim answers the key when it is this transaction's (inserted, or expired and taken
+# over); nothing when another request's row holds it, which the conflict has then waited for
+# and locked, so its stored answer is read next.
+_CLAIM = RawStatement(
     "INSERT INTO eventing.idempotency_keys AS k"
     " (scope, key, request_hash, status_code, body, headers, created_at, expires_at)"
-    " VALUES (:scope, :key, :hash, 0, 'null', '{}', :now, :expires)"
+    " VALUES ($1, $2, $3, 0, 'null', '{}', $4, $5)"
     " ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,"
     " status_code = 0, body = 'null', headers = '{}', created_at = excluded.created_at,"
     " expires_at = excluded.expires_at"
-    " WHERE k.expires_at <= :now"
+    " WHERE k.expires_at <= $4"
     " RETURNING k.key"
 )
-_STORED = text(
+_STORED = RawStatement(
     "SELECT request_hash, status_code, body, headers FROM eventing.idempotency_keys"
-    " WHERE scope = :scope AND key = :key"
-).columns(request_hash=Text, status_code=Integer, body=JSONB, headers=JSONB)
-_COMPLETE = text(
+    " WHERE scope = $1 AND key = $2"
+)
+_COMPLETE = RawStatement(
     "UPDATE eventing.idempotency_keys"
-    " SET status_code = :status, body = CAST(:body AS jsonb), headers = CAST(:headers AS jsonb)"
-    " WHERE scope = :scope AND key = :key"
+    " SET status_code = $3, body = CAST($4 AS jsonb), headers = CAST($5 AS jsonb)"
+    " WHERE scope = $1 AND key = $2"
 )
 
 
-def _checked(row: Row[Any], scope: str, key: str, request_hash: str) -> StoredResponse:
-    if row.request_hash != request_hash:
+def _checked(
+    row: RowMapping | asyncpg.Record, scope: str, key: str, request_hash: str
+) -> StoredResponse:
+    if row["request_hash"] != request_hash:
         raise IdempotencyKeyReused(scope, key)
-    return StoredResponse(row.status_code, row.body, row.headers)
+    return StoredResponse(row["status_code"], row["body"], row["headers"])

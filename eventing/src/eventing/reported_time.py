@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from eventing.database import RawStatement
 from eventing.decider import DomainError, Rejection
-from eventing.schema import events
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 """How far a reporter's clock may run ahead of the service's (and a fact precede the aggregate's
@@ -88,7 +87,11 @@ def plausible(
 
 async def stream_began(connection: AsyncConnection, stream_id: str) -> datetime | None:
     """When the stream's first event occurred (None for a stream with no events)."""
-    first = select(events.c.occurred_at).where(
-        events.c.stream_id == stream_id, events.c.stream_version == 1
-    )
-    return (await connection.execute(first)).scalar_one_or_none()
+    first = await _STREAM_BEGAN.fetchrow(connection, stream_id)
+    return None if first is None else first["occurred_at"]
+
+
+# On the driver connection (`RawStatement`): every payment that reports its time runs it.
+_STREAM_BEGAN = RawStatement(
+    "SELECT occurred_at FROM eventing.events WHERE stream_id = $1 AND stream_version = 1"
+)

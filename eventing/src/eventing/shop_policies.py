@@ -19,11 +19,11 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventing.aggregate import VersionMismatch
+from eventing.database import RawStatement
 from eventing.http.auth import Caller, CurrentCaller, Role, require_roles
 from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch, etag
 from eventing.http.paths import ShopId
@@ -88,6 +88,12 @@ class StoredPolicy(Generic[P]):
     updated_by: str | None = None
 
 
+# Every command reads its shop's policy: on the driver connection (`RawStatement`).
+_POLICY = RawStatement(
+    "SELECT policy, version, updated_at, updated_by FROM eventing.shop_policies WHERE shop_id = $1"
+)
+
+
 class ShopPolicies(Generic[D]):
     """Reads and writes one service's shop policies inside the caller's transaction."""
 
@@ -104,15 +110,11 @@ class ShopPolicies(Generic[D]):
     async def get(
         self, connection: AsyncConnection, shop_id: str
     ) -> StoredPolicy[ShopPolicyModel[D]]:
-        row = (
-            await connection.execute(
-                select(shop_policies).where(shop_policies.c.shop_id == shop_id)
-            )
-        ).first()
+        row = await _POLICY.fetchrow(connection, shop_id)
         if row is None:
             return StoredPolicy(self.defaults, 0)
-        policy = self._stored_or_defaults(shop_id, row.policy)
-        return StoredPolicy(policy, int(row.version), row.updated_at, row.updated_by)
+        policy = self._stored_or_defaults(shop_id, row["policy"])
+        return StoredPolicy(policy, int(row["version"]), row["updated_at"], row["updated_by"])
 
     def _stored_or_defaults(self, shop_id: str, stored: dict[str, Any]) -> ShopPolicyModel[D]:
         """The stored policy over the defaults; a stored field that today's bounds refuse

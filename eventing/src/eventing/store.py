@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventing import committed_events, metrics, tracing
 from eventing.clock import Clock, SystemClock
-from eventing.database import single_statements
+from eventing.database import RawStatement, single_statements
 from eventing.events import (
     AppendResult,
     EventMetadata,
@@ -38,9 +38,15 @@ POSITION_LOCK_KEY = 0x6576_656E_7473  # "events"
 NOTIFY_CHANNEL = "eventing_events"
 # Both are also written into `eventing.append_events` (migration 0003), which uses them.
 
-_APPEND = text(
-    "SELECT stream_version, position FROM eventing.append_events(:stream_id, :expected,"
-    " :event_ids, :event_types, :schema_versions, :topics, :data, :metadata, :occurred_at)"
+# On the driver connection (`RawStatement`): the statements of every command.
+_APPEND = RawStatement(
+    "SELECT stream_version, position FROM eventing.append_events($1, $2, $3, $4, $5, $6, $7,"
+    " $8, $9)"
+)
+_READ_STREAM = RawStatement(
+    "SELECT position, stream_id, stream_version, event_id, event_type, schema_version, topic,"
+    " data, metadata, occurred_at, recorded_at FROM eventing.events"
+    " WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version"
 )
 _WRONG_VERSION_STATE = "EV001"  # raised by append_events when the expectation fails
 
@@ -147,7 +153,7 @@ class EventStore:
             "occurred_at": [event.occurred_at or now for event in new_events],
         }
         try:
-            rows = (await connection.execute(_APPEND, params)).all()
+            rows = await _APPEND.fetch(connection, *params.values())
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) == _WRONG_VERSION_STATE:
                 actual = _actual_version(error)
@@ -183,15 +189,12 @@ class EventStore:
         self, stream_id: str, from_version: int = 1, *, connection: AsyncConnection | None = None
     ) -> list[RecordedEvent]:
         """The stream's events from `from_version` on, in version order."""
-        statement = (
-            select(events)
-            .where(events.c.stream_id == stream_id, events.c.stream_version >= from_version)
-            .order_by(events.c.stream_version)
-        )
         if connection is not None:
-            return [recorded_event(row) for row in await connection.execute(statement)]
-        async with self.engine.connect() as own:
-            return [recorded_event(row) for row in await own.execute(statement)]
+            rows = await _READ_STREAM.fetch(connection, stream_id, from_version)
+        else:
+            async with self.engine.connect() as own:
+                rows = await _READ_STREAM.fetch(own, stream_id, from_version)
+        return [recorded_event(row) for row in rows]
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Up to `limit` events after `after_position`, in commit (= position) order."""

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.sealing import DataKey, KeyEncryptionKeys, SubjectSealer, WrappedKey
 from eventing.data_keys import DataKeySource, KeyCache, KeyErased, UnknownKey
+from eventing.database import RawStatement
 from eventing.runtime import ServiceRuntime
 from eventing.settings import ServiceSettings
 from order_service.projections.tables import metadata
@@ -97,13 +98,14 @@ class BuyerKey:
         return SubjectSealer(self.key)
 
 
-_SEAL_WITH_LIVE_KEY = text(
+# On the driver connection (`eventing.database.RawStatement`): every placement runs it.
+_SEAL_WITH_LIVE_KEY = RawStatement(
     "WITH live AS ("
     " SELECT key_id, kek_id, wrapped FROM data_keys"
-    " WHERE buyer_id = :buyer_id AND erased_at IS NULL FOR UPDATE),"
+    " WHERE buyer_id = $1 AND erased_at IS NULL FOR UPDATE),"
     " sealed AS ("
     " INSERT INTO sealed_orders (order_id, key_id, buyer_id)"
-    " SELECT :order_id, key_id, :buyer_id FROM live ON CONFLICT DO NOTHING)"
+    " SELECT $2, key_id, $1 FROM live ON CONFLICT DO NOTHING)"
     " SELECT key_id, kek_id, wrapped FROM live"
 )
 
@@ -151,14 +153,10 @@ class Custodian:
     ) -> DataKey | None:
         """The buyer's live key, locked, with `order_id` recorded as sealed under it, in one
         round trip (the order path's); None, and nothing recorded, when the buyer has none."""
-        row = (
-            await connection.execute(
-                _SEAL_WITH_LIVE_KEY, {"buyer_id": buyer_id, "order_id": order_id}
-            )
-        ).first()
+        row = await _SEAL_WITH_LIVE_KEY.fetchrow(connection, buyer_id, order_id)
         if row is None:
             return None
-        return self.keks.unwrap(WrappedKey(row.key_id, row.kek_id, row.wrapped))
+        return self.keks.unwrap(WrappedKey(row["key_id"], row["kek_id"], row["wrapped"]))
 
     async def wrapped_key(self, key_id: str) -> WrappedKey:
         """The key as stored (wrapped); `KeyErased` or `UnknownKey`."""

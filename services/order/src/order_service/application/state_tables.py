@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -16,7 +16,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    Row,
+    RowMapping,
     String,
     Table,
     select,
@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventing.aggregate import VersionMismatch
+from eventing.database import RawStatement
 from order_service.domain import stock
 from order_service.domain.errors import SkuNotFound
 from order_service.domain.stock import SkuStockLevel
@@ -117,14 +118,8 @@ async def lock(
 ) -> dict[str, StockRow]:
     """The rows of `skus`, locked until commit; always in SKU order so two orders sharing SKUs
     lock them in the same order and cannot deadlock."""
-    statement = (
-        select(sku_stock)
-        .where(sku_stock.c.shop_id == shop_id, sku_stock.c.sku.in_(sorted(set(skus))))
-        .order_by(sku_stock.c.sku)
-        .with_for_update()
-    )
-    rows = (await connection.execute(statement)).all()
-    return {row.sku: _row(row) for row in rows}
+    rows = await _LOCK.fetch(connection, shop_id, sorted(set(skus)))
+    return {row["sku"]: _row(row) for row in rows}
 
 
 async def lock_with_holdings(
@@ -132,41 +127,44 @@ async def lock_with_holdings(
 ) -> tuple[dict[str, StockRow], dict[str, int]]:
     """`lock`, and in the same round trip the units of each locked SKU the buyer holds
     (`purchased_by`): what placing an order is decided with."""
-    rows = (
-        await connection.execute(
-            _LOCK_WITH_HOLDINGS,
-            {"shop_id": shop_id, "buyer_id": buyer_id, "skus": sorted(set(skus))},
-        )
-    ).all()
-    held = {row.sku: row.held for row in rows if row.held is not None}
-    return {row.sku: _row(row) for row in rows}, held
+    rows = await _LOCK_WITH_HOLDINGS.fetch(connection, shop_id, buyer_id, sorted(set(skus)))
+    held = {row["sku"]: row["held"] for row in rows if row["held"] is not None}
+    return {row["sku"]: _row(row) for row in rows}, held
 
 
-_LOCK_WITH_HOLDINGS = text(
+# On the driver connection (`eventing.database.RawStatement`): the statements of every order.
+_STOCK_COLUMNS = (
+    "shop_id, sku, on_hand, reserved, warning_line, purchase_limit, updated_at, version"
+)
+_LOCK = RawStatement(
+    f"SELECT {_STOCK_COLUMNS} FROM sku_stock WHERE shop_id = $1 AND sku = ANY($2::text[])"
+    " ORDER BY sku FOR UPDATE"
+)
+_LOCK_WITH_HOLDINGS = RawStatement(
     "SELECT s.shop_id, s.sku, s.on_hand, s.reserved, s.warning_line, s.purchase_limit,"
     " s.updated_at, s.version, p.quantity AS held"
     " FROM sku_stock AS s LEFT JOIN buyer_purchases AS p"
-    " ON p.shop_id = s.shop_id AND p.sku = s.sku AND p.buyer_id = :buyer_id"
-    " WHERE s.shop_id = :shop_id AND s.sku = ANY(CAST(:skus AS text[]))"
+    " ON p.shop_id = s.shop_id AND p.sku = s.sku AND p.buyer_id = $2"
+    " WHERE s.shop_id = $1 AND s.sku = ANY($3::text[])"
     " ORDER BY s.sku FOR UPDATE OF s"
-).columns(updated_at=DateTime(timezone=True))
+)
 
 
 async def read(connection: AsyncConnection, shop_id: str, sku: str) -> StockRow | None:
     statement = select(sku_stock).where(sku_stock.c.shop_id == shop_id, sku_stock.c.sku == sku)
     row = (await connection.execute(statement)).first()
-    return None if row is None else _row(row)
+    return None if row is None else _row(row._mapping)
 
 
-def _row(row: Row[Any]) -> StockRow:
+def _row(row: RowMapping | asyncpg.Record) -> StockRow:
     level = SkuStockLevel(
-        sku=row.sku,
-        on_hand=row.on_hand,
-        reserved=row.reserved,
-        warning_line=row.warning_line,
-        purchase_limit=row.purchase_limit,
+        sku=row["sku"],
+        on_hand=row["on_hand"],
+        reserved=row["reserved"],
+        warning_line=row["warning_line"],
+        purchase_limit=row["purchase_limit"],
     )
-    return StockRow(row.shop_id, level, row.version, row.updated_at)
+    return StockRow(row["shop_id"], level, row["version"], row["updated_at"])
 
 
 async def move(
@@ -196,56 +194,54 @@ async def move(
     ]
     if not changed:
         return
-    await connection.execute(
-        _MOVE,
-        {
-            "shop_id": shop_id,
-            "skus": [after.sku for _, after, _ in changed],
-            "on_hand": [after.on_hand for _, after, _ in changed],
-            "reserved": [after.reserved for _, after, _ in changed],
-            "on_hand_change": [a.on_hand - b.level.on_hand for b, a, _ in changed],
-            "reserved_change": [a.reserved - b.level.reserved for b, a, _ in changed],
-            "held": [held for _, _, held in changed],
-            "kind": kind,
-            "order_id": who.order_id,
-            "actor": who.actor,
-            "actor_id": who.actor_id,
-            "reason": who.reason,
-            "at": at,
-            "buyer_id": buyer_id,
-        },
+    await _MOVE.execute(
+        connection,
+        shop_id,
+        [after.sku for _, after, _ in changed],
+        [after.on_hand for _, after, _ in changed],
+        [after.reserved for _, after, _ in changed],
+        [a.on_hand - b.level.on_hand for b, a, _ in changed],
+        [a.reserved - b.level.reserved for b, a, _ in changed],
+        [held for _, _, held in changed],
+        kind,
+        who.order_id,
+        who.actor,
+        who.actor_id,
+        who.reason,
+        at,
+        buyer_id,
     )
 
 
 # One round trip for a whole order's stock movement: the new levels (limits are not touched by
 # a movement), one audit row per SKU in SKU order, and what the buyer holds (a release never
 # goes below zero; a buyer without a row gets one, at zero for a release).
-_MOVE = text(
+_MOVE = RawStatement(
     """
     WITH moved AS (
         SELECT * FROM unnest(
-            CAST(:skus AS text[]), CAST(:on_hand AS integer[]), CAST(:reserved AS integer[]),
-            CAST(:on_hand_change AS integer[]), CAST(:reserved_change AS integer[]),
-            CAST(:held AS integer[])
+            CAST($2 AS text[]), CAST($3 AS integer[]), CAST($4 AS integer[]),
+            CAST($5 AS integer[]), CAST($6 AS integer[]),
+            CAST($7 AS integer[])
         ) AS m(sku, on_hand, reserved, on_hand_change, reserved_change, held)
     ),
     levels AS (
         UPDATE sku_stock AS s
-        SET on_hand = m.on_hand, reserved = m.reserved, updated_at = :at, version = s.version + 1
+        SET on_hand = m.on_hand, reserved = m.reserved, updated_at = $13, version = s.version + 1
         FROM moved AS m
-        WHERE s.shop_id = :shop_id AND s.sku = m.sku
+        WHERE s.shop_id = $1 AND s.sku = m.sku
     ),
     audit AS (
         INSERT INTO stock_movements (shop_id, sku, kind, on_hand_change, reserved_change,
                                      on_hand_after, reserved_after, order_id, actor, actor_id,
                                      reason, at)
-        SELECT :shop_id, m.sku, :kind, m.on_hand_change, m.reserved_change, m.on_hand,
-               m.reserved, :order_id, :actor, :actor_id, :reason, :at
+        SELECT $1, m.sku, $8, m.on_hand_change, m.reserved_change, m.on_hand,
+               m.reserved, $9, $10, $11, $12, $13
         FROM moved AS m ORDER BY m.sku
     )
     INSERT INTO buyer_purchases AS b (shop_id, sku, buyer_id, quantity)
-    SELECT :shop_id, m.sku, CAST(:buyer_id AS text), greatest(m.held, 0)
-    FROM moved AS m WHERE CAST(:buyer_id AS text) IS NOT NULL AND m.held <> 0
+    SELECT $1, m.sku, CAST($14 AS text), greatest(m.held, 0)
+    FROM moved AS m WHERE CAST($14 AS text) IS NOT NULL AND m.held <> 0
     ORDER BY m.sku
     ON CONFLICT (shop_id, sku, buyer_id) DO UPDATE
     SET quantity = greatest(b.quantity + (SELECT m.held FROM moved AS m WHERE m.sku = b.sku), 0)
