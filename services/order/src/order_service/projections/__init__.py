@@ -12,6 +12,7 @@ from eventing.projections import Projection
 from eventing.rebuild import ProjectionTables
 from order_service.projections.projector import project_order_event, project_order_events
 from order_service.projections.tables import (
+    order_complaints,
     order_figures,
     order_rating,
     order_timeline,
@@ -22,7 +23,8 @@ from order_service.projections.tables import (
 ORDER_READ_MODEL = Projection(
     name="order-read-model",
     description="Order detail, cross-service timeline, order lists (by buyer, shop, status), "
-    "the facts the shop figures count, the shop's ratings and its customer-care queue.",
+    "the facts the shop figures count (complaints too), the shop's ratings and its customer-care "
+    "queue.",
     tables=ProjectionTables(
         tables=(
             order_view.name,
@@ -30,6 +32,7 @@ ORDER_READ_MODEL = Projection(
             order_figures.name,
             order_rating.name,
             shop_queue.name,
+            order_complaints.name,
         ),
         projector=project_order_event,
         batch_projector=project_order_events,

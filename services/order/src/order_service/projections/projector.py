@@ -26,8 +26,10 @@ from order_service.domain import order_decider
 from order_service.domain.state import OrderState
 from order_service.domain.status import platform_status, timeout_at
 from order_service.projections.care import queue_entries, rating_columns
+from order_service.projections.complaint_figures import complaint_rows, write_complaint_rows
 from order_service.projections.figures import TimedEvent, figure_columns
 from order_service.projections.tables import (
+    order_complaints,
     order_figures,
     order_rating,
     order_timeline,
@@ -111,6 +113,8 @@ async def refresh_order(connection: AsyncConnection, tables: TableNames, order_i
     if not state.exists:
         return
     others = [dict(row._mapping) for row in rows if row.source != Service.ORDER.value]
+    complaints = tables.get(order_complaints.name, order_complaints.name)
+    await write_complaint_rows(connection, complaints, complaint_rows(others))
     version = own[-1].sequence
     timed = [(row.occurred_at, event) for row, event in zip(own, events, strict=True)]
     values: dict[str, Any] = {

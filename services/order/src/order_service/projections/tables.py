@@ -122,6 +122,22 @@ FIGURE_INDEXES = tuple(
 )
 
 
+order_complaints = Table(
+    "order_complaints",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False),
+    Column("shop_id", String(64), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("escalated_at", DateTime(timezone=True), comment="Taken over by the platform."),
+    Column("ended_at", DateTime(timezone=True), comment="Closed or ruled."),
+    Column("responsibility", String(16), comment="Found by the shop, then by the platform."),
+    comment="One row per complaint filed through an order (from its aftersales events), for "
+    "the complaint figures.",
+)
+Index("order_complaints_by_filed_at", order_complaints.c.filed_at, order_complaints.c.shop_id)
+
+
 order_rating = Table(
     "order_rating",
     metadata,
