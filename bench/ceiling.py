@@ -20,7 +20,12 @@ each appending one realistic `order.placed` to a new stream):
   parallel and each partition's positions are still handed out in commit order (checked after
   every round: positions 1..n without a gap per partition);
 - **no contention**: the prototype with each writer on a partition of its own, the most any
-  position scheme could give.
+  position scheme could give;
+- the prototype with 16 partitions **and a `pg_notify` in the appending transaction**, as
+  `eventing.append_events` sends to wake the relay: PostgreSQL queues notifications under one
+  database-wide lock held until after the commit's WAL flush (`PreCommit_Notify`, async.c), so
+  a NOTIFY in every appending transaction serialises commits exactly as the position lock does;
+  per-partition positions need the relay's wake-up out of the appending transaction.
 The store's "append alone" (the function in autocommit, no hold) is measured with the global
 lock as the machine's ceiling for single-event appends.
 """
@@ -75,7 +80,7 @@ CREATE TABLE proto.events (
     UNIQUE (stream_id, stream_version)
 );
 CREATE FUNCTION proto.append_events(
-    p_partition integer, p_stream_id text, p_expected bigint, p_event_ids uuid[],
+    p_partition integer, p_notify boolean, p_stream_id text, p_expected bigint, p_event_ids uuid[],
     p_event_types text[], p_schema_versions integer[], p_topics text[], p_data jsonb[],
     p_metadata jsonb[], p_occurred_at timestamptz[]
 ) RETURNS TABLE (stream_version bigint, "position" bigint)
@@ -88,6 +93,9 @@ DECLARE
 BEGIN
     -- The partition's lock, then its counter: positions in commit order within the partition.
     PERFORM pg_advisory_xact_lock({_LOCK_CLASS}, p_partition);
+    IF p_notify THEN
+        PERFORM pg_notify('proto_events', '');
+    END IF;
     INSERT INTO proto.streams AS s (stream_id, version) VALUES (p_stream_id, v_count)
     ON CONFLICT (stream_id) DO NOTHING RETURNING s.version INTO v_last;
     IF v_last IS NULL THEN
@@ -113,7 +121,7 @@ END
 $$;
 """
 _GLOBAL = "SELECT * FROM eventing.append_events($1, 0, $2, $3, $4, $5, $6, $7, $8)"
-_PARTITIONED = "SELECT * FROM proto.append_events($1, $2, 0, $3, $4, $5, $6, $7, $8, $9)"
+_PARTITIONED = "SELECT * FROM proto.append_events($1, $2, $3, 0, $4, $5, $6, $7, $8, $9, $10)"
 _GAPS = """
 SELECT count(*) FILTER (WHERE position <> expected) FROM (
     SELECT position, row_number() OVER (PARTITION BY partition ORDER BY position) AS expected
@@ -129,6 +137,7 @@ class Layout:
 
     label: str
     partition: Callable[[int, str], int] | None
+    notify: bool = False  # the prototype also NOTIFYs in the appending transaction
 
 
 GLOBAL = Layout("one position lock", None)
@@ -148,15 +157,16 @@ class Round:
         return f"{self.rate}{after}"
 
 
-def _hashed(partitions: int) -> Layout:
+def _hashed(partitions: int, *, notify: bool = False) -> Layout:
     return Layout(
-        f"{partitions} partition locks",
+        f"{partitions} partition locks" + (" + NOTIFY in the transaction" if notify else ""),
         lambda _writer, stream: zlib.crc32(stream.encode()) % partitions,
+        notify,
     )
 
 
 UNCONTENDED = Layout("a partition per writer", lambda writer, _stream: writer)
-LAYOUTS = (GLOBAL, *(_hashed(p) for p in PARTITIONS), UNCONTENDED)
+LAYOUTS = (GLOBAL, *(_hashed(p) for p in PARTITIONS), UNCONTENDED, _hashed(16, notify=True))
 
 
 async def run(infra: BenchInfra) -> list[Figure]:
@@ -248,7 +258,7 @@ async def _round(
         arrays = _arrays(order, n, placements)
         if layout.partition is None:
             return _GLOBAL, (order, *arrays)
-        return _PARTITIONED, (layout.partition(writer, order), order, *arrays)
+        return _PARTITIONED, (layout.partition(writer, order), layout.notify, order, *arrays)
 
     async def writer(number: int) -> None:
         nonlocal committed
