@@ -98,6 +98,20 @@ class AftersalesFigures(BaseModel):
     ruled_against_seller_share: float | None
 
 
+class ComplaintFigures(BaseModel):
+    """Complaints filed in the period (as the order service's figures count them)."""
+
+    filed: int
+    rate: float | None = Field(description="Complaint rate: filed / orders first paid.")
+    resolved_within_deadline: int = Field(description="Closed without the platform.")
+    resolved_within_deadline_share: float | None
+    escalated: int = Field(description="Taken over by the platform.")
+    escalated_share: float | None
+    responsibility: dict[str, int] = Field(
+        description="By responsibility found: seller, buyer, carrier, platform."
+    )
+
+
 class FiguresView(BaseModel):
     scope: ScopeView
     last_event: LastEventView
@@ -105,6 +119,7 @@ class FiguresView(BaseModel):
     ratings: RatingFigures
     shipping: ShippingFigures
     aftersales: AftersalesFigures
+    complaints: ComplaintFigures
 
 
 class DayView(BaseModel):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
+from contracts.events.aftersales import ComplaintResponsibility
 from dashboard_service.api.context import (
     Parts,
     ShopQuery,
@@ -19,6 +20,7 @@ from dashboard_service.api.context import (
 )
 from dashboard_service.api.models import (
     AftersalesFigures,
+    ComplaintFigures,
     CountedMoney,
     DayView,
     FiguresView,
@@ -101,6 +103,7 @@ async def figures(
         ratings = await queries.rating_counts(connection, shop, chosen.ratings_window(now))
         shipping = await queries.shipping_counts(connection, scope)
         cases = await queries.case_counts(connection, scope)
+        complaints = await queries.complaint_counts(connection, scope)
         latest = await queries.latest_event(connection, shop)
     return FiguresView(
         scope=_scope_view(shop, chosen, zone),
@@ -144,6 +147,20 @@ async def figures(
             dispute_rate=share(cases.disputes, cases.cases),
             rulings=cases.rulings,
             ruled_against_seller_share=share(cases.ruled_against_seller, cases.rulings),
+        ),
+        complaints=ComplaintFigures(
+            filed=complaints.filed,
+            rate=share(complaints.filed, orders.paid),
+            resolved_within_deadline=complaints.resolved_within_deadline,
+            resolved_within_deadline_share=share(
+                complaints.resolved_within_deadline, complaints.filed
+            ),
+            escalated=complaints.escalated,
+            escalated_share=share(complaints.escalated, complaints.filed),
+            responsibility={
+                party.value: complaints.responsibility.get(party.value, 0)
+                for party in ComplaintResponsibility
+            },
         ),
     )
 

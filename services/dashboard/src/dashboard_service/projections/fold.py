@@ -15,6 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events.aftersales import (
+    ComplaintClosed,
+    ComplaintEscalated,
+    ComplaintEvent,
+    ComplaintFiled,
+    ComplaintRuled,
     Disputed,
     DisputeResolved,
     RefundApproved,
@@ -166,3 +171,26 @@ def case_columns(row: Row, event: RefundCaseEvent, at: datetime) -> Columns:
         case DisputeResolved():
             return {"ruled_at": at, "responsible_party": event.responsible_party.value}
     return {}
+
+
+def filed_complaint(event: ComplaintFiled) -> Columns:
+    """The row of a complaint just filed."""
+    return {"complaint_id": event.complaint_id, "order_id": event.order_id,
+            "shop_id": event.shop_id, "filed_at": event.filed_at}  # fmt: skip
+
+
+def complaint_columns(event: ComplaintEvent) -> Columns:
+    """The complaint row's columns a later event of the complaint sets (as the order service's
+    `order_complaints` rows: escalation, end, the last responsibility found)."""
+    changes: Columns = {}
+    responsibility = getattr(event, "responsibility", None)
+    if responsibility is not None:
+        changes["responsibility"] = responsibility.value
+    match event:
+        case ComplaintEscalated():
+            changes["escalated_at"] = event.escalated_at
+        case ComplaintRuled():
+            changes["ended_at"] = event.ruled_at
+        case ComplaintClosed():
+            changes["ended_at"] = event.closed_at
+    return changes

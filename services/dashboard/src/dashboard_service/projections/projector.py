@@ -14,11 +14,17 @@ from sqlalchemy import Table, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contracts.events.aftersales import RefundCaseEvent, RefundRequested
+from contracts.events.aftersales import (
+    ComplaintEvent,
+    ComplaintFiled,
+    RefundCaseEvent,
+    RefundRequested,
+)
 from contracts.events.base import EventPayload, LogisticsEvent, OrderEvent
 from dashboard_service.projections import fold
 from dashboard_service.projections.tables import (
     dashboard_cases,
+    dashboard_complaints,
     dashboard_orders,
     dashboard_payments,
     dashboard_shipments,
@@ -43,6 +49,8 @@ async def project_figures(
         fresh = await _shipment_event(connection, tables, payload, event.sequence, at)
     elif isinstance(payload, RefundCaseEvent):
         fresh = await _case_event(connection, tables, payload, event.sequence, at)
+    elif isinstance(payload, ComplaintEvent):
+        fresh = await _complaint_event(connection, tables, payload, event.sequence)
     else:
         return
     if fresh:
@@ -131,6 +139,25 @@ async def _case_event(
         cases.update()
         .where(cases.c.case_id == event.case_id)
         .values(last_sequence=sequence, **columns)
+    )
+    return True
+
+
+async def _complaint_event(
+    connection: AsyncConnection, tables: TableNames, event: ComplaintEvent, sequence: int
+) -> bool:
+    complaints = table_for(dashboard_complaints, tables)
+    if isinstance(event, ComplaintFiled):
+        filed = fold.filed_complaint(event) | {"last_sequence": sequence}
+        inserted = insert(complaints).values(**filed).on_conflict_do_nothing()
+        return bool((await connection.execute(inserted)).rowcount)
+    row = await _locked_row(connection, complaints, "complaint_id", event.complaint_id)
+    if row is None or row["last_sequence"] >= sequence:
+        return False
+    await connection.execute(
+        complaints.update()
+        .where(complaints.c.complaint_id == event.complaint_id)
+        .values(last_sequence=sequence, **fold.complaint_columns(event))
     )
     return True
 

@@ -17,6 +17,7 @@ from contracts.events.order import OrderCloseReason
 from dashboard_service.projections.fold import CANCELLED
 from dashboard_service.projections.tables import (
     dashboard_cases,
+    dashboard_complaints,
     dashboard_orders,
     dashboard_payments,
     dashboard_shipments,
@@ -108,6 +109,16 @@ class CaseCounts:
     disputes: int
     rulings: int
     ruled_against_seller: int
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintCounts:
+    """Complaints filed in the period and what became of them so far."""
+
+    filed: int
+    resolved_within_deadline: int
+    escalated: int
+    responsibility: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +264,29 @@ async def case_counts(connection: AsyncConnection, scope: Scope) -> CaseCounts:
     refunded = {currency: int(amount) for currency, amount in refunds if amount}
     cases, timeouts, disputes, rulings, against = (int(value) for value in row)
     return CaseCounts(cases, refunded, timeouts, disputes, rulings, against)
+
+
+async def complaint_counts(connection: AsyncConnection, scope: Scope) -> ComplaintCounts:
+    """As the order service counts them: resolved within deadline = closed without the
+    platform; responsibility = the last found (the shop's analysis, or the ruling)."""
+    c = dashboard_complaints.c
+    filed = and_(scope.of_shop(c.shop_id), scope.during(c.filed_at))
+    row = (
+        await connection.execute(
+            select(
+                func.count(),
+                _count(and_(c.ended_at.is_not(None), c.escalated_at.is_(None))),
+                _count(c.escalated_at.is_not(None)),
+            ).where(filed)
+        )
+    ).one()
+    split = await connection.execute(
+        select(c.responsibility, func.count())
+        .where(filed, c.responsibility.is_not(None))
+        .group_by(c.responsibility)
+    )
+    found = {str(party): int(count) for party, count in split}
+    return ComplaintCounts(int(row[0]), int(row[1]), int(row[2]), found)
 
 
 async def latest_event(connection: AsyncConnection, shop_id: str | None) -> LatestEvent:

@@ -1,5 +1,5 @@
-"""The figures read model: one row per order, payment, shipment and refund case, and one per
-shop (its latest event), each fed from the topic of the service that owns the fact.
+"""The figures read model: one row per order, payment, shipment, refund case and complaint, and
+one per shop (its latest event), each fed from the topic of the service that owns the fact.
 
 Each row keeps the stream sequence it shows (`version`, `last_sequence`; a payment its own),
 so a redelivered or replayed event changes nothing. Times are business times: when the fact
@@ -109,6 +109,20 @@ dashboard_cases = Table(
     Column("last_sequence", Integer, nullable=False, comment="Of the order's aftersales stream."),
 )
 
+dashboard_complaints = Table(
+    "dashboard_complaints",
+    metadata,
+    _id(),
+    Column("complaint_id", String(64), nullable=False, unique=True),
+    Column("order_id", String(64), nullable=False),
+    Column("shop_id", String(64), nullable=False),
+    _at("filed_at"),
+    _at("escalated_at", "When the platform took it over."),
+    _at("ended_at", "Closed or ruled."),
+    Column("responsibility", String(16), comment="Found by the shop, then by the platform."),
+    Column("last_sequence", Integer, nullable=False, comment="Of the order's aftersales stream."),
+)
+
 dashboard_shops = Table(
     "dashboard_shops",
     metadata,
@@ -124,6 +138,7 @@ FIGURE_TIMES = {
     dashboard_payments: ("paid_at",),
     dashboard_shipments: ("requested_at", "shipped_at", "cancelled_at"),
     dashboard_cases: ("opened_at", "refunded_at", "ruled_at"),
+    dashboard_complaints: ("filed_at",),
 }
 """Figures count rows whose time lies in a period: an index per time, then the shop."""
 for _table, _times in FIGURE_TIMES.items():
@@ -139,6 +154,7 @@ READ_MODEL_TABLES = tuple(
         dashboard_payments,
         dashboard_shipments,
         dashboard_cases,
+        dashboard_complaints,
         dashboard_shops,
     )
 )
