@@ -27,6 +27,7 @@ from aftersales_service.domain.commands import (
 )
 from aftersales_service.domain.complaints import Complaint, ComplaintStatus
 from aftersales_service.domain.facts import OrderFacts
+from aftersales_service.domain.requests import paid_order
 from aftersales_service.domain.state import AftersalesState
 from contracts.events.aftersales import (
     ComplaintAccepted,
@@ -50,7 +51,7 @@ from contracts.values import Money
 
 
 def file_complaint(command: FileComplaint, state: AftersalesState) -> Sequence[ComplaintEvent]:
-    facts = _paid_order(command.facts)
+    facts = paid_order(command.facts)  # complaint rate = complaints / paid orders
     if command.buyer_id is not None and command.buyer_id != facts.buyer_id:
         raise errors.NotTheOrdersBuyerToComplain(
             f"order {facts.order_id} belongs to another buyer", order_id=facts.order_id
@@ -184,17 +185,6 @@ def expire_complaint_follow_up(
         return []
     reason = ComplaintCloseReason.FOLLOW_UP_WINDOW_EXPIRED
     return [ComplaintClosed(**_ids(state, complaint), reason=reason, closed_at=command.at)]
-
-
-def _paid_order(facts: OrderFacts | None) -> OrderFacts:
-    """A complaint is filed through a paid order (its rate is complaints / paid orders)."""
-    if facts is None or facts.paid is None:
-        if facts is not None and facts.closed:
-            raise errors.OrderNeverPaid(f"order {facts.order_id} closed unpaid")
-        raise errors.OrderPaymentNotYetKnown(
-            "the payment of this order has not reached the aftersales service yet"
-        )
-    return facts
 
 
 def _complaint_of(state: AftersalesState, complaint_id: str) -> Complaint:

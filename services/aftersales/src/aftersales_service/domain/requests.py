@@ -35,7 +35,7 @@ _KINDS_NEEDING_SHIPMENT = (RefundKind.RETURN_AND_REFUND, RefundKind.RETURN_SHIPP
 
 
 def request_refund(command: RequestRefund, state: AftersalesState) -> Sequence[RefundCaseEvent]:
-    facts = _paid_order(command.facts)
+    facts = paid_order(command.facts)
     if facts.buyer_id != command.buyer_id:
         raise errors.NotTheOrdersBuyer(
             f"order {facts.order_id} belongs to another buyer", order_id=facts.order_id
@@ -71,7 +71,7 @@ def amend_refund(command: AmendRefund, state: AftersalesState) -> Sequence[Refun
         raise errors.RefundCaseNotAmendable(
             f"case {case.case_id} is {case.status.value}", case_status=case.status.value
         )
-    facts = _paid_order(command.facts)
+    facts = paid_order(command.facts)
     check_terms(command.terms, facts, state, case_id=case.case_id)
     terms = command.terms
     order_id, shop_id = order_of(state)
@@ -136,7 +136,8 @@ def refundable_balance(facts: OrderFacts, state: AftersalesState, excluding: str
     return paid - already_due - state.refunded_total() - state.reserved_total(excluding)
 
 
-def _paid_order(facts: OrderFacts | None) -> OrderFacts:
+def paid_order(facts: OrderFacts | None) -> OrderFacts:
+    """The facts of a paid order, else why not (closed unpaid, or payment not yet known)."""
     if facts is None or facts.paid is None:
         if facts is not None and facts.closed:
             raise errors.OrderNeverPaid(f"order {facts.order_id} closed unpaid")
