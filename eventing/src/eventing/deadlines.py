@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,14 +54,34 @@ class DeadlineScheduler:
         self, deadline: Deadline, *, connection: AsyncConnection | None = None
     ) -> None:
         """Create the deadline, or move an existing one of the same kind and key."""
-        args = (deadline.kind, deadline.key, deadline.due_at, json.dumps(dict(deadline.payload)))
+        await self.schedule_all([deadline], connection=connection)
+
+    async def schedule_all(
+        self, deadlines: Iterable[Deadline], *, connection: AsyncConnection | None = None
+    ) -> None:
+        """`schedule` each, in one statement (the last of one kind and key counts)."""
+        latest = {(deadline.kind, deadline.key): deadline for deadline in deadlines}
+        if not latest:
+            return
+        args = (
+            [deadline.kind for deadline in latest.values()],
+            [deadline.key for deadline in latest.values()],
+            [deadline.due_at for deadline in latest.values()],
+            [json.dumps(dict(deadline.payload)) for deadline in latest.values()],
+        )
         await self._execute(_SCHEDULE, args, connection)
 
     async def cancel(
         self, kind: str, key: str, *, connection: AsyncConnection | None = None
     ) -> None:
         """Remove the deadline if it is still pending (cancelling twice is harmless)."""
-        await self._execute(_CANCEL, (kind, key), connection)
+        await self.cancel_all([kind], key, connection=connection)
+
+    async def cancel_all(
+        self, kinds: Iterable[str], key: str, *, connection: AsyncConnection | None = None
+    ) -> None:
+        """`cancel` the deadlines of these kinds about `key`, in one statement."""
+        await self._execute(_CANCEL, (list(kinds), key), connection)
 
     async def get(self, kind: str, key: str) -> Deadline | None:
         async with self._engine.connect() as connection:
@@ -87,11 +107,13 @@ class DeadlineScheduler:
 _SCHEDULE = RawStatement(
     "INSERT INTO eventing.deadlines AS d"
     " (kind, key, due_at, payload, attempts, scheduled_at)"
-    " VALUES ($1, $2, $3, CAST($4 AS jsonb), 0, now())"
+    " SELECT u.kind, u.key, u.due_at, u.payload, 0, now()"
+    " FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])"
+    " AS u(kind, key, due_at, payload)"
     " ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at,"
     " payload = excluded.payload, attempts = 0, last_error = NULL, scheduled_at = now()"
 )
-_CANCEL = RawStatement("DELETE FROM eventing.deadlines WHERE kind = $1 AND key = $2")
+_CANCEL = RawStatement("DELETE FROM eventing.deadlines WHERE kind = ANY($1::text[]) AND key = $2")
 
 
 @dataclass(frozen=True, slots=True)

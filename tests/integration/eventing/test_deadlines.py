@@ -190,3 +190,37 @@ async def test_the_backlog_gauges_count_what_is_due_how_late_and_what_is_parked(
     assert gauge("eventing_deadlines_due", parking) == 0
     assert gauge("eventing_deadlines_parked", parking) == 1
     assert gauge("eventing_deadlines_parked", KIND) == 0
+
+
+async def test_several_deadlines_are_scheduled_and_cancelled_in_one_statement_each(
+    engine: AsyncEngine,
+) -> None:
+    # Given a scheduler and three deadlines about one order (one of them given twice: the
+    # second counts) and one about another order
+    scheduler = DeadlineScheduler(engine)
+    now = ManualClock().now()
+    await scheduler.schedule(Deadline("other.kind", "order-b", now))
+    await scheduler.schedule_all(
+        [
+            Deadline("a.close", "order-a", now + timedelta(hours=1)),
+            Deadline("a.remind", "order-a", now + timedelta(minutes=5), {"stage": "full"}),
+            Deadline("a.close", "order-a", now + timedelta(hours=2)),
+        ]
+    )
+
+    # Then each is stored once, the repeated one at its last time
+    close = await scheduler.get("a.close", "order-a")
+    remind = await scheduler.get("a.remind", "order-a")
+    assert close is not None
+    assert close.due_at == now + timedelta(hours=2)
+    assert remind is not None
+    assert remind.payload == {"stage": "full"}
+
+    # When both kinds are cancelled for the order (one more kind it never had, too)
+    await scheduler.cancel_all(["a.close", "a.remind", "a.never"], "order-a")
+
+    # Then the order has none left, and the other order keeps its own
+    assert await scheduler.get("a.close", "order-a") is None
+    assert await scheduler.get("a.remind", "order-a") is None
+    assert await scheduler.get("other.kind", "order-b") is not None
+    await scheduler.schedule_all([])  # nothing to schedule is no statement and no error

@@ -85,18 +85,22 @@ async def reschedule(
     appended)."""
     order_id = after.order_id
 
-    async def schedule(kind: str, due_at: datetime) -> None:
-        await scheduler.schedule(Deadline(kind, order_id, due_at), connection=connection)
+    async def schedule(*deadlines: tuple[str, datetime]) -> None:
+        await scheduler.schedule_all(
+            [Deadline(kind, order_id, due_at) for kind, due_at in deadlines],
+            connection=connection,
+        )
 
     async def cancel(*kinds: str) -> None:
-        for kind in kinds:
-            await scheduler.cancel(kind, order_id, connection=connection)
+        await scheduler.cancel_all(kinds, order_id, connection=connection)
 
     match event:
         case OrderPlaced():
-            await schedule(UNPAID_CLOSE, event.payment_due_by)
             lead = policy.payment_reminder_lead
-            await schedule(PAYMENT_REMINDER, reminder_time(now, event.payment_due_by, lead))
+            await schedule(
+                (UNPAID_CLOSE, event.payment_due_by),
+                (PAYMENT_REMINDER, reminder_time(now, event.payment_due_by, lead)),
+            )
         case OrderPaid():
             await cancel(UNPAID_CLOSE, PAYMENT_REMINDER)
         case DepositPaid():
@@ -104,12 +108,11 @@ async def reschedule(
             remind_at = reminder_time(
                 event.balance_starts_at, event.balance_due_by, policy.balance_reminder_lead
             )
-            await schedule(BALANCE_REMINDER, remind_at)
-            await schedule(BALANCE_CLOSE, event.balance_due_by)
+            await schedule((BALANCE_REMINDER, remind_at), (BALANCE_CLOSE, event.balance_due_by))
         case BalancePaid():
             await cancel(BALANCE_REMINDER, BALANCE_CLOSE)
         case OrderShipped() | AutoConfirmExtended():
-            await schedule(AUTO_CONFIRM, event.auto_confirm_at)
+            await schedule((AUTO_CONFIRM, event.auto_confirm_at))
         case OrderCancelled() | OrderClosed() | OrderCompleted():
             await cancel(*DEADLINE_KINDS)
         case _:
