@@ -4,6 +4,7 @@ rating, the follow-up a medium or bad rating opens, and the buyer's follow-up co
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -171,6 +172,14 @@ class Timers:
 
     async def cancel(self, kind: str, key: str, *, connection: Any = None) -> None:
         self.pending.pop(kind, None)
+
+    async def schedule_all(self, deadlines: Sequence[Deadline], *, connection: Any = None) -> None:
+        for deadline in deadlines:
+            await self.schedule(deadline)
+
+    async def cancel_all(self, kinds: Iterable[str], key: str, *, connection: Any = None) -> None:
+        for kind in kinds:
+            await self.cancel(kind, key)
 
 
 class Order:
