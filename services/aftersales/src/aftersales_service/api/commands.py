@@ -7,10 +7,16 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.api import models as m
-from aftersales_service.api.context import Buyer, CaseId, Kit, case_not_found
+from aftersales_service.api.context import (
+    Buyer,
+    CaseId,
+    Check,
+    Kit,
+    case_not_found,
+    order_stream_of,
+)
 from aftersales_service.application.commands import (
     AftersalesCommandSource,
     AftersalesDecision,
@@ -25,8 +31,6 @@ from aftersales_service.domain.cases import order_of
 from aftersales_service.domain.status import reference_status
 from contracts.events.aftersales import DisputeParty
 from eventing.http.access import (
-    Parties,
-    may_see,
     require_buyer,
     require_party,
     require_platform,
@@ -37,12 +41,9 @@ from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
 from eventing.http.paths import OrderId
 from eventing.http.problems import problem_responses
-from eventing.service import StreamOf
 
 router = APIRouter(prefix="/v1", tags=["refund cases"])
 _ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)
-
-Check = Callable[[Caller, Parties], None]
 
 
 def _answer(case_id: str, status_code: int = 200) -> Callable[[AftersalesDecision], CommandResult]:
@@ -60,25 +61,11 @@ def _answer(case_id: str, status_code: int = 200) -> Callable[[AftersalesDecisio
     return answer
 
 
-def _case_order(case_id: str, caller: Caller, check: Check) -> StreamOf:
-    """The case's stream (its order, from the case index in the command's transaction), once
-    the caller may see the case (else 404) and take the step (else 403)."""
-
-    async def stream(connection: AsyncConnection) -> str:
-        case = await find_case(connection, case_id)
-        if case is None or not may_see(caller, case.parties):
-            raise case_not_found(case_id)
-        check(caller, case.parties)
-        return case.order_id
-
-    return stream
-
-
 async def _on_case(
     kit: AftersalesKit, request: Request, caller: Caller, key: str, expected: int | None,
     case_id: str, check: Check, command: AftersalesCommandSource,
 ) -> JSONResponse:  # fmt: skip
-    stream = _case_order(case_id, caller, check)
+    stream = order_stream_of(find_case, case_not_found, case_id, caller, check)
     return await kit.run_command(
         request, caller, key, stream, command, _answer(case_id), expected_version=expected
     )

@@ -10,10 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aftersales_service.api import complaint_models as m
-from aftersales_service.api.context import ComplaintId, Kit, complaint_not_found
+from aftersales_service.api.context import (
+    Check,
+    ComplaintId,
+    Kit,
+    complaint_not_found,
+    order_stream_of,
+)
 from aftersales_service.application.commands import (
     AftersalesCommandSource,
     AftersalesDecision,
@@ -26,8 +31,6 @@ from aftersales_service.application.state_tables import find_complaint, load_fac
 from aftersales_service.domain import commands as c
 from aftersales_service.domain.cases import order_of
 from eventing.http.access import (
-    Parties,
-    may_see,
     require_buyer,
     require_platform,
     require_seller,
@@ -37,12 +40,10 @@ from eventing.http.commands import CommandResult, IdempotencyKey, IfMatch
 from eventing.http.endpoints import recorded_types
 from eventing.http.paths import OrderId
 from eventing.http.problems import problem_responses
-from eventing.service import StreamOf
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
 _ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 Complainant = Annotated[Caller, Depends(require_roles(Role.BUYER, Role.PLATFORM))]
-Check = Callable[[Caller, Parties], None]
 
 
 def _answer(
@@ -61,25 +62,11 @@ def _answer(
     return answer
 
 
-def _complaint_order(complaint_id: str, caller: Caller, check: Check) -> StreamOf:
-    """The complaint's stream (its order's), once the caller may see it (else 404) and take the
-    step (else 403)."""
-
-    async def stream(connection: AsyncConnection) -> str:
-        complaint = await find_complaint(connection, complaint_id)
-        if complaint is None or not may_see(caller, complaint.parties):
-            raise complaint_not_found(complaint_id)
-        check(caller, complaint.parties)
-        return complaint.order_id
-
-    return stream
-
-
 async def _on_complaint(
     kit: AftersalesKit, request: Request, caller: Caller, key: str, expected: int | None,
     complaint_id: str, check: Check, command: AftersalesCommandSource,
 ) -> JSONResponse:  # fmt: skip
-    stream = _complaint_order(complaint_id, caller, check)
+    stream = order_stream_of(find_complaint, complaint_not_found, complaint_id, caller, check)
     return await kit.run_command(
         request, caller, key, stream, command, _answer(complaint_id), expected_version=expected
     )
