@@ -116,6 +116,7 @@ class Subscription:
         self._state = PartitionState(engine, options.group)
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self._reported: set[TopicPartition] = set()  # partitions whose lag gauge this run set
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -173,9 +174,19 @@ class Subscription:
             )
             if await self._apply_all(consumer, producer, batches):
                 self.heartbeat.beat()
+            # Every poll, fetched records or not: the fetches of an idle poll bring each
+            # partition's high watermark too, so a partition that was behind when its last
+            # batch was applied reads zero once that was all (a gauge set only after a batch
+            # kept its last reading while nothing more came).
+            self._report_lag(consumer)
 
     def _forget_consumer(self) -> None:
+        """The run is over: it owns no partition, so it reports no lag for any (another
+        member, or this one's next run, reports what it is assigned)."""
         self._consumer = None
+        for tp in self._reported:
+            metrics.SUBSCRIPTION_LAG.remove(self.options.group, tp.topic, tp.partition)
+        self._reported.clear()
 
     async def _apply_all(
         self,
@@ -195,7 +206,6 @@ class Subscription:
                     for tp, records in batches.items():
                         await self._apply_batch(connection, producer, tp, records)
                         del pending[tp]
-                        self._update_lag(consumer, tp)
         except (DBAPIError, OSError, KafkaError) as error:
             # Nothing of the failed batches was committed: read them again after a pause.
             log.warning("subscription.batch_failed", group=self.options.group, error=repr(error))
@@ -352,13 +362,19 @@ class Subscription:
             error=repr(error),
         )
 
-    def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
-        highwater = consumer.highwater(tp)
-        position = self._state.positions.get(tp)
-        if highwater is not None and position is not None:
-            metrics.SUBSCRIPTION_LAG.labels(self.options.group, tp.topic, tp.partition).set(
-                max(highwater - position, 0)
-            )
+    def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """The lag gauge of each assigned partition: its high watermark as last fetched
+        against the position last committed (both known only once the partition was fetched
+        and its stored position read). Revoked partitions drop theirs in the listener."""
+        self._reported &= consumer.assignment()
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            position = self._state.positions.get(tp)
+            if highwater is not None and position is not None:
+                metrics.SUBSCRIPTION_LAG.labels(self.options.group, tp.topic, tp.partition).set(
+                    max(highwater - position, 0)
+                )
+                self._reported.add(tp)
 
     async def lag(self) -> dict[TopicPartition, int]:
         """Records per assigned partition that the group has not applied yet."""
