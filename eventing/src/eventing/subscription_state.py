@@ -69,12 +69,17 @@ class PartitionState:
         row is created first only when it is missing (a new group, or a position reset).
         """
         params = {"p_group": self.group, "p_topic": tp.topic, "p_partition": tp.partition}
+        offset = None
         if tp in self.positions:
             offset = await connection.scalar(_LOCK_POSITION, params)
-            if offset is not None:
-                return int(offset)
-        await connection.execute(_ENSURE_POSITION, params)
-        return int(await connection.scalar(_LOCK_POSITION, params) or 0)
+        if offset is None:
+            await connection.execute(_ENSURE_POSITION, params)
+            offset = await connection.scalar(_LOCK_POSITION, params) or 0
+        # What is committed now, which another member may have moved on while both held the
+        # partition in a rebalance: a batch of records it applied already saves nothing, and
+        # the lag must count from here, not from the position read at assignment.
+        self.positions[tp] = int(offset)
+        return int(offset)
 
     async def load_sequences(
         self, connection: AsyncConnection, topic: str, streams: Iterable[str]

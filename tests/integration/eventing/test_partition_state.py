@@ -42,3 +42,23 @@ async def test_a_position_row_removed_by_hand_is_created_again_not_lost(
         assert await state.lock_position(connection, TP) == 0
         await state.save(connection, TP, 2, {})
     assert await PartitionState(engine, "g").read_positions([TP]) == {TP: 2}
+
+
+async def test_the_position_another_member_committed_is_the_one_remembered(
+    engine: AsyncEngine,
+) -> None:
+    """Two members briefly hold a partition in a rebalance: the one that read the position at
+    assignment and finds its records applied by the other remembers the other's position (the
+    one its lag gauge counts from), though it saves nothing."""
+    early, other = PartitionState(engine, "g"), PartitionState(engine, "g")
+    async with engine.begin() as connection:
+        await early.lock_position(connection, TP)
+        await early.save(connection, TP, 98, {})
+    async with engine.begin() as connection:
+        await other.lock_position(connection, TP)
+        await other.save(connection, TP, 100, {})
+
+    async with engine.begin() as connection:
+        assert await early.lock_position(connection, TP) == 100
+
+    assert early.positions[TP] == 100
