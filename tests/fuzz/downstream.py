@@ -17,7 +17,7 @@ from eventing.testing import eventually
 from eventing.topics import connect_admin
 from localinfra.system import System
 
-_LAG = re.compile(r"^eventing_(?:relay|subscription)_lag_events\{[^}]*\} (\S+)$", re.MULTILINE)
+_LAG = re.compile(r"^(eventing_(?:relay|subscription)_lag_events\{[^}]*\}) (\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,20 @@ async def settled(system: System) -> None:
     """Every relay has published and every subscription applied (or dead-lettered) all there
     is, as each service's /metrics says: all lag gauges at zero on two reads in a row."""
 
-    async def lags() -> list[float]:
-        found: list[float] = []
+    async def lags() -> list[str]:
+        """The series not at zero, named with the replica that reports them."""
+        found: list[str] = []
         async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:
             for service in system.services:
                 for running in system.replicas(service):
                     page = (await client.get(f"{running.url}/metrics")).text
-                    found.extend(float(value) for value in _LAG.findall(page))
+                    where = f"{service.value}[{running.replica}]"
+                    behind = [(series, v) for series, v in _LAG.findall(page) if float(v)]
+                    found.extend(f"{where} {series} {value}" for series, value in behind)
         return found
 
     for _ in range(2):
-        await eventually(lags, lambda values: not any(values), timeout=120, interval=0.5,
+        await eventually(lags, lambda behind: not behind, timeout=120, interval=0.5,
                          message="every relay and subscription caught up")  # fmt: skip
 
 

@@ -365,9 +365,15 @@ class Subscription:
     def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         """The lag gauge of each assigned partition: its high watermark as last fetched
         against the position last committed (both known only once the partition was fetched
-        and its stored position read). Revoked partitions drop theirs in the listener."""
-        self._reported &= consumer.assignment()
-        for tp in consumer.assignment():
+        and its stored position read). A partition no longer assigned drops its gauge here
+        as well as in the revoke listener: a member that lost its assignment without that call
+        (removed from the group while it was too busy to heartbeat) left its last reading for
+        ever."""
+        assigned = consumer.assignment()
+        for tp in self._reported - assigned:
+            metrics.SUBSCRIPTION_LAG.remove(self.options.group, tp.topic, tp.partition)
+        self._reported &= assigned
+        for tp in assigned:
             highwater = consumer.highwater(tp)
             position = self._state.positions.get(tp)
             if highwater is not None and position is not None:

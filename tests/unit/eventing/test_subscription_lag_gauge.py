@@ -89,3 +89,17 @@ def test_given_the_run_is_over_then_every_gauge_it_set_is_gone(
     subscription._forget_consumer()
 
     assert (_gauge(group, A), _gauge(group, B)) == (None, None)
+
+
+def test_given_a_partition_gone_from_the_assignment_without_a_revoke_then_its_gauge_is_gone(
+    subscription: Subscription,
+) -> None:
+    group = subscription.options.group
+    consumer = _Consumer({A: 10, B: 30})
+    subscription._state.positions.update({A: 5, B: 30})
+    subscription._report_lag(consumer)
+
+    del consumer.highwaters[A]  # the member was removed from the group and rejoined
+    subscription._report_lag(consumer)
+
+    assert (_gauge(group, A), _gauge(group, B)) == (None, 0)
