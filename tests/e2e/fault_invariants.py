@@ -21,6 +21,7 @@ from eventing.testing.waiting import ConditionNotMet
 from localinfra import flows
 from localinfra.system import System
 from orderctl.catalog import Catalog
+from orderctl.errors import Unreachable
 from orderctl.lag import subscription_lag
 from orderctl.outbox import outbox_status
 from orderctl.settings import OrderctlSettings
@@ -92,7 +93,7 @@ async def wait_until_quiet(system: System, timeout: float) -> float:
     while True:
         try:
             found = await behind(system, settings)
-        except (OSError, httpx.HTTPError) as error:  # a dependency still coming back
+        except (OSError, httpx.HTTPError, Unreachable) as error:  # a dependency coming back
             found = [f"cannot look yet: {error!r}"]
         if not found:
             quiet_since = quiet_since or time.monotonic()
