@@ -10,6 +10,7 @@ contracts over HTTP (`/contracts/...`), bearer-token authentication, the HTTP me
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -42,6 +43,29 @@ Hook = Callable[[], Awaitable[None]]
 WORKER_STOP_TIMEOUT_S = 15.0
 
 
+def freeze_startup_heap() -> int:
+    """Move every object alive after start-up (modules, the app, pools, caches: about 150k) out
+    of the collector's reach, once per process; returns how many are frozen.
+
+    CPython's full collection walks every tracked object, and it runs once a quarter more
+    objects than the oldest generation holds have survived into it: a relay batch of 5,000
+    events and their futures, kept alive for the batch's round trip, gets there within a few
+    batches. Over a start-up heap that took 150-250 ms per collection (measured on 2 cores), a
+    pause of the relay and of every request in flight. Frozen, the collection walks only what
+    the process created since (`gc.freeze`, as Instagram does for its Django workers); what
+    start-up made stays for the life of the process anyway. A process that starts a second app
+    (a test session) does not freeze again: what it made in between may be garbage.
+    """
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen.append(gc.get_freeze_count())
+    return gc.get_freeze_count()
+
+
+_frozen: list[int] = []  # the freeze count, once the process has frozen its start-up heap
+
+
 def build_service_app(
     service: str,
     settings: ServiceSettings,
@@ -68,6 +92,7 @@ def build_service_app(
         try:
             for hook in on_startup:
                 await hook()
+            freeze_startup_heap()
             supervisor.start()
             yield
         finally:
