@@ -22,7 +22,10 @@ from typing import Any
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from eventing import metrics, tracing
 from eventing.encoding import EventEncoder, OutgoingRecord
@@ -207,6 +210,8 @@ class _Publisher:
         self._options = options
         self._producer: AIOKafkaProducer | None = None
         self.backoff = options.retry_backoff
+        # The producer's cap on one record (as its own `send` checks it; the broker has its own).
+        self._max_record = int(options.producer_config.get("max_request_size", 1_048_576))
 
     async def already_sent(self, batch: Sequence[RecordedEvent]) -> set[uuid.UUID] | None:
         """What of `batch` the topics hold already; None (after logging) if they cannot say."""
@@ -221,10 +226,7 @@ class _Publisher:
         started = time.perf_counter()
         try:
             producer = await self._started()
-            futures = [
-                await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
-                for r in records
-            ]
+            futures = await _send_in_record_batches(producer, records, self._max_record)
         except (KafkaError, OSError) as error:
             await self._failed(error)
             return None
@@ -277,6 +279,56 @@ class _Publisher:
                 await producer.stop()
             except (KafkaError, OSError) as error:
                 log.debug("relay.producer_close_failed", error=repr(error))
+
+
+async def _send_in_record_batches(
+    producer: AIOKafkaProducer, records: Sequence[OutgoingRecord], max_record: int
+) -> list[asyncio.Future[Any]]:
+    """The records handed to the producer as whole record batches, one open per partition and
+    filled in order: one future and one accumulator call per batch (up to the producer's
+    `max_batch_size`) instead of per record, which were a third of the relay's CPU (py-spy,
+    benchmark 3). Each record goes to the partition the producer's own `send` would choose
+    (its default partitioner: murmur2 of the key over the topic's partitions); a partition's
+    batches are queued in order, and the idempotent producer keeps that order on the broker.
+    A record over the producer's `max_request_size` is refused as its `send` refuses it
+    (`MessageSizeTooLargeError`), before anything of the records is queued."""
+    for record in records:
+        size = DefaultRecordBatchBuilder.estimate_size_in_bytes(
+            record.key, record.value, list(record.headers)
+        )
+        if size > max_record:
+            raise MessageSizeTooLargeError(
+                f"the record of {record.key!r} is {size} bytes, over max_request_size {max_record}"
+            )
+    partitioner = DefaultPartitioner()
+    partitions: dict[str, list[int]] = {}
+    filling: dict[tuple[str, int], BatchBuilder] = {}
+    futures: list[asyncio.Future[Any]] = []
+    for record in records:
+        known = partitions.get(record.topic)
+        if known is None:
+            known = partitions[record.topic] = sorted(await producer.partitions_for(record.topic))
+        partition: int = partitioner(record.key, known, known)
+        builder = filling.get((record.topic, partition))
+        if builder is None:
+            builder = filling[(record.topic, partition)] = producer.create_batch()
+        if _append(builder, record):
+            continue
+        # Full: queue it and start the partition's next batch (a new batch takes any record).
+        futures.append(await producer.send_batch(builder, record.topic, partition=partition))
+        builder = filling[(record.topic, partition)] = producer.create_batch()
+        _append(builder, record)
+    for (topic, partition), builder in filling.items():
+        futures.append(await producer.send_batch(builder, topic, partition=partition))
+    return futures
+
+
+def _append(builder: BatchBuilder, record: OutgoingRecord) -> bool:
+    """Add the record to the batch; False if the batch is full."""
+    added = builder.append(
+        timestamp=None, key=record.key, value=record.value, headers=list(record.headers)
+    )
+    return added is not None
 
 
 async def _fetch(connection: asyncpg.Connection, after: int, limit: int) -> list[RecordedEvent]:
