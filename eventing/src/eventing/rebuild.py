@@ -218,12 +218,18 @@ def _collector_spared() -> Iterator[None]:
     garbage collector's passes until it ends (`gc.freeze`): a rebuild allocates millions of
     objects, each collection of the oldest generation would walk them all again, and that was
     a third of a rebuild's CPU (docs/benchmarks.md). Only what is frozen is exempt; it is
-    unfrozen, and collectable again, when the rebuild ends however it ends."""
+    unfrozen, and collectable again, when the rebuild ends however it ends. In a process that
+    had frozen its start-up heap (`eventing.app.freeze_startup_heap`), what is alive after the
+    rebuild's garbage is collected is frozen again, so that heap stays out of the passes."""
+    had_frozen = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        if had_frozen:
+            gc.collect()
+            gc.freeze()
 
 
 async def _prefetched_pages(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 
 from eventing.app import freeze_startup_heap
+from eventing.rebuild import _collector_spared
 
 
 def test_the_start_up_heap_is_frozen_once_per_process() -> None:
@@ -17,3 +18,10 @@ def test_the_start_up_heap_is_frozen_once_per_process() -> None:
     assert freeze_startup_heap() == frozen  # a second app in the process does not freeze again
     assert gc.get_freeze_count() == frozen
     assert len(made_since) == 1_000
+
+
+def test_a_rebuild_in_the_process_leaves_the_start_up_heap_frozen() -> None:
+    freeze_startup_heap()
+    with _collector_spared():
+        pass
+    assert gc.get_freeze_count() > 0
