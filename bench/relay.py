@@ -102,13 +102,7 @@ def _same_records(topic: str, count: int, placements: Placements) -> list[Outgoi
 async def _raw_producer(bootstrap: str, records: list[OutgoingRecord]) -> Rate:
 
     async def send_all() -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=5,
-            request_timeout_ms=10_000,
-        )
+        producer = _raw_client(bootstrap)
         await producer.start()
         try:
             futures = [
@@ -127,13 +121,7 @@ async def _raw_batches(bootstrap: str, records: list[OutgoingRecord]) -> Rate:
     order, handed over when full (the partition as `send` would choose it)."""
 
     async def send_all() -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=5,
-            request_timeout_ms=10_000,
-        )
+        producer = _raw_client(bootstrap)
         await producer.start()
         try:
             partitioner = DefaultPartitioner()
@@ -162,3 +150,14 @@ async def _raw_batches(bootstrap: str, records: list[OutgoingRecord]) -> Rate:
             await producer.stop()
 
     return await timed("raw AIOKafkaProducer, send_batch (same settings)", len(records), send_all)
+
+
+def _raw_client(bootstrap: str) -> AIOKafkaProducer:
+    """A producer with the relay's settings (`eventing.relay`'s `_Publisher`)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=10_000,
+    )

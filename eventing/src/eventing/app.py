@@ -10,6 +10,7 @@ contracts over HTTP (`/contracts/...`), bearer-token authentication, the HTTP me
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -56,14 +57,14 @@ def freeze_startup_heap() -> int:
     start-up made stays for the life of the process anyway. A process that starts a second app
     (a test session) does not freeze again: what it made in between may be garbage.
     """
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen.append(gc.get_freeze_count())
+    _freeze_once()
     return gc.get_freeze_count()
 
 
-_frozen: list[int] = []  # the freeze count, once the process has frozen its start-up heap
+@functools.cache
+def _freeze_once() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def build_service_app(

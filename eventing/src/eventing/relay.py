@@ -292,10 +292,10 @@ async def _send_in_record_batches(
     batches are queued in order, and the idempotent producer keeps that order on the broker.
     A record over the producer's `max_request_size` is refused as its `send` refuses it
     (`MessageSizeTooLargeError`), before anything of the records is queued."""
-    for record in records:
-        size = DefaultRecordBatchBuilder.estimate_size_in_bytes(
-            record.key, record.value, list(record.headers)
-        )
+    # The headers as the list the batch builder takes, made once for the check and the append.
+    headed = [(record, list(record.headers)) for record in records]
+    for record, headers in headed:
+        size = DefaultRecordBatchBuilder.estimate_size_in_bytes(record.key, record.value, headers)
         if size > max_record:
             raise MessageSizeTooLargeError(
                 f"the record of {record.key!r} is {size} bytes, over max_request_size {max_record}"
@@ -304,7 +304,7 @@ async def _send_in_record_batches(
     partitions: dict[str, list[int]] = {}
     filling: dict[tuple[str, int], BatchBuilder] = {}
     futures: list[asyncio.Future[Any]] = []
-    for record in records:
+    for record, headers in headed:
         known = partitions.get(record.topic)
         if known is None:
             known = partitions[record.topic] = sorted(await producer.partitions_for(record.topic))
@@ -312,22 +312,22 @@ async def _send_in_record_batches(
         builder = filling.get((record.topic, partition))
         if builder is None:
             builder = filling[(record.topic, partition)] = producer.create_batch()
-        if _append(builder, record):
+        if _append(builder, record, headers):
             continue
         # Full: queue it and start the partition's next batch (a new batch takes any record).
         futures.append(await producer.send_batch(builder, record.topic, partition=partition))
         builder = filling[(record.topic, partition)] = producer.create_batch()
-        _append(builder, record)
+        _append(builder, record, headers)
     for (topic, partition), builder in filling.items():
         futures.append(await producer.send_batch(builder, topic, partition=partition))
     return futures
 
 
-def _append(builder: BatchBuilder, record: OutgoingRecord) -> bool:
+def _append(
+    builder: BatchBuilder, record: OutgoingRecord, headers: list[tuple[str, bytes]]
+) -> bool:
     """Add the record to the batch; False if the batch is full."""
-    added = builder.append(
-        timestamp=None, key=record.key, value=record.value, headers=list(record.headers)
-    )
+    added = builder.append(timestamp=None, key=record.key, value=record.value, headers=headers)
     return added is not None
 
 
