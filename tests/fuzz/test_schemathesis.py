@@ -3,9 +3,9 @@ responses as the OpenAPI document says, invalid requests refused — and nothing
 (no traceback in any service's log, no dead letter) left behind by the generated requests.
 
 Each (service, role) run is `schemathesis run` (pinned) in a subprocess with a fixed seed and a
-bounded number of examples per operation, the three services of a role at once; its failures are printed as operation, checks,
-answer and a curl line to reproduce (the Authorization header is filtered: use a token of the
-role). Select or skip the suite with `-m fuzz` / `-m "not fuzz"`.
+bounded number of examples per operation, the three services of a role at once; its failures
+are printed as operation, checks, answer and a curl line to reproduce (the Authorization header
+is filtered: use a token of the role). Select or skip the suite with `-m fuzz` / `-m "not fuzz"`.
 """
 
 from __future__ import annotations
