@@ -75,7 +75,8 @@ async def test_generated_requests_get_conforming_answers_and_leave_nothing_behin
             f"{report['test_cases']['generated']} cases, {report['running_time']:.0f} s, exit "
             f"{outcome.returncode}"
         )
-        problems = failures(outcome.output)
+        # Three runs report together: each failure names its service.
+        problems = [f"{service.value}: {line}" for line in failures(outcome.output)]
         if outcome.returncode != 0 and not problems:
             problems = [f"{service.value}: schemathesis exited {outcome.returncode}"]
         return counted, problems
